@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * klpx - live patches with garbage-collected shadow variables.
+ *
+ * The only header a patch module includes.  Two halves:
+ *
+ *  - shadow variables: data attached to any object (or to NULL, for global
+ *    state), grouped by a registered, refcounted *type*.  When the last
+ *    registration of a type's id goes, every variable of that id is
+ *    destroyed with the type's destructor;
+ *
+ *  - the redirection core: patches made of objects (vmlinux or a module)
+ *    made of functions, switched in one consistent step with ftrace, and
+ *    owning the shadow types their objects declare.
+ */
+#ifndef _LINUX_KLPX_H
+#define _LINUX_KLPX_H
+
+#include <linux/types.h>
+#include <linux/gfp.h>
+
+/* ------------------------------------------------------------------ */
+/* Shadow variables                                                    */
+/* ------------------------------------------------------------------ */
+
+/**
+ * typedef klpx_shadow_ctor_t - initialise a new shadow variable
+ * @obj:	the object the variable is attached to (may be NULL)
+ * @shadow_data: the variable's zeroed data, @type->size bytes
+ * @ctor_data:	the pointer given to klpx_shadow_alloc()
+ *
+ * Runs before the variable becomes visible, in atomic context under a lock
+ * private to the id: it must not sleep.
+ *
+ * Return: 0 to keep the variable, an error to discard it.
+ */
+typedef int (*klpx_shadow_ctor_t)(void *obj, void *shadow_data,
+				  void *ctor_data);
+
+/**
+ * typedef klpx_shadow_dtor_t - release what a shadow variable holds
+ * @obj:	the object the variable was attached to
+ * @shadow_data: the variable's data
+ *
+ * Called exactly once per destroyed variable, possibly in atomic context:
+ * it must not sleep and must not call klpx_shadow_*() on the same id.
+ */
+typedef void (*klpx_shadow_dtor_t)(void *obj, void *shadow_data);
+
+struct klpx_shadow_class;
+
+/**
+ * struct klpx_shadow_type - the type of a family of shadow variables
+ * @id:		identity: equal ids mean the same variables and one refcount
+ * @name:	human-readable name; must be equal for equal ids
+ * @size:	bytes of data per variable; must be equal for equal ids
+ * @ctor:	optional constructor
+ * @dtor:	optional destructor
+ * @class:	internal: the registered id this struct holds a reference on
+ */
+struct klpx_shadow_type {
+	/* external */
+	unsigned long id;
+	const char *name;
+	size_t size;
+	klpx_shadow_ctor_t ctor;
+	klpx_shadow_dtor_t dtor;
+
+	/* internal */
+	struct klpx_shadow_class *class;
+};
+
+int klpx_shadow_register(struct klpx_shadow_type *type);
+void klpx_shadow_unregister(struct klpx_shadow_type *type);
+
+void *klpx_shadow_get(void *obj, struct klpx_shadow_type *type);
+void *klpx_shadow_alloc(void *obj, struct klpx_shadow_type *type,
+			gfp_t gfp_flags, void *ctor_data);
+void *klpx_shadow_get_or_alloc(void *obj, struct klpx_shadow_type *type,
+			       gfp_t gfp_flags, void *ctor_data);
+void klpx_shadow_free(void *obj, struct klpx_shadow_type *type);
+void klpx_shadow_free_all(struct klpx_shadow_type *type);
+size_t klpx_shadow_count(struct klpx_shadow_type *type);
+
+/* ------------------------------------------------------------------ */
+/* The redirection core                                                */
+/* ------------------------------------------------------------------ */
+
+#ifdef __KERNEL__
+
+#include <linux/list.h>
+#include <linux/kobject.h>
+
+struct module;
+struct completion;
+struct klpx_object;
+
+/**
+ * struct klpx_func - one function to replace
+ * @old_name:	name of the function to replace
+ * @new_func:	its replacement
+ * @old_sympos: 0: @old_name must be unique in the object; N >= 1: the Nth
+ *		symbol of that name, in kallsyms order
+ * @old_func:	internal: resolved address of the original
+ * @node:	internal: entry in the per-address redirection stack
+ * @patched:	internal: the redirection is installed
+ */
+struct klpx_func {
+	/* external */
+	const char *old_name;
+	void *new_func;
+	unsigned long old_sympos;
+
+	/* internal */
+	void *old_func;
+	struct list_head node;
+	bool patched;
+};
+
+/**
+ * struct klpx_callbacks - hooks run around the switch of one object
+ * @pre_patch:	before the object's functions are redirected; an error
+ *		aborts the enable (or the module load)
+ * @post_patch: after the object's functions are redirected
+ * @pre_unpatch: before the object's functions are restored
+ * @post_unpatch: after the object's functions are restored
+ *
+ * Callbacks of patches replaced by an atomic-replace patch do not run.
+ */
+struct klpx_callbacks {
+	int (*pre_patch)(struct klpx_object *obj);
+	void (*post_patch)(struct klpx_object *obj);
+	void (*pre_unpatch)(struct klpx_object *obj);
+	void (*post_unpatch)(struct klpx_object *obj);
+};
+
+/**
+ * struct klpx_object - vmlinux or one module, and what a patch does to it
+ * @name:	NULL for vmlinux, else the module's name
+ * @funcs:	functions to replace; ends with an entry whose old_name is NULL
+ * @shadow_types: NULL-terminated shadow types owned by this object; may be NULL
+ * @callbacks:	optional hooks
+ * @mod:	internal: the loaded module, NULL for vmlinux or when not loaded
+ * @kobj:	internal: /sys/kernel/klpx/<patch>/<object>
+ * @patched:	internal: the object is loaded and patched
+ * @types_registered: internal: @shadow_types hold registrations
+ */
+struct klpx_object {
+	/* external */
+	const char *name;
+	struct klpx_func *funcs;
+	struct klpx_shadow_type **shadow_types;
+	struct klpx_callbacks callbacks;
+
+	/* internal */
+	struct module *mod;
+	struct kobject kobj;
+	bool patched;
+	bool types_registered;
+};
+
+/**
+ * struct klpx_patch - a live patch
+ * @mod:	THIS_MODULE of the patch module
+ * @objs:	objects; ends with an entry whose funcs is NULL
+ * @replace:	atomic replace: becomes the only enabled patch
+ * @list:	internal: entry in the list of enabled patches
+ * @kobj:	internal: /sys/kernel/klpx/<patch>
+ * @enabled:	internal: the patch is enabled
+ * @kobj_added: internal: @kobj is in sysfs
+ * @finish:	internal: completed when @kobj is released
+ */
+struct klpx_patch {
+	/* external */
+	struct module *mod;
+	struct klpx_object *objs;
+	bool replace;
+
+	/* internal */
+	struct list_head list;
+	struct kobject kobj;
+	bool enabled;
+	bool kobj_added;
+	struct completion *finish;
+};
+
+int klpx_enable_patch(struct klpx_patch *patch);
+
+#endif /* __KERNEL__ */
+
+#endif /* _LINUX_KLPX_H */
