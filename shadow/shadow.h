@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the rest of klpx (core/, the debugfs view, tests) may use of the
+ * shadow library beyond the public API in <linux/klpx.h>.
+ */
+#ifndef _KLPX_SHADOW_SHADOW_H
+#define _KLPX_SHADOW_SHADOW_H
+
+#include <linux/types.h>
+
+/**
+ * struct klpx_shadow_stat - a snapshot of one registered id
+ * @id:		the id
+ * @name:	its name (valid for the duration of the callback only)
+ * @size:	bytes of data per variable
+ * @refs:	number of klpx_shadow_type structs registered with this id
+ * @live:	number of live variables
+ */
+struct klpx_shadow_stat {
+	unsigned long id;
+	const char *name;
+	size_t size;
+	unsigned int refs;
+	size_t live;
+};
+
+/*
+ * Call @fn for every registered id, in registration order, with the
+ * registry locked (no registration changes meanwhile).  May sleep; @fn must
+ * not call klpx_shadow_register() or klpx_shadow_unregister().
+ */
+void klpx_shadow_for_each_class(void (*fn)(const struct klpx_shadow_stat *st,
+					   void *arg),
+				void *arg);
+
+/*
+ * Called once when klpx goes away: warns about ids still registered and
+ * waits for the frees still in flight.  May sleep.
+ */
+void klpx_shadow_exit(void);
+
+#endif /* _KLPX_SHADOW_SHADOW_H */
