@@ -67,7 +67,7 @@ struct klpx_shadow_type {
 	klpx_shadow_dtor_t dtor;
 
 	/* internal */
-	struct klpx_shadow_class *class;
+	struct klpx_shadow_class __rcu *class;
 };
 
 int klpx_shadow_register(struct klpx_shadow_type *type);

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Private to shadow/: the registered id ("class") and its store.
+ *
+ * registry.c owns the list of classes and their lifetime (registration
+ * refcount, garbage collection); store.c owns the per-id hash of variables.
+ */
+#ifndef _KLPX_SHADOW_INTERNAL_H
+#define _KLPX_SHADOW_INTERNAL_H
+
+#include <linux/klpx.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/seqlock.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/workqueue.h>
+
+/*
+ * One shadow variable: header and data in one allocation from the id's own
+ * slab cache.  @node and @obj stay intact after removal until the RCU grace
+ * period ends, so a lockless reader standing on a removed variable can
+ * still walk past it.
+ */
+struct klpx_shadow_var {
+	struct hlist_node node;
+	void *obj;
+	struct rcu_head rcu;
+	char data[];
+};
+
+/* A bucket array of 1 << @shift chains, published with RCU. */
+struct klpx_shadow_table {
+	unsigned int shift;
+	struct hlist_head buckets[];
+};
+
+/**
+ * struct klpx_shadow_class - one registered id
+ * @node:	entry in the registry, under klpx_shadow_mutex (RCU readers)
+ * @id:		the id
+ * @size:	bytes of data per variable
+ * @name:	the id's name, our own copy
+ * @refs:	registrations holding this id, under klpx_shadow_mutex
+ * @cache:	slab cache of variables: header + @size bytes each
+ * @lock:	guards the tables' chains, @tbl, @new_tbl, @count, @dead and
+ *		@resize_pending; ctors and dtors run under it
+ * @seq:	bumped while variables move from @tbl to @new_tbl, so that a
+ *		lockless miss during a move is retried
+ * @tbl:	the table readers look in first
+ * @new_tbl:	while a resize is in progress, the table variables move to;
+ *		new variables go here; NULL otherwise
+ * @count:	live variables; written under @lock, read locklessly
+ * @dead:	set when the last registration went: no more changes
+ * @resize_pending: @resize_work is queued or running
+ * @resize_work: grows or shrinks the table in process context
+ */
+struct klpx_shadow_class {
+	struct list_head node;
+	unsigned long id;
+	size_t size;
+	const char *name;
+	unsigned int refs;
+	struct kmem_cache *cache;
+
+	spinlock_t lock;
+	seqcount_spinlock_t seq;
+	struct klpx_shadow_table __rcu *tbl;
+	struct klpx_shadow_table __rcu *new_tbl;
+	unsigned long count;
+	bool dead;
+	bool resize_pending;
+	struct work_struct resize_work;
+};
+
+/*
+ * Held for reading across an allocation that may sleep, so that garbage
+ * collection can wait for allocations in flight (see registry.c).
+ */
+extern struct srcu_struct klpx_shadow_srcu;
+
+/* registry.c */
+struct klpx_shadow_class *klpx_shadow_class_of(struct klpx_shadow_type *type);
+void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type);
+
+/* store.c */
+struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type *type);
+void klpx_shadow_class_kill(struct klpx_shadow_class *class);
+void klpx_shadow_class_destroy(struct klpx_shadow_class *class,
+			       klpx_shadow_dtor_t dtor);
+
+#endif /* _KLPX_SHADOW_INTERNAL_H */

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The registry of shadow ids: registration, reference counting by id, and
+ * garbage collection when the last registration of an id goes.
+ */
+
+#define pr_fmt(fmt) "klpx: " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "internal.h"
+#include "shadow.h"
+
+/**
+ * DOC: shadow concurrency rules
+ *
+ * - klpx_shadow_mutex guards the list of classes (one per registered id),
+ *   every class's @refs, and the @class pointer of every registered
+ *   klpx_shadow_type.  Registration, unregistration and garbage collection
+ *   run under it, so they may sleep and never run concurrently.
+ *
+ * - Lookups (klpx_shadow_get(), and the first step of every other call)
+ *   find the class without a lock: through type->class when the type is
+ *   registered, else by walking the list with RCU.  The store is then
+ *   searched under RCU as well (see store.c).
+ *
+ * - Every change to an id's variables (alloc, free, free_all, resize steps)
+ *   takes that id's own spinlock, with IRQs disabled, so that GFP_ATOMIC
+ *   callers in any non-NMI context are supported.  Ids never share a lock.
+ *
+ * - An allocation may sleep between finding the class and taking its lock;
+ *   it holds klpx_shadow_srcu for reading meanwhile.
+ *
+ * - Garbage collection of an id: remove the class from the list and clear
+ *   the last type->class (new lookups miss), mark it dead under its lock
+ *   (changes in flight fail), wait for SRCU (allocations in flight) and RCU
+ *   (lockless readers and frees), then destroy every variable with the
+ *   unregistering type's dtor and wait for the frees queued earlier with
+ *   call_rcu() before the slab cache goes.
+ */
+
+/* Guards klpx_shadow_classes, class->refs and type->class; see DOC above. */
+static DEFINE_MUTEX(klpx_shadow_mutex);
+static LIST_HEAD(klpx_shadow_classes);
+
+DEFINE_SRCU(klpx_shadow_srcu);
+
+static struct klpx_shadow_class *klpx_shadow_class_find(unsigned long id)
+{
+	struct klpx_shadow_class *class;
+
+	list_for_each_entry_rcu(class, &klpx_shadow_classes, node,
+				lockdep_is_held(&klpx_shadow_mutex)) {
+		if (class->id == id)
+			return class;
+	}
+	return NULL;
+}
+
+/*
+ * klpx_shadow_class_of() - the class of @type's id, or NULL
+ *
+ * The caller holds rcu_read_lock() (or klpx_shadow_srcu, or the mutex);
+ * the class stays valid until it drops it.
+ */
+struct klpx_shadow_class *klpx_shadow_class_of(struct klpx_shadow_type *type)
+{
+	struct klpx_shadow_class *class;
+
+	if (unlikely(!type))
+		return NULL;
+	class = rcu_dereference_check(type->class,
+				      lockdep_is_held(&klpx_shadow_mutex) ||
+				      srcu_read_lock_held(&klpx_shadow_srcu));
+	if (likely(class))
+		return class;
+	/* A struct that is not registered itself may share a live id. */
+	return klpx_shadow_class_find(type->id);
+}
+
+void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type)
+{
+	if (!type)
+		pr_err_ratelimited("NULL shadow type\n");
+	else
+		pr_err_ratelimited("shadow type %s (id %lu) is not registered\n",
+				   type->name ? type->name : "(unnamed)",
+				   type->id);
+}
+
+/**
+ * klpx_shadow_register() - register a shadow type
+ * @type:	the type; @type->name must be set, internal members zeroed
+ *
+ * The first registration of an id creates its (empty) store; later ones
+ * with the same id share it and take one more reference.  A registration
+ * whose name or size differs from the registered id's is refused.
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -EINVAL if @type is NULL or unnamed, is already registered,
+ * or conflicts with the registered id; -ENOMEM.
+ */
+int klpx_shadow_register(struct klpx_shadow_type *type)
+{
+	struct klpx_shadow_class *class;
+	int ret = 0;
+
+	if (!type || !type->name) {
+		pr_err("cannot register %s\n",
+		       type ? "a shadow type without a name" : "a NULL shadow type");
+		return -EINVAL;
+	}
+	might_sleep();
+
+	mutex_lock(&klpx_shadow_mutex);
+	if (rcu_access_pointer(type->class)) {
+		pr_err("shadow type %s (id %lu) is already registered\n",
+		       type->name, type->id);
+		ret = -EINVAL;
+		goto out;
+	}
+
+	class = klpx_shadow_class_find(type->id);
+	if (class) {
+		if (strcmp(class->name, type->name) || class->size != type->size) {
+			pr_err("shadow type %s (id %lu, size %zu) conflicts with registered %s (id %lu, size %zu)\n",
+			       type->name, type->id, type->size,
+			       class->name, class->id, class->size);
+			ret = -EINVAL;
+			goto out;
+		}
+		class->refs++;
+	} else {
+		class = klpx_shadow_class_create(type);
+		if (IS_ERR(class)) {
+			ret = PTR_ERR(class);
+			pr_err("cannot register shadow type %s (id %lu): error %d\n",
+			       type->name, type->id, ret);
+			goto out;
+		}
+		class->refs = 1;
+		list_add_tail_rcu(&class->node, &klpx_shadow_classes);
+	}
+	rcu_assign_pointer(type->class, class);
+out:
+	mutex_unlock(&klpx_shadow_mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(klpx_shadow_register);
+
+/* Called with klpx_shadow_mutex held, after the class left the list. */
+static void __klpx_shadow_collect(struct klpx_shadow_class *class,
+				  klpx_shadow_dtor_t dtor)
+{
+	lockdep_assert_held(&klpx_shadow_mutex);
+
+	klpx_shadow_class_kill(class);
+	/* Allocations that found the class before it left the list... */
+	synchronize_srcu(&klpx_shadow_srcu);
+	/* ...and lockless readers and frees that did. */
+	synchronize_rcu();
+	klpx_shadow_class_destroy(class, dtor);
+}
+
+/**
+ * klpx_shadow_unregister() - drop a registration of a shadow type
+ * @type:	a type registered with klpx_shadow_register()
+ *
+ * When this was the last registration of @type->id, every variable of the
+ * id is removed, @type->dtor (if any) is called once for each, and the
+ * memory is freed, all before this returns.  A later registration of the id
+ * starts empty.  Unregistering a type that is not registered WARNs once and
+ * does nothing else.
+ *
+ * Context: process context, may sleep (waits for RCU readers).
+ */
+void klpx_shadow_unregister(struct klpx_shadow_type *type)
+{
+	struct klpx_shadow_class *class;
+
+	mutex_lock(&klpx_shadow_mutex);
+	class = type ? rcu_dereference_protected(type->class,
+				lockdep_is_held(&klpx_shadow_mutex)) : NULL;
+	if (WARN_ONCE(!class, "klpx: shadow type %s is not registered\n",
+		      type && type->name ? type->name : "(null)"))
+		goto out;
+
+	RCU_INIT_POINTER(type->class, NULL);
+	if (--class->refs)
+		goto out;
+
+	list_del_rcu(&class->node);
+	__klpx_shadow_collect(class, type->dtor);
+out:
+	mutex_unlock(&klpx_shadow_mutex);
+}
+EXPORT_SYMBOL_GPL(klpx_shadow_unregister);
+
+void klpx_shadow_for_each_class(void (*fn)(const struct klpx_shadow_stat *st,
+					   void *arg),
+				void *arg)
+{
+	struct klpx_shadow_class *class;
+	struct klpx_shadow_stat st;
+
+	mutex_lock(&klpx_shadow_mutex);
+	list_for_each_entry(class, &klpx_shadow_classes, node) {
+		st.id = class->id;
+		st.name = class->name;
+		st.size = class->size;
+		st.refs = class->refs;
+		st.live = READ_ONCE(class->count);
+		fn(&st, arg);
+	}
+	mutex_unlock(&klpx_shadow_mutex);
+}
+
+void klpx_shadow_exit(void)
+{
+	struct klpx_shadow_class *class, *tmp;
+
+	mutex_lock(&klpx_shadow_mutex);
+	list_for_each_entry_safe(class, tmp, &klpx_shadow_classes, node) {
+		/* Its owners are gone: their dtors cannot be called. */
+		pr_warn("shadow type %s (id %lu) still registered at exit; freeing %lu variables without dtor\n",
+			class->name, class->id, READ_ONCE(class->count));
+		list_del_rcu(&class->node);
+		__klpx_shadow_collect(class, NULL);
+	}
+	mutex_unlock(&klpx_shadow_mutex);
+	/* No call_rcu() callback of ours may outlive the module. */
+	rcu_barrier();
+}
