@@ -16,9 +16,9 @@ KVER	?= $(shell $(TOP)/scripts/kver.sh)
 KDIR	?= /usr/src/linux-headers-$(KVER)
 export KVER KDIR TOP CACHE OUT
 
-TIERS	:= userspace kunit guest
+TIERS	:= userspace core kunit guest
 
-.PHONY: all modules deps clean check check-% $(addprefix check-,$(TIERS)) \
+.PHONY: all modules deps clean check $(addprefix check-,$(TIERS)) \
 	demo bench guest-shell
 
 all: modules
@@ -45,6 +45,10 @@ check-userspace:
 	@mkdir -p $(OUT)/results
 	$(MAKE) -C selftests/userspace check RESULT=$(OUT)/results/userspace
 
+check-core:
+	@mkdir -p $(OUT)/results
+	$(MAKE) -C selftests/core check RESULT=$(OUT)/results/core
+
 check-kunit:
 	@mkdir -p $(OUT)/results
 	$(TOP)/kunit/run.sh $(OUT)/results/kunit
@@ -53,13 +57,13 @@ check-guest: modules
 	@mkdir -p $(OUT)/results
 	$(TOP)/selftests/guest/run.sh check $(OUT)/results/guest
 
-demo: modules
+demo: deps modules
 	$(TOP)/selftests/guest/run.sh demo
 
-guest-shell: modules
+guest-shell: deps modules
 	$(TOP)/selftests/guest/run.sh shell
 
-bench: modules
+bench: deps modules
 	$(TOP)/bench/run.sh
 
 clean:
