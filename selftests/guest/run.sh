@@ -1,0 +1,217 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh - boot the Debian kernel under QEMU (TCG) with klpx and its test
+# modules, from an initramfs assembled here.
+#
+#   run.sh check RESULTFILE   run every tests/*.sh in the guest, stream TAP,
+#                             write "<passed> <failed> <skipped>" to RESULTFILE
+#   run.sh demo               run demo.sh in the guest, print its transcript
+#   run.sh shell              an interactive busybox shell, klpx loaded
+#
+# Environment (the top Makefile exports the first five; computed when unset):
+#   TOP CACHE OUT KVER KDIR   tree, cache folder, output folder, kernel release,
+#                             kernel headers
+#   GUEST_TESTS=a,b           run only these tests (names or globs, no .sh)
+#   GUEST_TIMEOUT=SECONDS     limit on the whole boot (default 600)
+#   TEST_TIMEOUT=SECONDS      limit on each test script (default 120)
+#   GUEST_MEM, GUEST_SMP      guest memory and vCPUs (default 2G, 2)
+#
+# The kernel log (ttyS0) is kept in $OUT/guest/console.log, the TAP stream
+# (ttyS1) in $OUT/guest/tap.log.  Any WARNING, BUG, Oops, general protection
+# fault, RCU stall or lockup in the kernel log fails the run, unless a test
+# announced it between expect_warning_begin and expect_warning_end.
+set -e -o pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+TOP=${TOP:-$(cd "$here/../.." && pwd)}
+CACHE=${CACHE:-$TOP/.cache}
+OUT=${OUT:-$TOP/out}
+KVER=${KVER:-$("$TOP/scripts/kver.sh")}
+KDIR=${KDIR:-/usr/src/linux-headers-$KVER}
+export TOP CACHE OUT KVER KDIR
+
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-600}
+TEST_TIMEOUT=${TEST_TIMEOUT:-120}
+GUEST_MEM=${GUEST_MEM:-2G}
+GUEST_SMP=${GUEST_SMP:-2}
+
+mode=$1
+result=$2
+case "$mode" in
+check) [ -n "$result" ] || { echo "usage: $0 check RESULTFILE" >&2; exit 2; } ;;
+demo|shell) ;;
+*) echo "usage: $0 check RESULTFILE | demo | shell" >&2; exit 2 ;;
+esac
+
+work=$OUT/guest
+vmlinuz=$CACHE/kernel/$KVER/boot/vmlinuz-$KVER
+console_log=$work/console.log
+tap_log=$work/tap.log
+
+say() { echo "guest: $*" >&2; }
+
+# A check that cannot run still leaves a result, so the summary counts it.
+fail_early() {
+	say "$*"
+	[ "$mode" = check ] && echo "0 1 0" >"$result"
+	exit 1
+}
+
+build() {
+	local jobs
+	jobs=$(nproc 2>/dev/null || echo 2)
+	[ -f "$vmlinuz" ] || "$TOP/scripts/deps.sh" >&2 ||
+		fail_early "cannot fetch the guest kernel"
+	[ -f "$vmlinuz" ] || fail_early "no kernel image at $vmlinuz"
+	make -s -C "$KDIR" M="$TOP" -j"$jobs" modules >&2 ||
+		fail_early "klpx.ko does not build"
+	make -s -C "$here/../test_modules" -j"$jobs" >&2 ||
+		fail_early "the test modules do not build"
+}
+
+assemble() {
+	local root=$work/root a m
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,root,selftests/tests} \
+		 "$root/lib/modules/$KVER/extra"
+
+	cp /bin/busybox "$root/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
+	done
+	install -m 0755 "$here/init" "$root/init"
+
+	cp "$TOP/klpx.ko" "$root/lib/modules/$KVER/extra/"
+	for m in "$here"/../test_modules/*.ko; do
+		[ -e "$m" ] && cp "$m" "$root/lib/modules/$KVER/extra/"
+	done
+	# So that modprobe works in the shell; insmod does not need it.
+	depmod -b "$root" "$KVER" 2>/dev/null || true
+
+	cp "$here/functions.sh" "$root/selftests/"
+	[ -f "$here/demo.sh" ] && cp "$here/demo.sh" "$root/selftests/"
+	for t in "$here"/tests/*.sh; do
+		[ -e "$t" ] && cp "$t" "$root/selftests/tests/"
+	done
+	(cd "$root/selftests/tests" && ls | grep '\.sh$' | LC_ALL=C sort) \
+		>"$root/selftests/tests.list"
+
+	(cd "$root" && find . | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet) >"$work/initramfs.cpio"
+}
+
+# qemu_run MODE ARGS... - boot the guest; extra ARGS go to qemu.
+qemu_run() {
+	local mode=$1; shift
+	local append="console=ttyS0 panic=-1 log_buf_len=16M"
+	append="$append klpx_mode=$mode klpx_test_timeout=$TEST_TIMEOUT"
+	[ -n "$GUEST_TESTS" ] && append="$append klpx_tests=$GUEST_TESTS"
+	local limit="timeout -k 10 $GUEST_TIMEOUT"
+	[ "$mode" = shell ] && limit=
+	$limit qemu-system-x86_64 -accel tcg -cpu max -smp "$GUEST_SMP" -m "$GUEST_MEM" \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-kernel "$vmlinuz" -initrd "$work/initramfs.cpio" \
+		-append "$append $GUEST_APPEND" "$@"
+}
+
+# Kernel-log policy: print every bad line outside the expect-warning
+# markers, with the test it belongs to.  Prints nothing when the log is clean.
+scan_console() {
+	awk '
+	{ sub(/\r$/, "") }
+	/klpx-selftest: test .* begin/ { t = $0; sub(/.*klpx-selftest: test /, "", t); sub(/ begin.*/, "", t) }
+	/klpx-selftest: expect-warning begin/ { expect = 1 }
+	/klpx-selftest: expect-warning end/ { expect = 0 }
+	{ line[NR] = $0 }
+	!expect && /WARNING:|BUG:|Oops|general protection fault|rcu.*stall|RCU stall|soft lockup|hard LOCKUP|hung_task|blocked for more than|Kernel panic/ {
+		bad[++nbad] = NR; who[nbad] = (t == "" ? "(boot or klpx.ko load/unload)" : t)
+	}
+	END {
+		shown = 0
+		for (i = 1; i <= nbad && shown < 3; i++) {
+			if (i > 1 && bad[i] <= last) continue
+			shown++
+			printf("--- kernel log, test %s, line %d ---\n", who[i], bad[i])
+			from = bad[i] - 3; if (from < 1) from = 1
+			to = bad[i] + 40; if (to > NR) to = NR
+			for (j = from; j <= to; j++) print line[j]
+			last = to
+		}
+		if (nbad) printf("--- %d unexpected kernel log line(s) ---\n", nbad)
+	}' "$console_log"
+}
+
+do_check() {
+	local start rc=0 passed failed skipped planned seen problems
+	start=$(date +%s)
+	rm -f "$console_log" "$tap_log"
+	qemu_run check -serial "file:$console_log" -serial stdio </dev/null |
+		tr -d '\r' | tee "$tap_log" || rc=$?
+	[ -s "$console_log" ] || touch "$console_log"
+
+	passed=$(grep -E '^ok [0-9]+' "$tap_log" | grep -vc '# SKIP' || true)
+	skipped=$(grep -E '^ok [0-9]+' "$tap_log" | grep -c '# SKIP' || true)
+	failed=$(grep -cE '^not ok [0-9]+' "$tap_log" || true)
+	planned=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$tap_log" | head -n1)
+	seen=$((passed + skipped + failed))
+
+	if [ $rc -ne 0 ]; then
+		say "qemu exited with status $rc (124: the ${GUEST_TIMEOUT}s limit)"
+	fi
+	if ! grep -q '^# klpx-guest: done' "$tap_log"; then
+		say "the guest did not finish its run; last kernel log lines:"
+		tail -n 30 "$console_log" >&2
+		if [ -n "$planned" ] && [ "$planned" -gt "$seen" ]; then
+			failed=$((failed + planned - seen))
+		else
+			failed=$((failed + 1))
+		fi
+	fi
+	problems=$(scan_console)
+	if [ -n "$problems" ]; then
+		echo "$problems" >&2
+		say "unexpected kernel warnings: the tier fails"
+		failed=$((failed + 1))
+	fi
+
+	echo "$passed $failed $skipped" >"$result"
+	say "$passed passed, $failed failed, $skipped skipped in $(($(date +%s) - start))s" \
+	    "(logs: $console_log $tap_log)"
+	[ "$failed" -eq 0 ]
+}
+
+do_demo() {
+	local rc=0 problems
+	if [ ! -f "$here/demo.sh" ]; then
+		say "there is no selftests/guest/demo.sh yet: nothing to show"
+		exit 1
+	fi
+	rm -f "$console_log" "$tap_log"
+	qemu_run demo -serial "file:$console_log" -serial stdio </dev/null |
+		tr -d '\r' | tee "$tap_log" || rc=$?
+	[ $rc -eq 0 ] || say "qemu exited with status $rc (124: the ${GUEST_TIMEOUT}s limit)"
+	problems=$(scan_console)
+	if [ -n "$problems" ]; then
+		echo "$problems" >&2
+		say "unexpected kernel warnings during the demo"
+		rc=1
+	fi
+	grep -q '^klpx-guest: demo exit status 0$' "$tap_log" || rc=1
+	return $rc
+}
+
+do_shell() {
+	say "booting; Ctrl-A x quits qemu, poweroff leaves cleanly"
+	GUEST_APPEND="quiet $GUEST_APPEND" qemu_run shell -serial mon:stdio
+}
+
+mkdir -p "$work"
+build
+assemble
+case "$mode" in
+check)
+	do_check ;;
+demo) do_demo ;;
+shell) do_shell ;;
+esac
