@@ -64,12 +64,33 @@ fi
 [ -x "$tree/tools/testing/kunit/kunit.py" ] ||
 	fail "unpacked tree $tree has no tools/testing/kunit/kunit.py"
 
-# link NAME TARGET - make lib/klpx/NAME a symlink to TARGET (idempotent).
+# link PATH TARGET - make lib/klpx/PATH a symlink to TARGET (idempotent).
 link() {
 	if [ "$(readlink "$tree/lib/klpx/$1" 2>/dev/null)" != "$2" ]; then
 		rm -rf "$tree/lib/klpx/$1"
 		ln -s "$2" "$tree/lib/klpx/$1"
 	fi
+}
+
+# link_sources DIR - link every C source and header of $TOP/DIR into
+# lib/klpx/DIR, and drop links to files that went away.  Files, not the
+# directory: kbuild must not find the objects that the out-of-tree module
+# build leaves next to the sources.
+link_sources() {
+	if [ -L "$tree/lib/klpx/$1" ]; then
+		rm -f "$tree/lib/klpx/$1"
+	fi
+	mkdir -p "$tree/lib/klpx/$1"
+	for f in "$tree/lib/klpx/$1"/*; do
+		if [ -L "$f" ] && [ ! -e "$f" ]; then
+			rm -f "$f"
+		fi
+	done
+	for f in "$TOP/$1"/*.[ch]; do
+		if [ -e "$f" ]; then
+			link "$1/${f##*/}" "$f"
+		fi
+	done
 }
 
 # add_line FILE LINE - append LINE to FILE unless it is already there.
@@ -78,8 +99,8 @@ add_line() {
 }
 
 mkdir -p "$tree/lib/klpx"
-link shadow "$TOP/shadow"
-link kunit "$TOP/kunit"
+link_sources shadow
+link_sources kunit
 link include "$TOP/include"
 link Kbuild "$TOP/kunit/Kbuild.tree"
 link Kconfig "$TOP/kunit/Kconfig"
@@ -92,7 +113,7 @@ add_line "$tree/lib/Kconfig" 'source "lib/klpx/Kconfig"'
 mkdir -p "$build"
 log=$OUT/kunit/kunit.log
 json=$OUT/kunit/kunit.json
-rm -f "$json"
+rm -f "$json" "$build/test.log"
 echo "kunit: building and running in $build (log: $log)"
 start=$(date +%s)
 set +e
@@ -109,37 +130,22 @@ rc=$?
 set -e
 echo "kunit: kunit.py exited $rc after $(($(date +%s) - start)) s"
 
-# Show the outcome: the per-case lines and anything the kernel complained
-# about (KASAN, lockdep, WARN, BUG).
-grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]|Testing complete|ERROR|error:' "$log" || true
-if grep -qE 'BUG: KASAN|WARNING: possible|WARNING: suspicious RCU|BUG: sleeping function|------------\[ cut here \]' \
-	"$build/test.log" 2>/dev/null; then
-	echo "kunit: the kernel log has reports (see $build/test.log):" >&2
-	grep -E -A20 'BUG: KASAN|WARNING: possible|WARNING: suspicious RCU|BUG: sleeping function|cut here' \
-		"$build/test.log" | head -120 >&2
-fi
+# Show the outcome: one line per case, then the summary.
+grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]|Testing complete|ERROR' "$log" || true
 
 [ -s "$json" ] || { tail -40 "$log" >&2; fail "kunit.py produced no result (exit $rc)"; }
-
-counts=$(python3 - "$json" <<'PY'
-import json, sys
-
-def walk(group, acc):
-    for case in group.get("test_cases", []):
-        st = case.get("status", "")
-        acc[{"PASS": 0, "SKIP": 2}.get(st, 1)] += 1
-    for sub in group.get("sub_groups", []):
-        walk(sub, acc)
-
-acc = [0, 0, 0]
-walk(json.load(open(sys.argv[1])), acc)
-print(*acc)
-PY
-) || fail "cannot parse $json"
+counts=$(python3 "$TOP/kunit/results.py" "$json" "$build/test.log") ||
+	fail "cannot read the results in $json and $build/test.log"
 set -- $counts
 passed=$1 failed=$2 skipped=$3
-[ "$rc" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
-[ $((passed + failed + skipped)) -gt 0 ] || failed=1
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	echo "kunit: kunit.py failed although no case did; see $log" >&2
+	failed=1
+fi
+if [ $((passed + failed + skipped)) -eq 0 ]; then
+	echo "kunit: no case ran" >&2
+	failed=1
+fi
 echo "$passed $failed $skipped" >"$RESULT"
 echo "kunit: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

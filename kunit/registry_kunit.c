@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for the shadow type registry: what registering and
+ * unregistering a klpx_shadow_type does, which registrations are refused,
+ * how types sharing an id share one refcount, and garbage collection when
+ * the last registration of an id goes.
+ */
+#include <kunit/test.h>
+#include <linux/klpx.h>
+#include <linux/string.h>
+
+#include "shadow/shadow.h"
+#include "fixture.h"
+
+#define OBJS	64
+
+/* What klpx_shadow_for_each_class() reported for one id. */
+struct snapshot {
+	unsigned long id;
+	bool found;
+	char name[32];
+	size_t size;
+	unsigned int refs;
+	size_t live;
+	int position;		/* order among all classes reported */
+	int seen;		/* classes reported so far */
+};
+
+static void snapshot_one(const struct klpx_shadow_stat *st, void *arg)
+{
+	struct snapshot *snap = arg;
+
+	snap->seen++;
+	if (st->id != snap->id)
+		return;
+	snap->found = true;
+	strscpy(snap->name, st->name, sizeof(snap->name));
+	snap->size = st->size;
+	snap->refs = st->refs;
+	snap->live = st->live;
+	snap->position = snap->seen;
+}
+
+static struct snapshot snapshot(unsigned long id)
+{
+	struct snapshot snap = { .id = id };
+
+	klpx_shadow_for_each_class(snapshot_one, &snap);
+	return snap;
+}
+
+/* Distinct objects to attach variables to; only their addresses matter. */
+static char objs[OBJS];
+
+static void alloc_all(struct kunit *test, struct klpx_kunit_fx *fx, int i)
+{
+	int n;
+
+	for (n = 0; n < OBJS; n++)
+		KUNIT_ASSERT_NOT_NULL(test, klpx_shadow_alloc(&objs[n],
+				&fx->types[i], GFP_KERNEL, fx));
+}
+
+static void klpx_shadow_registry_register_lists_the_id(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	unsigned long id = klpx_kunit_new_id();
+	struct snapshot snap;
+
+	klpx_kunit_type(fx, 0, id, 0);
+	fx->types[0].name = "registry_lists";
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	KUNIT_EXPECT_EQ(test, klpx_shadow_count(&fx->types[0]), 0);
+
+	snap = snapshot(id);
+	KUNIT_ASSERT_TRUE(test, snap.found);
+	KUNIT_EXPECT_STREQ(test, snap.name, "registry_lists");
+	KUNIT_EXPECT_EQ(test, snap.size, sizeof(struct klpx_kunit_rec));
+	KUNIT_EXPECT_EQ(test, snap.refs, 1);
+	KUNIT_EXPECT_EQ(test, snap.live, 0);
+
+	klpx_kunit_unregister(fx, 0);
+	KUNIT_EXPECT_FALSE(test, snapshot(id).found);
+}
+
+static void klpx_shadow_registry_lists_ids_in_registration_order(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	unsigned long first = klpx_kunit_new_id();
+	unsigned long second = klpx_kunit_new_id();
+
+	/* The later id registers first. */
+	klpx_kunit_type(fx, 0, second, 0);
+	klpx_kunit_type(fx, 1, first, 0);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 1), 0);
+
+	KUNIT_EXPECT_LT(test, snapshot(second).position,
+			snapshot(first).position);
+}
+
+static void klpx_shadow_registry_snapshot_counts_live_variables(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	unsigned long id = klpx_kunit_new_id();
+
+	klpx_kunit_type(fx, 0, id, 0);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	alloc_all(test, fx, 0);
+	KUNIT_EXPECT_EQ(test, snapshot(id).live, OBJS);
+	klpx_shadow_free(&objs[0], &fx->types[0]);
+	KUNIT_EXPECT_EQ(test, snapshot(id).live, OBJS - 1);
+}
+
+static void klpx_shadow_registry_rejects_null_type(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, klpx_shadow_register(NULL), -EINVAL);
+}
+
+static void klpx_shadow_registry_rejects_null_name(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	unsigned long id = klpx_kunit_new_id();
+
+	klpx_kunit_type(fx, 0, id, 0);
+	fx->types[0].name = NULL;
+	KUNIT_EXPECT_EQ(test, klpx_kunit_register(fx, 0), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, snapshot(id).found);
+}
+
+static void klpx_shadow_registry_rejects_the_same_struct_twice(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	unsigned long id = klpx_kunit_new_id();
+	void *data;
+
+	klpx_kunit_type(fx, 0, id, 0);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	data = klpx_shadow_alloc(&objs[0], &fx->types[0], GFP_KERNEL, fx);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+
+	KUNIT_EXPECT_EQ(test, klpx_shadow_register(&fx->types[0]), -EINVAL);
+
+	/* Nothing changed: one reference, the variable untouched. */
+	KUNIT_EXPECT_EQ(test, snapshot(id).refs, 1);
+	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get(&objs[0], &fx->types[0]),
+			    data);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[0]), 0);
+
+	/* One unregister is the last one. */
+	klpx_kunit_unregister(fx, 0);
+	KUNIT_EXPECT_FALSE(test, snapshot(id).found);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[0]), 1);
+}
+
+static void klpx_shadow_registry_rejects_an_id_with_another_name(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	unsigned long id = klpx_kunit_new_id();
+	void *data;
+
+	klpx_kunit_type(fx, 0, id, 0);
+	klpx_kunit_type(fx, 1, id, 1);
+	fx->types[0].name = "conflict_a";
+	fx->types[1].name = "conflict_b";
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	data = klpx_shadow_alloc(&objs[0], &fx->types[0], GFP_KERNEL, fx);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+
+	KUNIT_EXPECT_EQ(test, klpx_kunit_register(fx, 1), -EINVAL);
+
+	KUNIT_EXPECT_STREQ(test, snapshot(id).name, "conflict_a");
+	KUNIT_EXPECT_EQ(test, snapshot(id).refs, 1);
+	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get(&objs[0], &fx->types[0]),
+			    data);
+}
+
+static void klpx_shadow_registry_rejects_an_id_with_another_size(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	unsigned long id = klpx_kunit_new_id();
+	void *data;
+
+	klpx_kunit_type(fx, 0, id, 0);
+	klpx_kunit_type(fx, 1, id, 1);
+	fx->types[1].size = fx->types[0].size * 2;
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	data = klpx_shadow_alloc(&objs[0], &fx->types[0], GFP_KERNEL, fx);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+
+	KUNIT_EXPECT_EQ(test, klpx_kunit_register(fx, 1), -EINVAL);
+
+	KUNIT_EXPECT_EQ(test, snapshot(id).size, fx->types[0].size);
+	KUNIT_EXPECT_EQ(test, snapshot(id).refs, 1);
+	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get(&objs[0], &fx->types[0]),
+			    data);
+}
+
+static void klpx_shadow_registry_same_id_types_share_variables(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	unsigned long id = klpx_kunit_new_id();
+	struct klpx_shadow_type *a = klpx_kunit_type(fx, 0, id, 0);
+	struct klpx_shadow_type *b = klpx_kunit_type(fx, 1, id, 1);
+	void *data;
+
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 1), 0);
+	KUNIT_EXPECT_EQ(test, snapshot(id).refs, 2);
+
+	data = klpx_shadow_alloc(&objs[0], a, GFP_KERNEL, fx);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get(&objs[0], b), data);
+	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get_or_alloc(&objs[0], b,
+				GFP_KERNEL, fx), data);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->ctor_calls), 1);
+	KUNIT_EXPECT_EQ(test, klpx_shadow_count(b), 1);
+
+	/* A variable made through one struct is freed through the other. */
+	klpx_shadow_free(&objs[0], b);
+	KUNIT_EXPECT_NULL(test, klpx_shadow_get(&objs[0], a));
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[1]), 1);
+}
+
+static void klpx_shadow_registry_variables_survive_while_a_registration_remains(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	unsigned long id = klpx_kunit_new_id();
+	int n;
+
+	klpx_kunit_type(fx, 0, id, 0);
+	klpx_kunit_type(fx, 1, id, 1);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 1), 0);
+	alloc_all(test, fx, 0);
+
+	klpx_kunit_unregister(fx, 0);
+
+	KUNIT_EXPECT_EQ(test, snapshot(id).refs, 1);
+	KUNIT_EXPECT_EQ(test, klpx_shadow_count(&fx->types[1]), OBJS);
+	for (n = 0; n < OBJS; n++) {
+		struct klpx_kunit_rec *rec;
+
+		rec = klpx_shadow_get(&objs[n], &fx->types[1]);
+		KUNIT_ASSERT_NOT_NULL(test, rec);
+		KUNIT_EXPECT_PTR_EQ(test, rec->obj, (void *)&objs[n]);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[0]), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[1]), 0);
+}
+
+/*
+ * The last unregistering struct's dtor destroys every variable, exactly
+ * once each, before klpx_shadow_unregister() returns; @last picks which of
+ * the two structs goes last.
+ */
+static void check_gc_by_last(struct kunit *test, int last)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	unsigned long id = klpx_kunit_new_id();
+
+	klpx_kunit_type(fx, 0, id, 0);
+	klpx_kunit_type(fx, 1, id, 1);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 1), 0);
+	alloc_all(test, fx, 0);
+	KUNIT_ASSERT_NOT_NULL(test, klpx_shadow_alloc(NULL, &fx->types[1],
+						      GFP_KERNEL, fx));
+
+	klpx_kunit_unregister(fx, !last);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[!last]), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[last]), 0);
+
+	klpx_kunit_unregister(fx, last);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[last]), OBJS + 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[!last]), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->bad_dtor), 0);
+	KUNIT_EXPECT_FALSE(test, snapshot(id).found);
+}
+
+static void klpx_shadow_registry_gc_uses_the_dtor_of_the_last_unregistered(struct kunit *test)
+{
+	check_gc_by_last(test, 1);
+}
+
+static void klpx_shadow_registry_gc_uses_the_dtor_of_the_last_even_if_first_registered(struct kunit *test)
+{
+	check_gc_by_last(test, 0);
+}
+
+static void klpx_shadow_registry_gc_without_dtor_frees_every_variable(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	struct klpx_shadow_type *type;
+
+	type = klpx_kunit_type(fx, 0, klpx_kunit_new_id(), 0);
+	type->dtor = NULL;
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	alloc_all(test, fx, 0);
+	klpx_kunit_unregister(fx, 0);
+	/* KASAN and the leak-free reregistration below are the checks. */
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	KUNIT_EXPECT_EQ(test, klpx_shadow_count(type), 0);
+}
+
+static void klpx_shadow_registry_reregistered_id_starts_empty(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	unsigned long id = klpx_kunit_new_id();
+	struct klpx_shadow_type *type = klpx_kunit_type(fx, 0, id, 0);
+	int n;
+
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	alloc_all(test, fx, 0);
+	KUNIT_ASSERT_NOT_NULL(test, klpx_shadow_alloc(NULL, type,
+						      GFP_KERNEL, fx));
+	klpx_kunit_unregister(fx, 0);
+
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	KUNIT_EXPECT_EQ(test, klpx_shadow_count(type), 0);
+	KUNIT_EXPECT_EQ(test, snapshot(id).live, 0);
+	KUNIT_EXPECT_NULL(test, klpx_shadow_get(NULL, type));
+	for (n = 0; n < OBJS; n++)
+		KUNIT_EXPECT_NULL(test, klpx_shadow_get(&objs[n], type));
+
+	/* A new variable at an old address is built afresh. */
+	KUNIT_EXPECT_NOT_NULL(test, klpx_shadow_get_or_alloc(&objs[0], type,
+							    GFP_KERNEL, fx));
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->ctor_calls), OBJS + 2);
+}
+
+static void klpx_shadow_registry_gc_leaves_other_ids_alone(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+
+	klpx_kunit_type(fx, 0, klpx_kunit_new_id(), 0);
+	klpx_kunit_type(fx, 1, klpx_kunit_new_id(), 1);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 1), 0);
+	alloc_all(test, fx, 0);
+	alloc_all(test, fx, 1);
+
+	klpx_kunit_unregister(fx, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[0]), OBJS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[1]), 0);
+	KUNIT_EXPECT_EQ(test, klpx_shadow_count(&fx->types[1]), OBJS);
+	KUNIT_EXPECT_NOT_NULL(test, klpx_shadow_get(&objs[OBJS - 1],
+						    &fx->types[1]));
+}
+
+static void klpx_shadow_registry_unregistering_an_unregistered_type_warns(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	unsigned long id = klpx_kunit_new_id();
+	void *data;
+
+	/* types[1] shares the registered id but never registered itself. */
+	klpx_kunit_type(fx, 0, id, 0);
+	klpx_kunit_type(fx, 1, id, 1);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	data = klpx_shadow_alloc(&objs[0], &fx->types[0], GFP_KERNEL, fx);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+
+	klpx_shadow_unregister(&fx->types[1]);
+
+	KUNIT_EXPECT_EQ(test, snapshot(id).refs, 1);
+	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get(&objs[0], &fx->types[0]),
+			    data);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[0]), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[1]), 0);
+}
+
+/* Every call on @type, whose id is not registered, is a harmless no-op. */
+static void check_calls_on_unregistered(struct kunit *test,
+					struct klpx_kunit_fx *fx,
+					struct klpx_shadow_type *type)
+{
+	KUNIT_EXPECT_NULL(test, klpx_shadow_get(&objs[0], type));
+	KUNIT_EXPECT_NULL(test, klpx_shadow_alloc(&objs[0], type,
+						  GFP_KERNEL, fx));
+	KUNIT_EXPECT_NULL(test, klpx_shadow_get_or_alloc(&objs[0], type,
+							 GFP_KERNEL, fx));
+	klpx_shadow_free(&objs[0], type);
+	klpx_shadow_free_all(type);
+	KUNIT_EXPECT_EQ(test, klpx_shadow_count(type), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->ctor_calls), 0);
+}
+
+static void klpx_shadow_registry_calls_on_a_never_registered_type_do_nothing(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+
+	check_calls_on_unregistered(test, fx,
+			klpx_kunit_type(fx, 0, klpx_kunit_new_id(), 0));
+}
+
+static void klpx_shadow_registry_calls_after_the_last_unregister_do_nothing(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	struct klpx_shadow_type *type;
+
+	type = klpx_kunit_type(fx, 0, klpx_kunit_new_id(), 0);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	klpx_kunit_unregister(fx, 0);
+	check_calls_on_unregistered(test, fx, type);
+}
+
+static struct kunit_case klpx_shadow_registry_cases[] = {
+	KUNIT_CASE(klpx_shadow_registry_register_lists_the_id),
+	KUNIT_CASE(klpx_shadow_registry_lists_ids_in_registration_order),
+	KUNIT_CASE(klpx_shadow_registry_snapshot_counts_live_variables),
+	KUNIT_CASE(klpx_shadow_registry_rejects_null_type),
+	KUNIT_CASE(klpx_shadow_registry_rejects_null_name),
+	KUNIT_CASE(klpx_shadow_registry_rejects_the_same_struct_twice),
+	KUNIT_CASE(klpx_shadow_registry_rejects_an_id_with_another_name),
+	KUNIT_CASE(klpx_shadow_registry_rejects_an_id_with_another_size),
+	KUNIT_CASE(klpx_shadow_registry_same_id_types_share_variables),
+	KUNIT_CASE(klpx_shadow_registry_variables_survive_while_a_registration_remains),
+	KUNIT_CASE(klpx_shadow_registry_gc_uses_the_dtor_of_the_last_unregistered),
+	KUNIT_CASE(klpx_shadow_registry_gc_uses_the_dtor_of_the_last_even_if_first_registered),
+	KUNIT_CASE(klpx_shadow_registry_gc_without_dtor_frees_every_variable),
+	KUNIT_CASE(klpx_shadow_registry_reregistered_id_starts_empty),
+	KUNIT_CASE(klpx_shadow_registry_gc_leaves_other_ids_alone),
+	KUNIT_CASE(klpx_shadow_registry_unregistering_an_unregistered_type_warns),
+	KUNIT_CASE(klpx_shadow_registry_calls_on_a_never_registered_type_do_nothing),
+	KUNIT_CASE(klpx_shadow_registry_calls_after_the_last_unregister_do_nothing),
+	{}
+};
+
+static struct kunit_suite klpx_shadow_registry_suite = {
+	.name = "klpx_shadow_registry",
+	.init = klpx_kunit_init,
+	.exit = klpx_kunit_exit,
+	.test_cases = klpx_shadow_registry_cases,
+};
+kunit_test_suite(klpx_shadow_registry_suite);
+
+MODULE_LICENSE("GPL");
