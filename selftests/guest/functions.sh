@@ -32,6 +32,7 @@
 #   write_failing_file VALUE PATH WANT
 #                                 the write must fail with WANT in its error
 #   read_file PATH                cat PATH, logged with the value read
+#   ctl NAME CMD...               write CMD to test module NAME's debugfs ctl file
 #   start_test TITLE              begin a transcript (marks the kernel log)
 #   check_result EXPECTED         transcript since start_test must equal EXPECTED
 #   log_since_start               kernel log since start_test, timestamps removed
@@ -43,8 +44,8 @@
 # A transcript is the kernel log since start_test, timestamps removed, kept
 # to the lines matching $TRANSCRIPT (an ERE; default: commands "% ...",
 # klpx and test-module messages, insmod/rmmod errors) minus kernel taint
-# notices.  Helpers log every command they run as "% CMD", so the
-# transcript reads like a session.
+# notices, with hashed pointers (16 hex digits) written PTR.  Helpers log
+# every command they run as "% CMD", so the transcript reads like a session.
 #
 # The runner fails the whole tier on any WARNING/BUG/Oops/stall in the
 # kernel log outside expect_warning_begin/_end.
@@ -249,6 +250,13 @@ read_file() {
 	echo "$v"
 }
 
+# ctl(name, cmd...) - write cmd to /sys/kernel/debug/<name>/ctl, the
+# command file of the klpx test modules; returns the write's status
+ctl() {
+	local mod="$1"; shift
+	write_file "$*" "/sys/kernel/debug/$mod/ctl"
+}
+
 # start_test(title) - begin a transcript: everything logged from here on
 # is what check_result compares
 start_test() {
@@ -278,7 +286,8 @@ log_since_start() {
 check_result() {
 	local expect="$*" result
 	result=$(log_since_start | grep -E "$TRANSCRIPT" |
-		 grep -vE 'taints kernel|tainting kernel|module verification failed')
+		 grep -vE 'taints kernel|tainting kernel|module verification failed' |
+		 sed -E 's/(^|[^0-9a-f])[0-9a-f]{16}([^0-9a-f]|$)/\1PTR\2/g')
 	if [ "$expect" = "$result" ]; then
 		echo "ok"
 		return 0
