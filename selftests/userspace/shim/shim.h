@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The userspace shims behind the kernel headers in shim/linux/, and what
+ * tests may ask of them: live allocations and failure injection, WARNs and
+ * log lines seen, the calling context (atomic or not, inside RCU readers),
+ * threads known to RCU, the deferred-work and RCU-callback workers.
+ *
+ * Every thread that touches RCU must be started with shim_thread_create()
+ * (or call shim_thread_enter() itself before, shim_thread_exit() after).
+ */
+#ifndef _SHIM_SHIM_H
+#define _SHIM_SHIM_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* ------------------------------------------------------------------ */
+/* threads and context                                                 */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct shim_task - what the shims know of the calling thread
+ * @id:		non-zero, unique per thread for the life of the process
+ * @preempt_count: spinlocks held plus explicit preemption/IRQ disables
+ * @irqs_off:	IRQ-save sections entered
+ * @rcu_depth:	nesting of rcu_read_lock()
+ * @srcu_depth: nesting of srcu_read_lock(), any domain
+ * @rcu_online: registered with liburcu
+ */
+struct shim_task {
+	unsigned long id;
+	int preempt_count;
+	int irqs_off;
+	int rcu_depth;
+	int srcu_depth;
+	bool rcu_online;
+};
+
+struct shim_task *shim_current(void);
+
+int shim_thread_create(pthread_t *thread, void *(*fn)(void *arg), void *arg);
+void shim_thread_enter(void);
+void shim_thread_exit(void);
+
+/* true where the kernel would be in atomic context (may not sleep) */
+bool shim_in_atomic(void);
+void shim_preempt_disable(void);
+void shim_preempt_enable(void);
+unsigned long shim_irq_save(void);
+void shim_irq_restore(unsigned long flags);
+
+/* WARNs if the caller may not sleep; @what names the operation */
+void shim_might_sleep(const char *what, const char *file, int line);
+
+/* ------------------------------------------------------------------ */
+/* WARN, lockdep-style splats and the kernel log                       */
+/* ------------------------------------------------------------------ */
+
+void shim_warn(const char *file, int line, const char *fmt, ...)
+	__attribute__((__format__(printf, 3, 4)));
+/* a locking or RCU rule was broken: never expected, fails the test */
+void shim_splat(const char *file, int line, const char *fmt, ...)
+	__attribute__((__format__(printf, 3, 4)));
+void shim_printk(int level, const char *fmt, ...)
+	__attribute__((__format__(printf, 2, 3)));
+
+/* WARNs since the last call (the test "consumes" the WARNs it expected) */
+unsigned long shim_warn_take(void);
+/* WARNs not taken yet */
+unsigned long shim_warn_pending(void);
+unsigned long shim_splat_count(void);
+/* the text of the most recent WARN ("" if none) */
+void shim_warn_last(char *buf, size_t len);
+
+/* log lines at @level or more severe (lower) whose text contains @needle */
+unsigned long shim_log_count(int level, const char *needle);
+void shim_log_clear(void);
+void shim_log_dump(FILE *out);
+
+/* echo WARNs, splats and log lines to stderr as they happen */
+void shim_set_verbose(bool on);
+
+/**
+ * struct shim_ratelimit - a burst of messages per interval, per call site
+ */
+struct shim_ratelimit {
+	pthread_mutex_t lock;
+	long begin_ms;
+	int printed;
+	unsigned long missed;
+};
+#define SHIM_RATELIMIT_INIT { .lock = PTHREAD_MUTEX_INITIALIZER }
+bool shim_ratelimit_ok(struct shim_ratelimit *rs);
+
+/* ------------------------------------------------------------------ */
+/* allocations                                                         */
+/* ------------------------------------------------------------------ */
+
+enum shim_alloc_kind {
+	SHIM_KMALLOC,		/* kmalloc, kzalloc, kcalloc, kstrdup, ... */
+	SHIM_KVMALLOC,		/* kvmalloc, kvzalloc, kvcalloc */
+	SHIM_SLAB,		/* kmem_cache_alloc objects */
+	SHIM_CACHE,		/* kmem_cache_create caches */
+	SHIM_NR_KINDS
+};
+
+/**
+ * struct shim_fail_policy - which allocations fail
+ * @nth:	fail exactly the @nth eligible allocation (1-based); 0: off
+ * @every:	fail every @every-th eligible allocation; 0: off
+ * @after:	fail every eligible allocation after the first @after; 0: off
+ * @atomic_only: only allocations whose gfp may not block are eligible
+ * @kinds:	bit mask of enum shim_alloc_kind eligible; 0 means all
+ *
+ * Allocations with __GFP_NOFAIL never fail.
+ */
+struct shim_fail_policy {
+	unsigned long nth;
+	unsigned long every;
+	unsigned long after;
+	bool atomic_only;
+	unsigned int kinds;
+};
+
+void shim_fail_set(const struct shim_fail_policy *policy);
+void shim_fail_clear(void);
+/* allocations failed on purpose since the last shim_fail_set() */
+unsigned long shim_fail_injected(void);
+/* where the last injected failure happened ("file:line"), "" if none */
+void shim_fail_last_site(char *buf, size_t len);
+
+/* allocations alive now, of one kind / all kinds */
+long shim_alloc_live(enum shim_alloc_kind kind);
+long shim_alloc_live_total(void);
+/* allocation attempts so far, and how many of those could block */
+unsigned long shim_alloc_attempts(void);
+unsigned long shim_alloc_attempts_blocking(void);
+/* print every live allocation with its size and call site */
+void shim_alloc_dump_live(FILE *out);
+
+/* ------------------------------------------------------------------ */
+/* RCU and deferred work                                               */
+/* ------------------------------------------------------------------ */
+
+/* threads currently waiting in synchronize_rcu() */
+unsigned long shim_rcu_gp_waiters(void);
+/* grace periods completed so far */
+unsigned long shim_rcu_gp_completed(void);
+/* wait until the deferred-work worker is idle with nothing queued */
+void shim_workqueue_drain(void);
+/* deferred work items executed so far */
+unsigned long shim_work_executed(void);
+
+#endif /* _SHIM_SHIM_H */
