@@ -55,6 +55,9 @@ RETRY_INTERVAL=${RETRY_INTERVAL:-0.1}
 KLPX_MODDIR=${KLPX_MODDIR:-/lib/modules/$(uname -r)/extra}
 KLPX_SYSFS=/sys/kernel/klpx
 KLPX_DEBUGFS=/sys/kernel/debug/klpx
+# One load attempt per insmod (busybox's retries a failed one).
+KLPX_INSMOD=${KLPX_INSMOD:-/bin/klpx-insmod}
+[ -x "$KLPX_INSMOD" ] || KLPX_INSMOD=insmod
 TRANSCRIPT=${TRANSCRIPT:-'^(% |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'}
 ksft_skip=4
 
@@ -142,7 +145,7 @@ is_loaded() {
 __insmod() {
 	local mod="$1"; shift
 	[ -f "$(mod_path "$mod")" ] || skip "no module $mod.ko in this guest"
-	(cd "$KLPX_MODDIR" && insmod "$mod.ko" "$@" 2>&1)
+	(cd "$KLPX_MODDIR" && "$KLPX_INSMOD" "$mod.ko" "$@" 2>&1)
 }
 
 # load_mod(name, params...) - insmod a module; die if it fails

@@ -64,10 +64,17 @@ build() {
 	[ -f "$vmlinuz" ] || "$TOP/scripts/deps.sh" >&2 ||
 		fail_early "cannot fetch the guest kernel"
 	[ -f "$vmlinuz" ] || fail_early "no kernel image at $vmlinuz"
-	make -s -C "$KDIR" M="$TOP" -j"$jobs" modules >&2 ||
+	make -s -C "$KDIR" M="$TOP" -j"$jobs" modules 2>&1 | quiet_kbuild ||
 		fail_early "klpx.ko does not build"
-	make -s -C "$here/../test_modules" -j"$jobs" >&2 ||
+	make -s -C "$here/../test_modules" -j"$jobs" 2>&1 | quiet_kbuild ||
 		fail_early "the test modules do not build"
+	${CC:-cc} -static -Os -Wall -o "$work/insmod" "$here/insmod.c" ||
+		fail_early "the guest's insmod does not build"
+}
+
+# Drop kbuild's notice that BTF needs a vmlinux the headers do not ship.
+quiet_kbuild() {
+	grep -v '^Skipping BTF generation' >&2 || true
 }
 
 assemble() {
@@ -81,6 +88,7 @@ assemble() {
 		[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
 	done
 	install -m 0755 "$here/init" "$root/init"
+	install -m 0755 "$work/insmod" "$root/bin/klpx-insmod"
 
 	cp "$TOP/klpx.ko" "$root/lib/modules/$KVER/extra/"
 	for m in "$here"/../test_modules/*.ko; do
@@ -104,7 +112,7 @@ assemble() {
 # qemu_run MODE ARGS... - boot the guest; extra ARGS go to qemu.
 qemu_run() {
 	local mode=$1; shift
-	local append="console=ttyS0 panic=-1 log_buf_len=16M"
+	local append="console=ttyS0 panic=-1 log_buf_len=16M slab_nomerge"
 	append="$append klpx_mode=$mode klpx_test_timeout=$TEST_TIMEOUT"
 	[ -n "$GUEST_TESTS" ] && append="$append klpx_tests=$GUEST_TESTS"
 	local limit="timeout -k 10 $GUEST_TIMEOUT"
