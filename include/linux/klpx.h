@@ -89,11 +89,12 @@ size_t klpx_shadow_count(struct klpx_shadow_type *type);
 #ifdef __KERNEL__
 
 #include <linux/list.h>
-#include <linux/kobject.h>
 
 struct module;
-struct completion;
 struct klpx_object;
+struct klpx_patch;
+struct klpx_func_stack;
+struct klpx_kobj;
 
 /**
  * struct klpx_func - one function to replace
@@ -101,9 +102,16 @@ struct klpx_object;
  * @new_func:	its replacement
  * @old_sympos: 0: @old_name must be unique in the object; N >= 1: the Nth
  *		symbol of that name, in kallsyms order
- * @old_func:	internal: resolved address of the original
- * @node:	internal: entry in the per-address redirection stack
- * @patched:	internal: the redirection is installed
+ * @obj:	internal: the object this function belongs to
+ * @old_addr:	internal: resolved start of the original function
+ * @old_size:	internal: size of the original function
+ * @new_size:	internal: size of @new_func
+ * @stack:	internal: the redirection stack of @old_addr it joins
+ * @stack_node: internal: entry in @stack, newest first
+ * @patched:	internal: this function is on @stack
+ *
+ * Only the external members are filled by the patch author; the rest is
+ * zero-initialised and owned by klpx.
  */
 struct klpx_func {
 	/* external */
@@ -112,8 +120,12 @@ struct klpx_func {
 	unsigned long old_sympos;
 
 	/* internal */
-	void *old_func;
-	struct list_head node;
+	struct klpx_object *obj;
+	unsigned long old_addr;
+	unsigned long old_size;
+	unsigned long new_size;
+	struct klpx_func_stack *stack;
+	struct list_head stack_node;
 	bool patched;
 };
 
@@ -125,7 +137,9 @@ struct klpx_func {
  * @pre_unpatch: before the object's functions are restored
  * @post_unpatch: after the object's functions are restored
  *
- * Callbacks of patches replaced by an atomic-replace patch do not run.
+ * Each runs in process context with klpx's patch lock held: a callback may
+ * sleep but must not enable or disable patches.  Callbacks of patches
+ * replaced by an atomic-replace patch do not run.
  */
 struct klpx_callbacks {
 	int (*pre_patch)(struct klpx_object *obj);
@@ -140,10 +154,12 @@ struct klpx_callbacks {
  * @funcs:	functions to replace; ends with an entry whose old_name is NULL
  * @shadow_types: NULL-terminated shadow types owned by this object; may be NULL
  * @callbacks:	optional hooks
+ * @patch:	internal: the patch this object belongs to
  * @mod:	internal: the loaded module, NULL for vmlinux or when not loaded
  * @kobj:	internal: /sys/kernel/klpx/<patch>/<object>
+ * @nr_types:	internal: how many of @shadow_types, from the first, hold a
+ *		registration
  * @patched:	internal: the object is loaded and patched
- * @types_registered: internal: @shadow_types hold registrations
  */
 struct klpx_object {
 	/* external */
@@ -153,10 +169,11 @@ struct klpx_object {
 	struct klpx_callbacks callbacks;
 
 	/* internal */
+	struct klpx_patch *patch;
 	struct module *mod;
-	struct kobject kobj;
+	struct klpx_kobj *kobj;
+	unsigned int nr_types;
 	bool patched;
-	bool types_registered;
 };
 
 /**
@@ -167,8 +184,7 @@ struct klpx_object {
  * @list:	internal: entry in the list of enabled patches
  * @kobj:	internal: /sys/kernel/klpx/<patch>
  * @enabled:	internal: the patch is enabled
- * @kobj_added: internal: @kobj is in sysfs
- * @finish:	internal: completed when @kobj is released
+ * @used:	internal: klpx_enable_patch() was called with this patch
  */
 struct klpx_patch {
 	/* external */
@@ -178,10 +194,9 @@ struct klpx_patch {
 
 	/* internal */
 	struct list_head list;
-	struct kobject kobj;
+	struct klpx_kobj *kobj;
 	bool enabled;
-	bool kobj_added;
-	struct completion *finish;
+	bool used;
 };
 
 int klpx_enable_patch(struct klpx_patch *patch);

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Private to core/: what its files share.
+ *
+ * DOC: concurrency
+ *
+ * klpx_mutex serialises everything that changes which code runs: enabling
+ * and disabling patches, the module notifier, and every internal member of
+ * struct klpx_patch, klpx_object and klpx_func.  It also guards the list of
+ * enabled patches and the set of redirection stacks.
+ *
+ * The redirection stacks themselves change only inside stop_machine(),
+ * called by a klpx_mutex holder; the ftrace handler reads them under RCU
+ * (ftrace_test_recursion_trylock() disables preemption).  stop_machine()
+ * already waits out every handler that does not run in NMI context; a
+ * synchronize_rcu() after a switch waits out the rest before a function
+ * taken off a stack may be freed (its module removed) or pushed again.
+ *
+ * sysfs directories are removed only without klpx_mutex: removal waits for
+ * readers and writers of their files, and a writer of "enabled" takes
+ * klpx_mutex.
+ */
+#ifndef _KLPX_CORE_CORE_H
+#define _KLPX_CORE_CORE_H
+
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include "plan.h"
+
+struct kobject;
+struct attribute;
+
+extern struct mutex klpx_mutex;
+extern struct list_head klpx_patches;
+
+/* kallsyms.c: symbols and the kernel facilities modules cannot link to */
+int klpx_kallsyms_init(void);
+int klpx_resolve_func(struct klpx_func *func);
+unsigned long klpx_ftrace_ip(struct klpx_func *func);
+struct module *klpx_find_module(const char *name);
+int klpx_stack_trace_reliable(struct task_struct *task, unsigned long *store,
+			      unsigned int size);
+struct task_struct *klpx_idle_task(int cpu);
+
+/* redirect.c: one ftrace_ops per patched address */
+int klpx_redirect_prepare(struct klpx_object *obj);
+void klpx_redirect_release(void);
+
+/* switch.c: the consistent step */
+int klpx_switch_run(struct klpx_switch *sw, const char *who);
+
+/* patch.c: object lifecycle, shared with the module notifier */
+int klpx_patch_coming_object(struct klpx_object *obj, struct module *mod);
+void klpx_patch_going_object(struct klpx_object *obj);
+int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
+			     const struct attribute *attr);
+
+/* module.c: objects of modules that come and go */
+int klpx_module_init(void);
+void klpx_module_exit(void);
+struct module *klpx_module_live(const char *name);
+
+/* sysfs.c */
+int klpx_sysfs_init(void);
+void klpx_sysfs_exit(void);
+int klpx_sysfs_add_patch(struct klpx_patch *patch);
+void klpx_sysfs_del_patch(struct klpx_patch *patch);
+
+/* debugfs.c */
+void klpx_debugfs_init(void);
+void klpx_debugfs_exit(void);
+
+#endif /* _KLPX_CORE_CORE_H */

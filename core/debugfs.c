@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs.c - /sys/kernel/debug/klpx/shadow_types
+ *
+ * One line per registered shadow id, in registration order:
+ *
+ *	id=<id> name=<name> size=<bytes> refs=<registrations> live=<variables>
+ *
+ * It is what a patch author looks at to see the handover (refs grows to 2
+ * during an atomic replace that carries an id, then falls back to 1) and
+ * the garbage collection (an id that disappears with its live variables).
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include "core.h"
+#include "../shadow/shadow.h"
+
+static struct dentry *klpx_debugfs_dir;
+
+static void klpx_shadow_types_line(const struct klpx_shadow_stat *st,
+				   void *arg)
+{
+	seq_printf(arg, "id=%lu name=%s size=%zu refs=%u live=%zu\n",
+		   st->id, st->name, st->size, st->refs, st->live);
+}
+
+static int shadow_types_show(struct seq_file *m, void *unused)
+{
+	klpx_shadow_for_each_class(klpx_shadow_types_line, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(shadow_types);
+
+/* debugfs is a debugging aid: klpx works without it, errors are ignored. */
+void klpx_debugfs_init(void)
+{
+	klpx_debugfs_dir = debugfs_create_dir("klpx", NULL);
+	debugfs_create_file("shadow_types", 0444, klpx_debugfs_dir, NULL,
+			    &shadow_types_fops);
+}
+
+void klpx_debugfs_exit(void)
+{
+	debugfs_remove_recursive(klpx_debugfs_dir);
+}

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - klpx.ko: live patches with garbage-collected shadow variables.
+ *
+ * The shadow library (shadow/) needs no set-up; the core finds what it
+ * needs in the kernel, creates /sys/kernel/klpx and the debugfs view, and
+ * listens to module loads.  klpx.ko cannot be removed while a patch module
+ * is loaded (they link against it), so at exit no patch is enabled.
+ */
+#define pr_fmt(fmt) "klpx: " fmt
+
+#include <linux/module.h>
+#include "core.h"
+#include "../shadow/shadow.h"
+
+static int __init klpx_init(void)
+{
+	int ret;
+
+	ret = klpx_kallsyms_init();
+	if (ret)
+		return ret;
+	ret = klpx_sysfs_init();
+	if (ret)
+		return ret;
+	ret = klpx_module_init();
+	if (ret)
+		goto err_sysfs;
+	klpx_debugfs_init();
+	return 0;
+
+err_sysfs:
+	klpx_sysfs_exit();
+	return ret;
+}
+
+static void __exit klpx_exit(void)
+{
+	klpx_debugfs_exit();
+	klpx_module_exit();
+	klpx_sysfs_exit();
+	/* Last: waits for the shadow frees still in flight. */
+	klpx_shadow_exit();
+}
+
+module_init(klpx_init);
+module_exit(klpx_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Live patches with garbage-collected shadow variables");

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * module.c - objects whose module loads after their patch, or goes away.
+ *
+ * A module notifier patches the objects of every enabled patch that name a
+ * module when it reaches MODULE_STATE_COMING (its code is in place, ftrace
+ * knows its functions, its init has not run yet) and unpatches them at
+ * MODULE_STATE_GOING (its exit has returned, or its load failed).
+ *
+ * A patch enabled while a module is in the middle of loading must not
+ * patch it before the notifier has seen it (ftrace may not know the
+ * module's functions yet), nor leave it unpatched after (the notifier will
+ * not look again).  So klpx remembers the modules whose COMING it handled
+ * and that are not LIVE yet: an enable patches a COMING module only if it
+ * is among them, and leaves the others to the notifier.
+ */
+#define pr_fmt(fmt) "klpx: " fmt
+
+#include <linux/module.h>
+#include <linux/notifier.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "core.h"
+
+/**
+ * struct klpx_coming - a module between our COMING and its LIVE or GOING
+ * @node:	entry in klpx_coming_mods
+ * @mod:	the module; only compared, never dereferenced
+ */
+struct klpx_coming {
+	struct list_head node;
+	struct module *mod;
+};
+
+/* Guarded by klpx_mutex. */
+static LIST_HEAD(klpx_coming_mods);
+
+static struct klpx_coming *klpx_coming_find(struct module *mod)
+{
+	struct klpx_coming *c;
+
+	list_for_each_entry(c, &klpx_coming_mods, node)
+		if (c->mod == mod)
+			return c;
+	return NULL;
+}
+
+static void klpx_coming_forget(struct module *mod)
+{
+	struct klpx_coming *c = klpx_coming_find(mod);
+
+	if (c) {
+		list_del(&c->node);
+		kfree(c);
+	}
+}
+
+/**
+ * klpx_module_live() - the module an object names, if klpx may patch it now
+ * @name:	module name
+ *
+ * Context: klpx_mutex held, which keeps the module from being freed.
+ * Return: the module when it is live, or loading and already seen by the
+ * notifier; NULL otherwise (the notifier will patch it when it comes).
+ */
+struct module *klpx_module_live(const char *name)
+{
+	enum module_state state;
+	struct module *mod;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	/* find_module() wants module_mutex or preemption disabled. */
+	preempt_disable();
+	mod = klpx_find_module(name);
+	state = mod ? READ_ONCE(mod->state) : MODULE_STATE_UNFORMED;
+	preempt_enable();
+
+	if (state == MODULE_STATE_LIVE)
+		return mod;
+	if (state == MODULE_STATE_COMING && klpx_coming_find(mod))
+		return mod;
+	return NULL;
+}
+
+static void klpx_module_going(struct module *mod)
+{
+	struct klpx_patch *patch;
+	struct klpx_object *obj;
+
+	/* Newest first: the reverse of the order they were applied in. */
+	list_for_each_entry_reverse(patch, &klpx_patches, list)
+		klpx_for_each_object(patch, obj)
+			if (obj->mod == mod)
+				klpx_patch_going_object(obj);
+}
+
+static int klpx_module_coming(struct module *mod)
+{
+	struct klpx_patch *patch;
+	struct klpx_object *obj;
+	struct klpx_coming *c;
+	int ret;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c) {
+		pr_err("refusing to load module '%s': out of memory\n",
+		       mod->name);
+		return -ENOMEM;
+	}
+	c->mod = mod;
+	list_add(&c->node, &klpx_coming_mods);
+
+	list_for_each_entry(patch, &klpx_patches, list) {
+		klpx_for_each_object(patch, obj) {
+			if (!obj->name || strcmp(obj->name, mod->name))
+				continue;
+			ret = klpx_patch_coming_object(obj, mod);
+			if (ret)
+				goto err;
+		}
+	}
+	return 0;
+
+err:
+	pr_err("refusing to load module '%s': patch '%s' cannot be applied to it\n",
+	       mod->name, patch->mod->name);
+	/* The load fails: our GOING will not come, undo it all now. */
+	klpx_module_going(mod);
+	klpx_coming_forget(mod);
+	return ret;
+}
+
+static int klpx_module_notify(struct notifier_block *nb, unsigned long action,
+			      void *data)
+{
+	struct module *mod = data;
+	int ret = 0;
+
+	mutex_lock(&klpx_mutex);
+	switch (action) {
+	case MODULE_STATE_COMING:
+		ret = klpx_module_coming(mod);
+		break;
+	case MODULE_STATE_LIVE:
+		klpx_coming_forget(mod);
+		break;
+	case MODULE_STATE_GOING:
+		klpx_coming_forget(mod);
+		klpx_module_going(mod);
+		break;
+	}
+	mutex_unlock(&klpx_mutex);
+	return notifier_from_errno(ret);
+}
+
+static struct notifier_block klpx_module_nb = {
+	.notifier_call = klpx_module_notify,
+};
+
+int klpx_module_init(void)
+{
+	return register_module_notifier(&klpx_module_nb);
+}
+
+void klpx_module_exit(void)
+{
+	struct klpx_coming *c, *tmp;
+
+	unregister_module_notifier(&klpx_module_nb);
+	mutex_lock(&klpx_mutex);
+	list_for_each_entry_safe(c, tmp, &klpx_coming_mods, node) {
+		list_del(&c->node);
+		kfree(c);
+	}
+	mutex_unlock(&klpx_mutex);
+}

@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * patch.c - the life of a patch: enable, atomic replace, disable, and the
+ * objects of modules that come and go.
+ *
+ * A patch owns the shadow types its loaded objects declare.  They are
+ * registered before the switch that makes the patch's code run, and
+ * unregistered after the switch that stops it; the registry
+ * garbage-collects an id when its last registration goes.  For an atomic
+ * replace this gives the handover: a type carried by the old and the new
+ * patch never drops to zero registrations, a type only the old patch had
+ * is collected with the old patch's destructor while its module is still
+ * pinned.
+ *
+ * Every failure before the switch unwinds in reverse order and leaves no
+ * trace; nothing after the switch can fail.
+ */
+#define pr_fmt(fmt) "klpx: " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/panic.h>
+#include <linux/rcupdate.h>
+#include <linux/sysfs.h>
+#include "core.h"
+#include "../shadow/shadow.h"
+
+DEFINE_MUTEX(klpx_mutex);
+
+/* The enabled patches, oldest first; guarded by klpx_mutex. */
+LIST_HEAD(klpx_patches);
+
+static const char *klpx_patch_name(const struct klpx_patch *patch)
+{
+	return patch->mod->name;
+}
+
+/* ---- shadow types ------------------------------------------------- */
+
+static void klpx_object_unregister_types(struct klpx_object *obj)
+{
+	while (obj->nr_types)
+		klpx_shadow_unregister(obj->shadow_types[--obj->nr_types]);
+}
+
+static int klpx_object_register_types(struct klpx_object *obj)
+{
+	struct klpx_shadow_type *type;
+	int ret;
+
+	if (!obj->shadow_types)
+		return 0;
+	for (; (type = obj->shadow_types[obj->nr_types]); obj->nr_types++) {
+		ret = klpx_shadow_register(type);
+		if (ret) {
+			pr_err("'%s': cannot register shadow type %s (id %lu) of %s: %d\n",
+			       klpx_patch_name(obj->patch),
+			       type->name ? type->name : "(null)", type->id,
+			       klpx_object_name(obj), ret);
+			klpx_object_unregister_types(obj);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Unregister what a release plan lists, in order, saying which ids it
+ * garbage-collects.  Without memory for a plan, unregister the same types
+ * object by object, just without the log.
+ */
+static void klpx_release(struct klpx_release *rel, int plan_error,
+			 struct klpx_object *obj, struct list_head *leaving)
+{
+	struct klpx_shadow_type *type;
+	struct klpx_patch *patch;
+	unsigned int i;
+
+	if (plan_error) {
+		if (obj) {
+			klpx_object_unregister_types(obj);
+			return;
+		}
+		list_for_each_entry(patch, leaving, list)
+			klpx_for_each_object(patch, obj)
+				klpx_object_unregister_types(obj);
+		return;
+	}
+
+	for (i = 0; i < rel->nr; i++) {
+		type = rel->types[i];
+		if (rel->drops[i])
+			pr_info("shadow type %s (id %lu) dropped: %zu variable(s) garbage-collected\n",
+				type->name, type->id, klpx_shadow_count(type));
+		klpx_shadow_unregister(type);
+	}
+	klpx_release_free(rel);
+	if (obj) {
+		obj->nr_types = 0;
+		return;
+	}
+	list_for_each_entry(patch, leaving, list)
+		klpx_for_each_object(patch, obj)
+			obj->nr_types = 0;
+}
+
+/* ---- callbacks ---------------------------------------------------- */
+
+static int klpx_pre_patch(struct klpx_object *obj)
+{
+	int ret;
+
+	if (!obj->callbacks.pre_patch)
+		return 0;
+	ret = obj->callbacks.pre_patch(obj);
+	if (ret)
+		pr_err("'%s': pre_patch of %s failed: %d\n",
+		       klpx_patch_name(obj->patch), klpx_object_name(obj), ret);
+	return ret;
+}
+
+static void klpx_post_patch(struct klpx_object *obj)
+{
+	if (obj->callbacks.post_patch)
+		obj->callbacks.post_patch(obj);
+}
+
+static void klpx_pre_unpatch(struct klpx_object *obj)
+{
+	if (obj->callbacks.pre_unpatch)
+		obj->callbacks.pre_unpatch(obj);
+}
+
+static void klpx_post_unpatch(struct klpx_object *obj)
+{
+	if (obj->callbacks.post_unpatch)
+		obj->callbacks.post_unpatch(obj);
+}
+
+/* ---- resolution ---------------------------------------------------- */
+
+static int klpx_object_resolve(struct klpx_object *obj)
+{
+	struct klpx_func *func;
+	int ret;
+
+	klpx_for_each_func(obj, func) {
+		ret = klpx_resolve_func(func);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int klpx_patch_check_duplicates(struct klpx_patch *patch)
+{
+	struct klpx_func *func = klpx_plan_duplicate_func(patch);
+
+	if (!func)
+		return 0;
+	pr_err("'%s': function '%s' of %s is replaced twice\n",
+	       klpx_patch_name(patch), func->old_name,
+	       klpx_object_name(func->obj));
+	return -EINVAL;
+}
+
+static void klpx_object_forget_stacks(struct klpx_object *obj)
+{
+	struct klpx_func *func;
+
+	klpx_for_each_func(obj, func)
+		if (!func->patched)
+			func->stack = NULL;
+}
+
+/* Check what the author filled in and reset what klpx owns. */
+static int klpx_patch_init(struct klpx_patch *patch)
+{
+	struct klpx_object *obj;
+	struct klpx_func *func;
+
+	obj = klpx_plan_duplicate_object(patch);
+	if (obj) {
+		pr_err("'%s': object %s appears twice\n",
+		       klpx_patch_name(patch), klpx_object_name(obj));
+		return -EINVAL;
+	}
+
+	INIT_LIST_HEAD(&patch->list);
+	patch->kobj = NULL;
+	patch->enabled = false;
+	klpx_for_each_object(patch, obj) {
+		obj->patch = patch;
+		obj->mod = NULL;
+		obj->kobj = NULL;
+		obj->nr_types = 0;
+		obj->patched = false;
+		klpx_for_each_func(obj, func) {
+			if (!func->new_func) {
+				pr_err("'%s': '%s' of %s has no replacement\n",
+				       klpx_patch_name(patch), func->old_name,
+				       klpx_object_name(obj));
+				return -EINVAL;
+			}
+			func->obj = obj;
+			func->old_addr = 0;
+			func->old_size = 0;
+			func->new_size = 0;
+			func->stack = NULL;
+			INIT_LIST_HEAD(&func->stack_node);
+			func->patched = false;
+		}
+	}
+	return 0;
+}
+
+/* ---- enable --------------------------------------------------------- */
+
+/*
+ * Everything before the switch.  On failure, undoes its own steps and
+ * returns the errno; the caller still owns sysfs and the module reference.
+ */
+static int klpx_patch_prepare(struct klpx_patch *patch)
+{
+	struct klpx_object *obj, *failed = NULL;
+	int ret;
+
+	klpx_for_each_object(patch, obj)
+		if (obj->name)
+			obj->mod = klpx_module_live(obj->name);
+
+	klpx_for_each_object(patch, obj) {
+		if (!klpx_object_loaded(obj))
+			continue;
+		ret = klpx_object_resolve(obj);
+		if (ret)
+			goto err_detach;
+	}
+	ret = klpx_patch_check_duplicates(patch);
+	if (ret)
+		goto err_detach;
+
+	klpx_for_each_object(patch, obj) {
+		if (!klpx_object_loaded(obj))
+			continue;
+		ret = klpx_object_register_types(obj);
+		if (ret)
+			goto err_types;
+	}
+
+	klpx_for_each_object(patch, obj) {
+		if (!klpx_object_loaded(obj))
+			continue;
+		ret = klpx_pre_patch(obj);
+		if (ret) {
+			failed = obj;
+			goto err_callbacks;
+		}
+	}
+
+	klpx_for_each_object(patch, obj) {
+		if (!klpx_object_loaded(obj))
+			continue;
+		ret = klpx_redirect_prepare(obj);
+		if (ret)
+			goto err_redirect;
+	}
+	return 0;
+
+err_redirect:
+	klpx_redirect_release();
+	klpx_for_each_object(patch, obj)
+		klpx_object_forget_stacks(obj);
+err_callbacks:
+	/* As upstream: an object whose pre_patch ran gets its post_unpatch. */
+	klpx_for_each_object(patch, obj) {
+		if (obj == failed)
+			break;
+		if (klpx_object_loaded(obj))
+			klpx_post_unpatch(obj);
+	}
+err_types:
+	klpx_for_each_object(patch, obj)
+		klpx_object_unregister_types(obj);
+err_detach:
+	klpx_for_each_object(patch, obj)
+		obj->mod = NULL;
+	return ret;
+}
+
+/* Undo klpx_patch_prepare() after a switch that did not happen. */
+static void klpx_patch_unprepare(struct klpx_patch *patch)
+{
+	struct klpx_object *obj;
+
+	klpx_redirect_release();
+	klpx_for_each_object(patch, obj) {
+		klpx_object_forget_stacks(obj);
+		if (klpx_object_loaded(obj))
+			klpx_post_unpatch(obj);
+	}
+	klpx_for_each_object(patch, obj) {
+		klpx_object_unregister_types(obj);
+		obj->mod = NULL;
+	}
+}
+
+static int __klpx_enable_patch(struct klpx_patch *patch,
+			       struct list_head *replaced)
+{
+	struct klpx_release rel;
+	struct klpx_switch sw;
+	struct klpx_object *obj;
+	struct klpx_patch *old;
+	int ret, rel_ret;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	ret = klpx_patch_prepare(patch);
+	if (ret)
+		return ret;
+
+	ret = klpx_plan_enable(&sw, patch, &klpx_patches, true);
+	if (!ret) {
+		ret = klpx_switch_run(&sw, klpx_patch_name(patch));
+		klpx_plan_free(&sw);
+	}
+	if (ret) {
+		klpx_patch_unprepare(patch);
+		return ret;
+	}
+
+	/* The switch happened: nothing below fails. */
+	if (patch->replace)
+		list_splice_init(&klpx_patches, replaced);
+	list_add_tail(&patch->list, &klpx_patches);
+	WRITE_ONCE(patch->enabled, true);
+	klpx_for_each_object(patch, obj)
+		if (klpx_object_loaded(obj))
+			WRITE_ONCE(obj->patched, true);
+
+	/* Replaced patches leave without their callbacks, as upstream. */
+	list_for_each_entry(old, replaced, list) {
+		pr_info("'%s': replaced by '%s'\n", klpx_patch_name(old),
+			klpx_patch_name(patch));
+		WRITE_ONCE(old->enabled, false);
+		klpx_for_each_object(old, obj) {
+			WRITE_ONCE(obj->patched, false);
+			obj->mod = NULL;
+		}
+	}
+
+	klpx_for_each_object(patch, obj)
+		if (klpx_object_loaded(obj))
+			klpx_post_patch(obj);
+
+	rel_ret = klpx_plan_release_patches(&rel, replaced, &klpx_patches);
+	klpx_release(&rel, rel_ret, NULL, replaced);
+
+	klpx_redirect_release();
+	/* No handler may still stand on a function a replaced patch owns. */
+	synchronize_rcu();
+
+	add_taint(TAINT_LIVEPATCH, LOCKDEP_STILL_OK);
+	return 0;
+}
+
+/**
+ * klpx_enable_patch() - enable a live patch
+ * @patch:	the patch, filled by its author; @patch->mod is THIS_MODULE
+ *
+ * Resolves every function of every loaded object, registers the objects'
+ * shadow types, runs their pre_patch callbacks, switches every function
+ * at once (for an atomic replace, every function of every other enabled
+ * patch reverts or moves to @patch in the same step), runs post_patch,
+ * and for a replace unregisters the replaced patches' shadow types, which
+ * garbage-collects the ids @patch does not carry, and releases them.
+ * Objects of modules that are not loaded are patched when they load.
+ *
+ * The patch module stays pinned while the patch is enabled; writing 0 to
+ * /sys/kernel/klpx/<patch>/enabled disables it and unpins it.
+ *
+ * Context: process context, from the patch module's init; sleeps.
+ * Return: 0, or a negative errno with nothing changed: -EINVAL (bad or
+ * reused patch, ambiguous symbol, shadow type conflict), -ENOENT (unknown
+ * symbol), -EBUSY (a task stayed inside changed code, or another ftrace
+ * user owns a function), -ENODEV (the patch module is going away),
+ * -ENOMEM, or what a pre_patch callback returned.
+ */
+int klpx_enable_patch(struct klpx_patch *patch)
+{
+	struct klpx_patch *old, *tmp;
+	LIST_HEAD(replaced);
+	int ret;
+
+	if (!patch || !patch->mod || !patch->objs) {
+		pr_err("klpx_enable_patch: patch, its module and its objects are required\n");
+		return -EINVAL;
+	}
+	if (!try_module_get(patch->mod))
+		return -ENODEV;
+
+	mutex_lock(&klpx_mutex);
+	if (patch->used) {
+		pr_err("'%s': a patch is enabled once; reload its module\n",
+		       klpx_patch_name(patch));
+		mutex_unlock(&klpx_mutex);
+		module_put(patch->mod);
+		return -EINVAL;
+	}
+	patch->used = true;
+	pr_info("enabling patch '%s'\n", klpx_patch_name(patch));
+
+	ret = klpx_patch_init(patch);
+	if (ret)
+		goto err_unlock;
+	ret = klpx_sysfs_add_patch(patch);
+	if (ret) {
+		pr_err("'%s': cannot create its sysfs directory: %d\n",
+		       klpx_patch_name(patch), ret);
+		goto err_unlock;
+	}
+	ret = __klpx_enable_patch(patch, &replaced);
+	if (ret)
+		goto err_unlock;
+	pr_info("'%s': enabled\n", klpx_patch_name(patch));
+	mutex_unlock(&klpx_mutex);
+
+	/* Outside the lock: removal waits for users of their sysfs files. */
+	list_for_each_entry_safe(old, tmp, &replaced, list) {
+		list_del_init(&old->list);
+		klpx_sysfs_del_patch(old);
+		module_put(old->mod);
+	}
+	return 0;
+
+err_unlock:
+	mutex_unlock(&klpx_mutex);
+	klpx_sysfs_del_patch(patch);
+	module_put(patch->mod);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(klpx_enable_patch);
+
+/* ---- disable -------------------------------------------------------- */
+
+static int __klpx_disable_patch(struct klpx_patch *patch)
+{
+	struct klpx_release rel;
+	struct klpx_switch sw;
+	struct klpx_object *obj;
+	LIST_HEAD(leaving);
+	int ret, rel_ret;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	pr_info("disabling patch '%s'\n", klpx_patch_name(patch));
+	klpx_for_each_object(patch, obj)
+		if (obj->patched)
+			klpx_pre_unpatch(obj);
+
+	ret = klpx_plan_disable(&sw, patch, true);
+	if (!ret) {
+		ret = klpx_switch_run(&sw, klpx_patch_name(patch));
+		klpx_plan_free(&sw);
+	}
+	if (ret) {
+		/* Still enabled: the pre_unpatch is answered, as upstream. */
+		klpx_for_each_object(patch, obj)
+			if (obj->patched)
+				klpx_post_patch(obj);
+		return ret;
+	}
+
+	list_move(&patch->list, &leaving);
+	WRITE_ONCE(patch->enabled, false);
+	klpx_for_each_object(patch, obj) {
+		if (!obj->patched)
+			continue;
+		WRITE_ONCE(obj->patched, false);
+		klpx_post_unpatch(obj);
+	}
+
+	rel_ret = klpx_plan_release_patches(&rel, &leaving, &klpx_patches);
+	klpx_release(&rel, rel_ret, NULL, &leaving);
+	list_del_init(&patch->list);
+	klpx_for_each_object(patch, obj)
+		obj->mod = NULL;
+
+	klpx_redirect_release();
+	synchronize_rcu();
+	pr_info("'%s': disabled\n", klpx_patch_name(patch));
+	return 0;
+}
+
+/**
+ * klpx_patch_disable_store() - disable a patch on behalf of its sysfs file
+ * @patch:	the patch
+ * @kobj:	its sysfs directory
+ * @attr:	the file being written ("enabled")
+ *
+ * Disables @patch, removes its sysfs directory and unpins its module, all
+ * before returning, so that "echo 0 > enabled; rmmod" works.
+ *
+ * Context: a sysfs store; sleeps.
+ * Return: 0; -EINVAL when @patch is not enabled; -EBUSY (it stays
+ * enabled) when a task stayed inside its code; -ENOMEM.
+ */
+int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
+			     const struct attribute *attr)
+{
+	struct kernfs_node *kn;
+	int ret;
+
+	mutex_lock(&klpx_mutex);
+	ret = patch->enabled ? __klpx_disable_patch(patch) : -EINVAL;
+	mutex_unlock(&klpx_mutex);
+	if (ret)
+		return ret;
+
+	/*
+	 * We are writing a file of the directory we remove; removal waits
+	 * for writers, us included, unless we step out of that count.
+	 * Any other writer is either done or will find the patch disabled.
+	 */
+	kn = sysfs_break_active_protection(kobj, attr);
+	klpx_sysfs_del_patch(patch);
+	if (kn)
+		sysfs_unbreak_active_protection(kn);
+	module_put(patch->mod);
+	return 0;
+}
+
+/* ---- objects of modules that come and go ---------------------------- */
+
+/**
+ * klpx_patch_coming_object() - patch an object whose module is loading
+ * @obj:	an object of an enabled patch naming @mod
+ * @mod:	the module, in MODULE_STATE_COMING: its init has not run
+ *
+ * Registers the object's shadow types, runs pre_patch, switches its
+ * functions and runs post_patch.  Nothing of the module runs yet, so the
+ * switch needs no activeness check.
+ *
+ * Context: klpx_mutex held; sleeps.
+ * Return: 0 (also when @obj was already patched), or a negative errno
+ * with @obj untouched.
+ */
+int klpx_patch_coming_object(struct klpx_object *obj, struct module *mod)
+{
+	struct klpx_patch *patch = obj->patch;
+	struct klpx_switch sw;
+	int ret;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	if (obj->patched)
+		return 0;
+	pr_info("applying patch '%s' to loading module '%s'\n",
+		klpx_patch_name(patch), mod->name);
+	obj->mod = mod;
+
+	ret = klpx_object_resolve(obj);
+	if (!ret)
+		ret = klpx_patch_check_duplicates(patch);
+	if (ret)
+		goto err_detach;
+	ret = klpx_object_register_types(obj);
+	if (ret)
+		goto err_detach;
+	ret = klpx_pre_patch(obj);
+	if (ret)
+		goto err_types;
+	ret = klpx_redirect_prepare(obj);
+	if (ret)
+		goto err_redirect;
+	ret = klpx_plan_object(&sw, obj, true, false);
+	if (ret)
+		goto err_redirect;
+	ret = klpx_switch_run(&sw, klpx_patch_name(patch));
+	klpx_plan_free(&sw);
+	if (ret)
+		goto err_redirect;
+
+	WRITE_ONCE(obj->patched, true);
+	klpx_post_patch(obj);
+	return 0;
+
+err_redirect:
+	klpx_redirect_release();
+	klpx_object_forget_stacks(obj);
+	klpx_post_unpatch(obj);
+err_types:
+	klpx_object_unregister_types(obj);
+err_detach:
+	obj->mod = NULL;
+	return ret;
+}
+
+/**
+ * klpx_patch_going_object() - unpatch an object whose module goes away
+ * @obj:	an object of an enabled patch whose module is @obj->mod
+ *
+ * Runs pre_unpatch, takes its functions off their stacks, runs
+ * post_unpatch and unregisters its shadow types (garbage-collecting the
+ * ids no other enabled object holds).  The module's exit has returned,
+ * so nothing can be inside its code; this cannot fail.
+ *
+ * Context: klpx_mutex held; sleeps.
+ */
+void klpx_patch_going_object(struct klpx_object *obj)
+{
+	struct klpx_release rel;
+	struct klpx_switch sw;
+	struct klpx_func *func;
+	int ret;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	if (obj->patched) {
+		pr_info("reverting patch '%s' from unloading module '%s'\n",
+			klpx_patch_name(obj->patch), obj->mod->name);
+		klpx_pre_unpatch(obj);
+		ret = klpx_plan_object(&sw, obj, false, false);
+		if (!ret)
+			ret = klpx_switch_run(&sw, klpx_patch_name(obj->patch));
+		klpx_plan_free(&sw);
+		if (ret) {
+			/* Unlinking under RCU is enough for dead code. */
+			klpx_for_each_func(obj, func) {
+				if (!func->patched)
+					continue;
+				list_del_rcu(&func->stack_node);
+				func->patched = false;
+			}
+		}
+		WRITE_ONCE(obj->patched, false);
+		klpx_post_unpatch(obj);
+	}
+
+	ret = klpx_plan_release_object(&rel, obj, &klpx_patches);
+	klpx_release(&rel, ret, obj, NULL);
+	klpx_object_forget_stacks(obj);
+	obj->mod = NULL;
+	klpx_redirect_release();
+	synchronize_rcu();
+}

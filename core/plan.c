@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * plan.c - what a switch changes, decided without touching the machine.
+ *
+ * Enabling a patch pushes the functions of its loaded objects onto the
+ * redirection stacks of their addresses; an atomic replace also pops every
+ * function of every enabled patch in the same step, so an address that only
+ * replaced patches redirected is left with an empty stack: it reverts to the
+ * original code.  Disabling a patch, or the module of one of its objects
+ * going away, pops.  The activeness check then needs the code ranges of
+ * every implementation of every address the step touches.
+ *
+ * When patches or objects leave, the shadow types they registered are
+ * unregistered oldest first; an id is dropped (its variables are
+ * garbage-collected) by the last of those unregistrations, unless an
+ * enabled patch still holds a registration of the same id.
+ *
+ * Everything here runs under klpx_mutex, except klpx_switch_apply() and
+ * klpx_switch_hit(), which run inside stop_machine() on behalf of a caller
+ * that holds it.
+ */
+#include <linux/errno.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "plan.h"
+
+/**
+ * klpx_stack_top() - the implementation an address runs now
+ * @stack:	a redirection stack
+ *
+ * Context: klpx_mutex held.
+ * Return: the newest function on @stack, or NULL when the original runs.
+ */
+struct klpx_func *klpx_stack_top(struct klpx_func_stack *stack)
+{
+	return list_first_entry_or_null(&stack->funcs, struct klpx_func,
+					stack_node);
+}
+
+/**
+ * klpx_plan_duplicate_object() - find an object named twice in a patch
+ * @patch:	the patch
+ *
+ * Return: the second object of a pair with the same name, or NULL.
+ */
+struct klpx_object *klpx_plan_duplicate_object(struct klpx_patch *patch)
+{
+	struct klpx_object *obj, *other;
+
+	klpx_for_each_object(patch, obj) {
+		for (other = patch->objs; other != obj; other++) {
+			if (!obj->name && !other->name)
+				return obj;
+			if (obj->name && other->name &&
+			    !strcmp(obj->name, other->name))
+				return obj;
+		}
+	}
+	return NULL;
+}
+
+/**
+ * klpx_plan_duplicate_func() - find an address a patch redirects twice
+ * @patch:	the patch, with the functions of its loaded objects resolved
+ *
+ * Return: the second function of a pair resolved to the same address, or
+ * NULL.
+ */
+struct klpx_func *klpx_plan_duplicate_func(struct klpx_patch *patch)
+{
+	struct klpx_object *obj, *o;
+	struct klpx_func *func, *f;
+
+	klpx_for_each_object(patch, obj) {
+		if (!klpx_object_loaded(obj))
+			continue;
+		klpx_for_each_func(obj, func) {
+			for (o = patch->objs; o <= obj; o++) {
+				if (!klpx_object_loaded(o))
+					continue;
+				for (f = o->funcs; f->old_name && f != func; f++)
+					if (f->old_addr == func->old_addr)
+						return func;
+			}
+		}
+	}
+	return NULL;
+}
+
+static unsigned int klpx_count_funcs(struct klpx_object *obj, bool patched)
+{
+	struct klpx_func *func;
+	unsigned int n = 0;
+
+	klpx_for_each_func(obj, func)
+		if (!patched || func->patched)
+			n++;
+	return n;
+}
+
+static int klpx_plan_alloc(struct klpx_switch *sw, unsigned int nr_pop,
+			   unsigned int nr_push)
+{
+	memset(sw, 0, sizeof(*sw));
+	sw->pop = kcalloc(nr_pop ? nr_pop : 1, sizeof(*sw->pop), GFP_KERNEL);
+	sw->push = kcalloc(nr_push ? nr_push : 1, sizeof(*sw->push),
+			   GFP_KERNEL);
+	if (!sw->pop || !sw->push) {
+		klpx_plan_free(sw);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool klpx_plan_seen_stack(struct klpx_switch *sw, unsigned int pop_end,
+				 unsigned int push_end,
+				 struct klpx_func_stack *stack)
+{
+	unsigned int i;
+
+	for (i = 0; i < pop_end; i++)
+		if (sw->pop[i]->stack == stack)
+			return true;
+	for (i = 0; i < push_end; i++)
+		if (sw->push[i]->stack == stack)
+			return true;
+	return false;
+}
+
+static void klpx_plan_add_range(struct klpx_switch *sw, unsigned long start,
+				unsigned long size, const char *name)
+{
+	struct klpx_range *r = &sw->ranges[sw->nr_ranges++];
+
+	r->start = start;
+	r->end = start + size;
+	r->name = name;
+}
+
+static void klpx_plan_add_stack(struct klpx_switch *sw, struct klpx_func *via)
+{
+	struct klpx_func *func;
+
+	klpx_plan_add_range(sw, via->old_addr, via->old_size, via->old_name);
+	list_for_each_entry(func, &via->stack->funcs, stack_node)
+		klpx_plan_add_range(sw, (unsigned long)func->new_func,
+				    func->new_size, NULL);
+}
+
+/*
+ * Every implementation of every touched address: the original, everything
+ * on its stack (only the top can be running, but a lower one is just as
+ * cheap to look for) and what is being pushed.  A task inside any of them
+ * could otherwise return into, or keep running, code of the wrong version.
+ */
+static int klpx_plan_ranges(struct klpx_switch *sw)
+{
+	struct klpx_func *func;
+	unsigned int i, n = sw->nr_push;
+
+	for (i = 0; i < sw->nr_pop + sw->nr_push; i++) {
+		bool is_pop = i < sw->nr_pop;
+
+		func = is_pop ? sw->pop[i] : sw->push[i - sw->nr_pop];
+		if (klpx_plan_seen_stack(sw, is_pop ? i : sw->nr_pop,
+					 is_pop ? 0 : i - sw->nr_pop,
+					 func->stack))
+			continue;
+		n++;
+		list_for_each_entry(func, &func->stack->funcs, stack_node)
+			n++;
+	}
+
+	sw->ranges = kcalloc(n ? n : 1, sizeof(*sw->ranges), GFP_KERNEL);
+	if (!sw->ranges)
+		return -ENOMEM;
+	sw->nr_ranges = 0;
+
+	for (i = 0; i < sw->nr_pop + sw->nr_push; i++) {
+		bool is_pop = i < sw->nr_pop;
+
+		func = is_pop ? sw->pop[i] : sw->push[i - sw->nr_pop];
+		if (!klpx_plan_seen_stack(sw, is_pop ? i : sw->nr_pop,
+					  is_pop ? 0 : i - sw->nr_pop,
+					  func->stack))
+			klpx_plan_add_stack(sw, func);
+	}
+	for (i = 0; i < sw->nr_push; i++)
+		klpx_plan_add_range(sw, (unsigned long)sw->push[i]->new_func,
+				    sw->push[i]->new_size, NULL);
+	return 0;
+}
+
+static int klpx_plan_finish(struct klpx_switch *sw, bool check)
+{
+	int ret;
+
+	sw->check = check;
+	if (!check)
+		return 0;
+	ret = klpx_plan_ranges(sw);
+	if (ret)
+		klpx_plan_free(sw);
+	return ret;
+}
+
+/**
+ * klpx_plan_enable() - the switch that enables a patch
+ * @sw:		filled with the plan; free it with klpx_plan_free()
+ * @patch:	the patch, its loaded objects resolved and their functions
+ *		given a stack
+ * @enabled:	the enabled patches (klpx_patch.list), @patch not among them
+ * @check:	run the activeness check
+ *
+ * Pushes every function of every loaded object of @patch.  When
+ * @patch->replace, also pops every patched function of every enabled patch.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int klpx_plan_enable(struct klpx_switch *sw, struct klpx_patch *patch,
+		     struct list_head *enabled, bool check)
+{
+	unsigned int nr_pop = 0, nr_push = 0;
+	struct klpx_object *obj;
+	struct klpx_patch *old;
+	struct klpx_func *func;
+	int ret;
+
+	klpx_for_each_object(patch, obj)
+		if (klpx_object_loaded(obj))
+			nr_push += klpx_count_funcs(obj, false);
+	if (patch->replace)
+		list_for_each_entry(old, enabled, list)
+			klpx_for_each_object(old, obj)
+				nr_pop += klpx_count_funcs(obj, true);
+
+	ret = klpx_plan_alloc(sw, nr_pop, nr_push);
+	if (ret)
+		return ret;
+
+	if (patch->replace)
+		list_for_each_entry(old, enabled, list)
+			klpx_for_each_object(old, obj)
+				klpx_for_each_func(obj, func)
+					if (func->patched)
+						sw->pop[sw->nr_pop++] = func;
+	klpx_for_each_object(patch, obj) {
+		if (!klpx_object_loaded(obj))
+			continue;
+		klpx_for_each_func(obj, func)
+			sw->push[sw->nr_push++] = func;
+	}
+	return klpx_plan_finish(sw, check);
+}
+
+/**
+ * klpx_plan_disable() - the switch that disables a patch
+ * @sw:		filled with the plan; free it with klpx_plan_free()
+ * @patch:	an enabled patch
+ * @check:	run the activeness check
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int klpx_plan_disable(struct klpx_switch *sw, struct klpx_patch *patch,
+		      bool check)
+{
+	unsigned int nr_pop = 0;
+	struct klpx_object *obj;
+	struct klpx_func *func;
+	int ret;
+
+	klpx_for_each_object(patch, obj)
+		nr_pop += klpx_count_funcs(obj, true);
+	ret = klpx_plan_alloc(sw, nr_pop, 0);
+	if (ret)
+		return ret;
+	klpx_for_each_object(patch, obj)
+		klpx_for_each_func(obj, func)
+			if (func->patched)
+				sw->pop[sw->nr_pop++] = func;
+	return klpx_plan_finish(sw, check);
+}
+
+/**
+ * klpx_plan_object() - the switch that patches or unpatches one object
+ * @sw:		filled with the plan; free it with klpx_plan_free()
+ * @obj:	the object, resolved and given stacks when @patch
+ * @patch:	true: push its functions; false: pop its patched functions
+ * @check:	run the activeness check
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int klpx_plan_object(struct klpx_switch *sw, struct klpx_object *obj,
+		     bool patch, bool check)
+{
+	struct klpx_func *func;
+	int ret;
+
+	ret = klpx_plan_alloc(sw, patch ? 0 : klpx_count_funcs(obj, true),
+			      patch ? klpx_count_funcs(obj, false) : 0);
+	if (ret)
+		return ret;
+	klpx_for_each_func(obj, func) {
+		if (patch)
+			sw->push[sw->nr_push++] = func;
+		else if (func->patched)
+			sw->pop[sw->nr_pop++] = func;
+	}
+	return klpx_plan_finish(sw, check);
+}
+
+/**
+ * klpx_plan_free() - release what a plan allocated
+ * @sw:		a plan, or a zeroed one
+ */
+void klpx_plan_free(struct klpx_switch *sw)
+{
+	kfree(sw->pop);
+	kfree(sw->push);
+	kfree(sw->ranges);
+	memset(sw, 0, sizeof(*sw));
+}
+
+/**
+ * klpx_switch_apply() - carry a plan out on the stacks
+ * @sw:		the plan
+ *
+ * Pops first, then pushes in order, so that a replace which pops and pushes
+ * on one address ends with the new function alone on top of what stays.
+ * The ftrace handler reads the stacks under RCU and sees each address
+ * either before or after.
+ *
+ * Context: inside stop_machine(), on behalf of a klpx_mutex holder.
+ */
+void klpx_switch_apply(struct klpx_switch *sw)
+{
+	unsigned int i;
+
+	for (i = 0; i < sw->nr_pop; i++) {
+		list_del_rcu(&sw->pop[i]->stack_node);
+		sw->pop[i]->patched = false;
+	}
+	for (i = 0; i < sw->nr_push; i++) {
+		list_add_rcu(&sw->push[i]->stack_node,
+			     &sw->push[i]->stack->funcs);
+		sw->push[i]->patched = true;
+	}
+}
+
+/**
+ * klpx_switch_hit() - does a stack trace stand in code the switch changes?
+ * @sw:		a plan made with @check
+ * @entries:	the addresses of a stack trace
+ * @nr_entries: their number
+ *
+ * Return: the index in @sw->ranges of the first range an address falls in,
+ * or -1 when there is none.
+ */
+int klpx_switch_hit(const struct klpx_switch *sw, const unsigned long *entries,
+		    unsigned int nr_entries)
+{
+	unsigned int i, r;
+
+	for (i = 0; i < nr_entries; i++)
+		for (r = 0; r < sw->nr_ranges; r++)
+			if (entries[i] >= sw->ranges[r].start &&
+			    entries[i] < sw->ranges[r].end)
+				return r;
+	return -1;
+}
+
+static bool klpx_id_held(struct list_head *enabled, unsigned long id,
+			 const struct klpx_object *except)
+{
+	struct klpx_object *obj;
+	struct klpx_patch *patch;
+	unsigned int i;
+
+	list_for_each_entry(patch, enabled, list)
+		klpx_for_each_object(patch, obj) {
+			if (obj == except)
+				continue;
+			for (i = 0; i < obj->nr_types; i++)
+				if (obj->shadow_types[i]->id == id)
+					return true;
+		}
+	return false;
+}
+
+static int klpx_release_alloc(struct klpx_release *rel, unsigned int n)
+{
+	memset(rel, 0, sizeof(*rel));
+	rel->types = kcalloc(n ? n : 1, sizeof(*rel->types), GFP_KERNEL);
+	rel->drops = kcalloc(n ? n : 1, sizeof(*rel->drops), GFP_KERNEL);
+	if (!rel->types || !rel->drops) {
+		klpx_release_free(rel);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void klpx_release_add(struct klpx_release *rel, struct klpx_object *obj)
+{
+	unsigned int i;
+
+	for (i = 0; i < obj->nr_types; i++)
+		rel->types[rel->nr++] = obj->shadow_types[i];
+}
+
+static void klpx_release_decide(struct klpx_release *rel,
+				struct list_head *enabled,
+				const struct klpx_object *except)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < rel->nr; i++) {
+		rel->drops[i] = !klpx_id_held(enabled, rel->types[i]->id,
+					      except);
+		for (j = i + 1; j < rel->nr && rel->drops[i]; j++)
+			if (rel->types[j]->id == rel->types[i]->id)
+				rel->drops[i] = false;
+	}
+}
+
+/**
+ * klpx_plan_release_patches() - the types that leave with some patches
+ * @rel:	filled; free it with klpx_release_free()
+ * @leaving:	the patches leaving (klpx_patch.list), oldest first, no
+ *		longer on @enabled
+ * @enabled:	the patches that stay enabled
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int klpx_plan_release_patches(struct klpx_release *rel,
+			      struct list_head *leaving,
+			      struct list_head *enabled)
+{
+	struct klpx_object *obj;
+	struct klpx_patch *patch;
+	unsigned int n = 0;
+	int ret;
+
+	list_for_each_entry(patch, leaving, list)
+		klpx_for_each_object(patch, obj)
+			n += obj->nr_types;
+	ret = klpx_release_alloc(rel, n);
+	if (ret)
+		return ret;
+	list_for_each_entry(patch, leaving, list)
+		klpx_for_each_object(patch, obj)
+			klpx_release_add(rel, obj);
+	klpx_release_decide(rel, enabled, NULL);
+	return 0;
+}
+
+/**
+ * klpx_plan_release_object() - the types that leave with one object
+ * @rel:	filled; free it with klpx_release_free()
+ * @obj:	the object leaving (its patch may stay enabled)
+ * @enabled:	the enabled patches
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int klpx_plan_release_object(struct klpx_release *rel,
+			     struct klpx_object *obj,
+			     struct list_head *enabled)
+{
+	int ret;
+
+	ret = klpx_release_alloc(rel, obj->nr_types);
+	if (ret)
+		return ret;
+	klpx_release_add(rel, obj);
+	klpx_release_decide(rel, enabled, obj);
+	return 0;
+}
+
+/**
+ * klpx_release_free() - release what a release plan allocated
+ * @rel:	a release plan, or a zeroed one
+ */
+void klpx_release_free(struct klpx_release *rel)
+{
+	kfree(rel->types);
+	kfree(rel->drops);
+	memset(rel, 0, sizeof(*rel));
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The pure decisions of the core: which functions a switch pushes onto and
+ * pops off the per-address redirection stacks, which code ranges the
+ * activeness check must look for, and which shadow types leave (and which
+ * of them drop their id) when patches or objects go.
+ *
+ * Nothing here touches ftrace, kallsyms, stop_machine or the shadow store:
+ * core/plan.c is also compiled in userspace against a small shim
+ * (selftests/core/) and tested there.
+ */
+#ifndef _KLPX_CORE_PLAN_H
+#define _KLPX_CORE_PLAN_H
+
+#include <linux/klpx.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+/**
+ * struct klpx_func_stack - the implementations of one patched address
+ * @ip:		the ftrace location of the original function
+ * @funcs:	klpx_func.stack_node, newest first; the first one runs, an
+ *		empty stack runs the original.  Changed only inside the switch
+ *		(under klpx_mutex), read under RCU by the ftrace handler.
+ */
+struct klpx_func_stack {
+	unsigned long ip;
+	struct list_head funcs;
+};
+
+/**
+ * struct klpx_range - code a task must not be inside when a switch happens
+ * @start:	first byte
+ * @end:	one past the last byte
+ * @name:	the original function's name, or NULL for a replacement (the
+ *		logs then print the symbol at @start)
+ */
+struct klpx_range {
+	unsigned long start;
+	unsigned long end;
+	const char *name;
+};
+
+/**
+ * struct klpx_switch - one consistent step
+ * @pop:	functions leaving their stacks
+ * @nr_pop:	number of @pop
+ * @push:	functions joining their stacks, in order (the last one pushed
+ *		onto a stack ends on top)
+ * @nr_push:	number of @push
+ * @ranges:	code ranges of every implementation of every address the
+ *		switch touches, when @check
+ * @nr_ranges:	number of @ranges
+ * @check:	run the activeness check before switching
+ */
+struct klpx_switch {
+	struct klpx_func **pop;
+	unsigned int nr_pop;
+	struct klpx_func **push;
+	unsigned int nr_push;
+	struct klpx_range *ranges;
+	unsigned int nr_ranges;
+	bool check;
+};
+
+/**
+ * struct klpx_release - shadow types to unregister, in order
+ * @types:	the types; a later one with the same id outlives an earlier one
+ * @drops:	@drops[i]: unregistering @types[i] drops the last registration
+ *		of its id held by an enabled patch: the id's variables are
+ *		garbage-collected with @types[i]->dtor
+ * @nr:		number of @types
+ */
+struct klpx_release {
+	struct klpx_shadow_type **types;
+	bool *drops;
+	unsigned int nr;
+};
+
+#define klpx_for_each_object(patch, obj) \
+	for (obj = (patch)->objs; obj->funcs; obj++)
+
+#define klpx_for_each_func(obj, func) \
+	for (func = (obj)->funcs; func->old_name; func++)
+
+/* An object whose code is present: vmlinux, or a module that is loaded. */
+static inline bool klpx_object_loaded(const struct klpx_object *obj)
+{
+	return !obj->name || obj->mod;
+}
+
+static inline const char *klpx_object_name(const struct klpx_object *obj)
+{
+	return obj->name ? obj->name : "vmlinux";
+}
+
+struct klpx_func *klpx_stack_top(struct klpx_func_stack *stack);
+
+struct klpx_object *klpx_plan_duplicate_object(struct klpx_patch *patch);
+struct klpx_func *klpx_plan_duplicate_func(struct klpx_patch *patch);
+
+int klpx_plan_enable(struct klpx_switch *sw, struct klpx_patch *patch,
+		     struct list_head *enabled, bool check);
+int klpx_plan_disable(struct klpx_switch *sw, struct klpx_patch *patch,
+		      bool check);
+int klpx_plan_object(struct klpx_switch *sw, struct klpx_object *obj,
+		     bool patch, bool check);
+void klpx_plan_free(struct klpx_switch *sw);
+
+void klpx_switch_apply(struct klpx_switch *sw);
+int klpx_switch_hit(const struct klpx_switch *sw, const unsigned long *entries,
+		    unsigned int nr_entries);
+
+int klpx_plan_release_patches(struct klpx_release *rel,
+			      struct list_head *leaving,
+			      struct list_head *enabled);
+int klpx_plan_release_object(struct klpx_release *rel,
+			     struct klpx_object *obj,
+			     struct list_head *enabled);
+void klpx_release_free(struct klpx_release *rel);
+
+#endif /* _KLPX_CORE_PLAN_H */

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * redirect.c - one ftrace_ops per patched address.
+ *
+ * Each patched address gets an ftrace_ops, registered before the switch
+ * that first uses it, whose handler follows the address's redirection
+ * stack: the newest function on it runs, an empty stack lets the original
+ * run.  The switch itself then only moves functions between stacks; no
+ * ftrace registration happens inside it.  When a switch leaves a stack
+ * empty, its ops is unregistered afterwards.
+ *
+ * FTRACE_OPS_FL_IPMODIFY makes ftrace refuse a second redirection of the
+ * same address: a function the kernel's own livepatch (or anything else
+ * that changes the instruction pointer) already owns cannot be patched,
+ * and register_ftrace_function() says so with -EBUSY.
+ */
+#define pr_fmt(fmt) "klpx: " fmt
+
+#include <linux/ftrace.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include "core.h"
+
+/*
+ * The setter of the instruction pointer is ftrace_instruction_pointer_set()
+ * in 6.1 and became ftrace_regs_set_instruction_pointer() in later
+ * releases; both are macros on x86.
+ */
+#ifdef ftrace_regs_set_instruction_pointer
+#define klpx_set_ip(fregs, ip) ftrace_regs_set_instruction_pointer(fregs, ip)
+#else
+#define klpx_set_ip(fregs, ip) ftrace_instruction_pointer_set(fregs, ip)
+#endif
+
+/**
+ * struct klpx_ops - the ftrace side of one patched address
+ * @node:	entry in klpx_ops_list
+ * @stack:	the functions redirecting this address
+ * @fops:	registered with a filter on @stack.ip only
+ */
+struct klpx_ops {
+	struct list_head node;
+	struct klpx_func_stack stack;
+	struct ftrace_ops fops;
+};
+
+/* Every registered klpx_ops; guarded by klpx_mutex. */
+static LIST_HEAD(klpx_ops_list);
+
+static void notrace klpx_ftrace_handler(unsigned long ip,
+					unsigned long parent_ip,
+					struct ftrace_ops *fops,
+					struct ftrace_regs *fregs)
+{
+	struct klpx_ops *ops = container_of(fops, struct klpx_ops, fops);
+	struct klpx_func *func;
+	int bit;
+
+	/*
+	 * Also disables preemption: that is the RCU read side the switch
+	 * waits out (see the concurrency notes in core.h).
+	 */
+	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (WARN_ON_ONCE(bit < 0))
+		return;
+
+	func = list_first_or_null_rcu(&ops->stack.funcs, struct klpx_func,
+				      stack_node);
+	if (func)
+		klpx_set_ip(fregs, (unsigned long)func->new_func);
+
+	ftrace_test_recursion_unlock(bit);
+}
+
+static struct klpx_ops *klpx_ops_find(unsigned long ip)
+{
+	struct klpx_ops *ops;
+
+	list_for_each_entry(ops, &klpx_ops_list, node)
+		if (ops->stack.ip == ip)
+			return ops;
+	return NULL;
+}
+
+static struct klpx_ops *klpx_ops_create(struct klpx_func *func,
+					unsigned long ip)
+{
+	const char *patch = func->obj->patch->mod->name;
+	struct klpx_ops *ops;
+	int ret;
+
+	ops = kzalloc(sizeof(*ops), GFP_KERNEL);
+	if (!ops)
+		return ERR_PTR(-ENOMEM);
+	ops->stack.ip = ip;
+	INIT_LIST_HEAD(&ops->stack.funcs);
+	ops->fops.func = klpx_ftrace_handler;
+	ops->fops.flags = FTRACE_OPS_FL_DYNAMIC |
+#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+			  FTRACE_OPS_FL_SAVE_REGS |
+#endif
+			  FTRACE_OPS_FL_IPMODIFY |
+			  FTRACE_OPS_FL_PERMANENT;
+
+	ret = ftrace_set_filter_ip(&ops->fops, ip, 0, 0);
+	if (ret) {
+		pr_err("'%s': ftrace cannot hook '%s' in %s: %d\n", patch,
+		       func->old_name, klpx_object_name(func->obj), ret);
+		goto err_free;
+	}
+	ret = register_ftrace_function(&ops->fops);
+	if (ret == -EBUSY) {
+		pr_err("'%s': '%s' in %s is already redirected by another ftrace user (the kernel's livepatch?)\n",
+		       patch, func->old_name, klpx_object_name(func->obj));
+		goto err_filter;
+	} else if (ret) {
+		pr_err("'%s': cannot redirect '%s' in %s: %d\n", patch,
+		       func->old_name, klpx_object_name(func->obj), ret);
+		goto err_filter;
+	}
+	list_add(&ops->node, &klpx_ops_list);
+	return ops;
+
+err_filter:
+	ftrace_free_filter(&ops->fops);
+err_free:
+	kfree(ops);
+	return ERR_PTR(ret);
+}
+
+/**
+ * klpx_redirect_prepare() - give every function of an object its stack
+ * @obj:	a loaded object whose functions are resolved
+ *
+ * Registers an ftrace_ops for each address that has none yet; the handler
+ * runs from now on but lets the original run until a switch pushes a
+ * function.  On failure, klpx_redirect_release() removes what was added.
+ *
+ * Context: klpx_mutex held; sleeps.
+ * Return: 0; -EBUSY when another ftrace user already redirects one of the
+ * addresses; another negative errno when ftrace refuses otherwise.
+ */
+int klpx_redirect_prepare(struct klpx_object *obj)
+{
+	struct klpx_func *func;
+	struct klpx_ops *ops;
+	unsigned long ip;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	klpx_for_each_func(obj, func) {
+		ip = klpx_ftrace_ip(func);
+		ops = klpx_ops_find(ip);
+		if (!ops) {
+			ops = klpx_ops_create(func, ip);
+			if (IS_ERR(ops))
+				return PTR_ERR(ops);
+		}
+		func->stack = &ops->stack;
+	}
+	return 0;
+}
+
+/**
+ * klpx_redirect_release() - unregister the ops of every empty stack
+ *
+ * Unregistering waits until no CPU can still be in the handler, so the
+ * ops can be freed right after.
+ *
+ * Context: klpx_mutex held; sleeps.
+ */
+void klpx_redirect_release(void)
+{
+	struct klpx_ops *ops, *tmp;
+	int ret;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	list_for_each_entry_safe(ops, tmp, &klpx_ops_list, node) {
+		if (!list_empty(&ops->stack.funcs))
+			continue;
+		ret = unregister_ftrace_function(&ops->fops);
+		if (ret) {
+			/* Keep it: freeing a registered ops would be worse. */
+			pr_err("cannot unregister the ftrace_ops of %ps: %d\n",
+			       (void *)ops->stack.ip, ret);
+			continue;
+		}
+		ftrace_free_filter(&ops->fops);
+		list_del(&ops->node);
+		kfree(ops);
+	}
+}
