@@ -30,7 +30,7 @@ struct shim_log_line {
 static pthread_mutex_t shim_log_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct shim_log_line shim_log_ring[SHIM_LOG_LINES];
 static unsigned long shim_log_total;
-static unsigned long shim_warns, shim_warns_taken, shim_splats;
+static unsigned long shim_warns, shim_warns_taken, shim_splats, shim_splats_taken;
 static char shim_warn_text[SHIM_LOG_LINE_LEN];
 static bool shim_verbose;
 static bool shim_verbose_known;
@@ -140,12 +140,23 @@ unsigned long shim_warn_pending(void)
 	return n;
 }
 
-unsigned long shim_splat_count(void)
+unsigned long shim_splat_take(void)
 {
 	unsigned long n;
 
 	pthread_mutex_lock(&shim_log_lock);
-	n = shim_splats;
+	n = shim_splats - shim_splats_taken;
+	shim_splats_taken = shim_splats;
+	pthread_mutex_unlock(&shim_log_lock);
+	return n;
+}
+
+unsigned long shim_splat_pending(void)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&shim_log_lock);
+	n = shim_splats - shim_splats_taken;
 	pthread_mutex_unlock(&shim_log_lock);
 	return n;
 }
@@ -181,13 +192,14 @@ void shim_log_clear(void)
 	pthread_mutex_unlock(&shim_log_lock);
 }
 
-void shim_log_dump(FILE *out)
+void shim_log_dump(FILE *out, unsigned long max_lines)
 {
 	unsigned long i, first;
 
+	if (max_lines > SHIM_LOG_LINES)
+		max_lines = SHIM_LOG_LINES;
 	pthread_mutex_lock(&shim_log_lock);
-	first = shim_log_total > SHIM_LOG_LINES ?
-		shim_log_total - SHIM_LOG_LINES : 0;
+	first = shim_log_total > max_lines ? shim_log_total - max_lines : 0;
 	if (first)
 		fprintf(out, "  [%lu earlier log lines dropped]\n", first);
 	for (i = first; i < shim_log_total; i++) {

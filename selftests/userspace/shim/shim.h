@@ -71,14 +71,17 @@ void shim_printk(int level, const char *fmt, ...)
 unsigned long shim_warn_take(void);
 /* WARNs not taken yet */
 unsigned long shim_warn_pending(void);
-unsigned long shim_splat_count(void);
+/* splats since the last call; a test that provokes one on purpose takes it */
+unsigned long shim_splat_take(void);
+unsigned long shim_splat_pending(void);
 /* the text of the most recent WARN ("" if none) */
 void shim_warn_last(char *buf, size_t len);
 
 /* log lines at @level or more severe (lower) whose text contains @needle */
 unsigned long shim_log_count(int level, const char *needle);
 void shim_log_clear(void);
-void shim_log_dump(FILE *out);
+/* print the last @max_lines log lines */
+void shim_log_dump(FILE *out, unsigned long max_lines);
 
 /* echo WARNs, splats and log lines to stderr as they happen */
 void shim_set_verbose(bool on);
@@ -140,6 +143,13 @@ unsigned long shim_alloc_attempts(void);
 unsigned long shim_alloc_attempts_blocking(void);
 /* print every live allocation with its size and call site */
 void shim_alloc_dump_live(FILE *out);
+
+/* ------------------------------------------------------------------ */
+/* hashing                                                             */
+/* ------------------------------------------------------------------ */
+
+/* the table size (in bits) the calling thread last hashed into */
+extern __thread unsigned int shim_hash_last_bits;
 
 /* ------------------------------------------------------------------ */
 /* RCU and deferred work                                               */

@@ -8,6 +8,7 @@
 #include <shim.h>
 
 static __thread struct shim_task shim_self;
+__thread unsigned int shim_hash_last_bits;
 static unsigned long shim_next_task_id;
 
 struct shim_task *shim_current(void)
