@@ -14,6 +14,7 @@
 #include <linux/jiffies.h>
 #include <linux/klpx.h>
 #include <linux/kthread.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/timer.h>
 
@@ -315,10 +316,87 @@ static void klpx_shadow_race_gc_waits_for_softirq_readers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&fx->bad_dtor), 0);
 }
 
+/*
+ * A reader inside rcu_read_lock() holds a variable while an interrupt
+ * frees it: the memory must stay valid until the reader leaves its
+ * read-side section.  (On a uniprocessor without preemption an interrupt
+ * is the only thing that can run inside a reader's section.)
+ */
+struct irq_freer {
+	struct klpx_shadow_type *type;
+	struct hrtimer timer;
+	bool all;		/* free_all() rather than free() */
+	bool done;
+};
+
+static enum hrtimer_restart irq_freer_fn(struct hrtimer *t)
+{
+	struct irq_freer *f = container_of(t, struct irq_freer, timer);
+
+	if (f->all)
+		klpx_shadow_free_all(f->type);
+	else
+		klpx_shadow_free(&objs[0], f->type);
+	smp_store_release(&f->done, true);
+	return HRTIMER_NORESTART;
+}
+
+/* Hold @obj's variable under RCU while the timer frees it; true if intact. */
+static bool held_across_free(struct irq_freer *f, int *dtors_seen,
+			     struct klpx_kunit_fx *fx)
+{
+	struct klpx_kunit_rec *rec;
+	bool intact = false;
+
+	f->done = false;
+	rcu_read_lock();
+	rec = klpx_shadow_get(&objs[0], f->type);
+	if (rec) {
+		hrtimer_start(&f->timer, ns_to_ktime(10 * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL_HARD);
+		/* Not a sleep: waits for the interrupt, which must come. */
+		while (!smp_load_acquire(&f->done))
+			cpu_relax();
+		*dtors_seen = atomic_read(&fx->dtor_calls[0]);
+		intact = READ_ONCE(rec->obj) == &objs[0] && rec->fx == fx;
+	}
+	rcu_read_unlock();
+	hrtimer_cancel(&f->timer);
+	return intact;
+}
+
+static void klpx_shadow_race_free_in_irq_waits_for_rcu_readers(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	struct irq_freer *f;
+	int dtors = 0;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->type = klpx_kunit_type(fx, 0, klpx_kunit_new_id(), 0);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	hrtimer_init(&f->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	f->timer.function = irq_freer_fn;
+
+	KUNIT_ASSERT_NOT_NULL(test, klpx_shadow_alloc(&objs[0], f->type,
+						      GFP_KERNEL, fx));
+	KUNIT_EXPECT_TRUE(test, held_across_free(f, &dtors, fx));
+	KUNIT_EXPECT_EQ(test, dtors, 1);
+	KUNIT_EXPECT_NULL(test, klpx_shadow_get(&objs[0], f->type));
+
+	f->all = true;
+	KUNIT_ASSERT_NOT_NULL(test, klpx_shadow_alloc(&objs[0], f->type,
+						      GFP_KERNEL, fx));
+	KUNIT_EXPECT_TRUE(test, held_across_free(f, &dtors, fx));
+	KUNIT_EXPECT_EQ(test, dtors, 2);
+	KUNIT_EXPECT_EQ(test, klpx_shadow_count(f->type), 0);
+}
+
 static struct kunit_case klpx_shadow_race_cases[] = {
 	KUNIT_CASE(klpx_shadow_race_register_and_unregister_race_get_or_alloc),
 	KUNIT_CASE(klpx_shadow_race_racing_get_or_alloc_builds_each_variable_once),
 	KUNIT_CASE(klpx_shadow_race_gc_waits_for_softirq_readers),
+	KUNIT_CASE(klpx_shadow_race_free_in_irq_waits_for_rcu_readers),
 	{}
 };
 

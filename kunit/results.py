@@ -30,6 +30,15 @@ WARN = re.compile(r"WARNING: CPU: \d+ PID: \d+ at (\S+)")
 RESULT = re.compile(r"^(?:\[[^\]]*\] )?( *)(not ok|ok) \d+ (?:- )?(\S+)")
 
 
+def report(where, lines, most=3):
+    """Print the first few reports charged to one place."""
+    for line in lines[:most]:
+        print(f"kunit: {where}: {line}", file=sys.stderr)
+    if len(lines) > most:
+        print(f"kunit: {where}: ... and {len(lines) - most} more",
+              file=sys.stderr)
+
+
 def walk(group, acc):
     for case in group.get("test_cases", []):
         st = case.get("status", "")
@@ -61,8 +70,7 @@ def main():
                 name, ok = m.group(3), m.group(2) == "ok"
                 expects_warn = "warns" in name
                 bad = [p for p in pending if BUG.search(p) or not expects_warn]
-                for p in bad:
-                    print(f"kunit: {name}: {p}", file=sys.stderr)
+                report(name, bad)
                 if expects_warn and not any(WARN.search(p) for p in pending):
                     print(f"kunit: {name}: expected a WARN, saw none",
                           file=sys.stderr)
@@ -72,14 +80,12 @@ def main():
                 pending = []
             elif m and not m.group(1) and pending:
                 # Reports between a suite's last case and its result line.
-                for p in pending:
-                    print(f"kunit: {m.group(3)}: {p}", file=sys.stderr)
+                report(m.group(3), pending)
                 extra += 1
                 pending = []
             elif BUG.search(line) or WARN.search(line):
                 pending.append(line.strip())
-    for p in pending:
-        print(f"kunit: after the last case: {p}", file=sys.stderr)
+    report("after the last case", pending)
     if pending:
         extra += 1
 

@@ -124,6 +124,7 @@ set +e
 		--kunitconfig="$TOP/kunit/.kunitconfig" \
 		--build_dir="$build" \
 		--jobs="$JOBS" \
+		--kernel_args=kasan_multi_shot \
 		--json="$json"
 ) >"$log" 2>&1
 rc=$?
