@@ -12,6 +12,23 @@
 #include <sched.h>
 #include <stdlib.h>
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SHIM_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define SHIM_TSAN 1
+#endif
+
+/*
+ * liburcu's inline fast paths synchronise through plain accesses that
+ * ThreadSanitizer would report; under it, call the (uninstrumented)
+ * library instead.
+ */
+#ifdef SHIM_TSAN
+#undef _LGPL_SOURCE
+#endif
 #include <urcu/urcu-memb.h>
 
 /* the kernel's names below are the shim's, not liburcu's */
@@ -28,15 +45,6 @@
 #include <linux/slab.h>
 #include <linux/srcu.h>
 #include <shim.h>
-
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SHIM_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define SHIM_TSAN 1
-#endif
 
 #ifdef SHIM_TSAN
 #include <sanitizer/tsan_interface.h>
