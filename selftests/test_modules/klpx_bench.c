@@ -1,0 +1,758 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * klpx_bench - klpx side by side with the kernel's own shadow variables
+ * (klp_shadow_*) and livepatch, in the same boot.  Not a test: it asserts
+ * nothing about speed, it prints numbers.
+ *
+ * Commands are written to /sys/kernel/debug/klpx_bench/ctl, one per
+ * write; /sys/kernel/debug/klpx_bench/result then holds what the last one
+ * printed.  A set is "one" (every variable of one id) or "spread" (the
+ * variables spread over 64 ids, variable i of id i % 64):
+ *
+ *	fill SET IMPL N		grow SET to N variables of IMPL (klpx|klp)
+ *	get SET ROUNDS		lookups of random present variables
+ *	miss SET ROUNDS		lookups of objects that have no variable
+ *	create SET ROUNDS K	K get_or_alloc() calls that create, per round
+ *	clear SET		drop every variable of SET, both IMPLs
+ *	freeall ROUNDS K	free_all of an id with K variables, while the
+ *				"spread" set is live
+ *	gc N ROUNDS		klpx: unregister an id holding N variables;
+ *				klp: klp_shadow_free_all() of N variables,
+ *				then rcu_barrier()
+ *	call ROUNDS		calls of three identical trivial functions:
+ *				klpx_bench_plain() (never patched),
+ *				klpx_bench_by_klpx(), klpx_bench_by_klp()
+ *	switch			the durations of klpx_switch_run() seen so far
+ *	settle			wait for RCU callbacks and deferred work
+ *
+ * Every measurement is printed as one line
+ *
+ *	@ MEASURE SET N IMPL ROUND NS OPS
+ *
+ * (NS nanoseconds for OPS operations), so that the host computes per-op
+ * figures and medians from the raw numbers.  Within a round the two
+ * implementations run back to back, in an order that alternates from one
+ * round to the next.
+ *
+ * Objects are never dereferenced by either implementation, so the keys
+ * are addresses in a range of their own, 64 bytes apart, like objects of
+ * a slab cache; no memory stands behind them.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/kprobes.h>
+#include <linux/klpx.h>
+#include <linux/ktime.h>
+#include <linux/livepatch.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+
+#define BENCH_MAX_IDS		64
+#define BENCH_OBJ_STRIDE	64
+/* Lookups drawn once per measurement and replayed until the budget ends. */
+#define BENCH_NR_LOOKUPS	4096
+#define BENCH_BUDGET_NS		(40 * NSEC_PER_MSEC)
+#define BENCH_CALL_BATCH	1024
+#define BENCH_MAX_N		(4UL * 1000 * 1000)
+#define BENCH_MAX_ROUNDS	31
+#define BENCH_RESULT_SIZE	(64 * 1024)
+#define BENCH_MAX_SWITCHES	64
+
+/* Key ranges: present variables, misses, and variables made by "create". */
+#define BENCH_MISS_BASE		(10UL * 1000 * 1000)
+#define BENCH_CREATE_BASE	(20UL * 1000 * 1000)
+
+enum bench_impl { BENCH_KLPX, BENCH_KLP, BENCH_NR_IMPL };
+
+static const char *const bench_impl_name[BENCH_NR_IMPL] = { "klpx", "klp" };
+
+/**
+ * struct bench_set - variables of one or more ids, in both implementations
+ * @name:	"one", "spread", "victim" or "gc"
+ * @nr_ids:	ids the variables are spread over
+ * @base_id:	first id; variable i has id @base_id + i % @nr_ids
+ * @key_base:	address of the object of variable 0
+ * @types:	the klpx types, one per id
+ * @names:	their names
+ * @registered: @types are registered with klpx
+ * @n:		live variables of each implementation
+ */
+struct bench_set {
+	const char *name;
+	unsigned int nr_ids;
+	unsigned long base_id;
+	unsigned long key_base;
+	struct klpx_shadow_type types[BENCH_MAX_IDS];
+	char names[BENCH_MAX_IDS][24];
+	bool registered;
+	unsigned long n[BENCH_NR_IMPL];
+};
+
+static struct bench_set bench_sets[] = {
+	{ .name = "one", .nr_ids = 1, .base_id = 0x6b780000,
+	  .key_base = 0xffff888100000000UL },
+	{ .name = "spread", .nr_ids = 64, .base_id = 0x6b781000,
+	  .key_base = 0xffff888200000000UL },
+	{ .name = "victim", .nr_ids = 1, .base_id = 0x6b782000,
+	  .key_base = 0xffff888300000000UL },
+	{ .name = "gc", .nr_ids = 1, .base_id = 0x6b783000,
+	  .key_base = 0xffff888400000000UL },
+};
+
+/* Serialises commands; guards the sets, the lookup arrays and the result. */
+static DEFINE_MUTEX(bench_mutex);
+static char *bench_result;
+static size_t bench_result_len;
+
+/* The lookups of one measurement: object and id index of each. */
+static void **bench_objs;
+static u8 *bench_kinds;
+
+/*
+ * Trivial functions to redirect.  noipa: never inlined, cloned or assumed
+ * about, so every call in the loop goes through the patched entry.
+ */
+#define BENCH_FN __attribute__((__noipa__))
+
+BENCH_FN int klpx_bench_plain(int x)
+{
+	return x + 1;
+}
+
+BENCH_FN int klpx_bench_by_klpx(int x)
+{
+	return x + 1;
+}
+
+BENCH_FN int klpx_bench_by_klp(int x)
+{
+	return x + 1;
+}
+
+/* Durations of klpx_switch_run(), seen by a kretprobe; guarded by the lock. */
+static DEFINE_SPINLOCK(bench_switch_lock);
+static u64 bench_switch_ns[BENCH_MAX_SWITCHES];
+static unsigned int bench_nr_switches;
+static bool bench_switch_probed;
+
+static __printf(1, 2) void bench_out(const char *fmt, ...)
+{
+	va_list args;
+	int len;
+
+	if (bench_result_len >= BENCH_RESULT_SIZE - 1)
+		return;
+	va_start(args, fmt);
+	len = vsnprintf(bench_result + bench_result_len,
+			BENCH_RESULT_SIZE - bench_result_len, fmt, args);
+	va_end(args);
+	bench_result_len = min_t(size_t, bench_result_len + len,
+				 BENCH_RESULT_SIZE - 1);
+}
+
+static void bench_sample(const char *what, const char *set, unsigned long n,
+			 const char *impl, int round, u64 ns, u64 ops)
+{
+	bench_out("@ %s %s %lu %s %d %llu %llu\n", what, set, n, impl, round,
+		  ns, ops);
+}
+
+static struct bench_set *bench_set_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bench_sets); i++)
+		if (!strcmp(bench_sets[i].name, name))
+			return &bench_sets[i];
+	return NULL;
+}
+
+static inline void *bench_key(struct bench_set *s, unsigned long i)
+{
+	return (void *)(s->key_base + i * BENCH_OBJ_STRIDE);
+}
+
+static int bench_set_register(struct bench_set *s)
+{
+	unsigned int k;
+	int ret;
+
+	if (s->registered)
+		return 0;
+	for (k = 0; k < s->nr_ids; k++) {
+		struct klpx_shadow_type *t = &s->types[k];
+
+		memset(t, 0, sizeof(*t));
+		snprintf(s->names[k], sizeof(s->names[k]), "bench_%s_%u",
+			 s->name, k);
+		t->id = s->base_id + k;
+		t->name = s->names[k];
+		t->size = sizeof(u64);
+		ret = klpx_shadow_register(t);
+		if (ret) {
+			while (k--)
+				klpx_shadow_unregister(&s->types[k]);
+			bench_out("error: cannot register %s: %d\n", s->name, ret);
+			return ret;
+		}
+	}
+	s->registered = true;
+	return 0;
+}
+
+/* Garbage-collects every klpx variable of @s. */
+static void bench_set_unregister(struct bench_set *s)
+{
+	unsigned int k;
+
+	if (!s->registered)
+		return;
+	for (k = 0; k < s->nr_ids; k++)
+		klpx_shadow_unregister(&s->types[k]);
+	s->registered = false;
+	s->n[BENCH_KLPX] = 0;
+}
+
+static void bench_set_clear_klp(struct bench_set *s)
+{
+	unsigned int k;
+
+	for (k = 0; k < s->nr_ids; k++)
+		klp_shadow_free_all(s->base_id + k, NULL);
+	s->n[BENCH_KLP] = 0;
+}
+
+/*
+ * Wait until nothing is in flight: RCU frees, and the table resizes klpx
+ * runs from the system workqueue, so that what follows is measured in a
+ * steady state.
+ */
+static void bench_settle(void)
+{
+	rcu_barrier();
+	flush_scheduled_work();
+	/* A resize may have queued the next one, and its frees. */
+	flush_scheduled_work();
+	rcu_barrier();
+}
+
+static void *bench_alloc(struct bench_set *s, enum bench_impl impl,
+			 unsigned long i, bool exclusive)
+{
+	unsigned int k = i % s->nr_ids;
+	void *obj = bench_key(s, i);
+
+	if (impl == BENCH_KLPX)
+		return exclusive ?
+			klpx_shadow_alloc(obj, &s->types[k], GFP_KERNEL, NULL) :
+			klpx_shadow_get_or_alloc(obj, &s->types[k], GFP_KERNEL,
+						 NULL);
+	return exclusive ?
+		klp_shadow_alloc(obj, s->base_id + k, sizeof(u64), GFP_KERNEL,
+				 NULL, NULL) :
+		klp_shadow_get_or_alloc(obj, s->base_id + k, sizeof(u64),
+					GFP_KERNEL, NULL, NULL);
+}
+
+static void bench_free(struct bench_set *s, enum bench_impl impl,
+		       unsigned long i)
+{
+	unsigned int k = i % s->nr_ids;
+	void *obj = bench_key(s, i);
+
+	if (impl == BENCH_KLPX)
+		klpx_shadow_free(obj, &s->types[k]);
+	else
+		klp_shadow_free(obj, s->base_id + k, NULL);
+}
+
+static int bench_fill(struct bench_set *s, enum bench_impl impl,
+		      unsigned long n)
+{
+	unsigned long i, from = s->n[impl];
+	u64 t0;
+	int ret;
+
+	if (n > BENCH_MAX_N)
+		return -EINVAL;
+	ret = bench_set_register(s);
+	if (ret)
+		return ret;
+	t0 = ktime_get_ns();
+	for (i = from; i < n; i++) {
+		if (!bench_alloc(s, impl, i, true)) {
+			bench_out("error: %s: %s alloc of variable %lu failed\n",
+				  s->name, bench_impl_name[impl], i);
+			return -ENOMEM;
+		}
+		s->n[impl] = i + 1;
+		if (!(i % 256))
+			cond_resched();
+	}
+	if (n > from)
+		bench_sample("fill", s->name, n, bench_impl_name[impl], 0,
+			     ktime_get_ns() - t0, n - from);
+	return 0;
+}
+
+/* Draw the lookups of one measurement: BENCH_NR_LOOKUPS of [base, base + n). */
+static void bench_draw(struct bench_set *s, unsigned long base, unsigned long n)
+{
+	unsigned long i;
+	int j;
+
+	for (j = 0; j < BENCH_NR_LOOKUPS; j++) {
+		i = get_random_u32_below(n);
+		bench_kinds[j] = i % s->nr_ids;
+		bench_objs[j] = bench_key(s, base + i);
+	}
+}
+
+/*
+ * Replay the drawn lookups until the budget is spent; returns the time,
+ * and the operations and hits through @ops and @hits.
+ */
+static u64 bench_time_gets(struct bench_set *s, enum bench_impl impl,
+			   u64 *ops, u64 *hits)
+{
+	u64 t0, t, n = 0, found = 0;
+	int j;
+
+	t0 = ktime_get_ns();
+	do {
+		if (impl == BENCH_KLPX) {
+			for (j = 0; j < BENCH_NR_LOOKUPS; j++)
+				found += klpx_shadow_get(bench_objs[j],
+						&s->types[bench_kinds[j]]) != NULL;
+		} else {
+			for (j = 0; j < BENCH_NR_LOOKUPS; j++)
+				found += klp_shadow_get(bench_objs[j],
+						s->base_id + bench_kinds[j]) != NULL;
+		}
+		n += BENCH_NR_LOOKUPS;
+		t = ktime_get_ns() - t0;
+		cond_resched();
+	} while (t < BENCH_BUDGET_NS);
+	*ops = n;
+	*hits = found;
+	return t;
+}
+
+static int bench_gets(struct bench_set *s, int rounds, bool present)
+{
+	const char *what = present ? "get" : "miss";
+	unsigned long n = s->n[BENCH_KLPX];
+	u64 ns, ops, hits;
+	int r, o, impl;
+
+	if (!n || n != s->n[BENCH_KLP]) {
+		bench_out("error: %s: fill both implementations to one size first\n",
+			  s->name);
+		return -EINVAL;
+	}
+	for (r = 0; r < rounds; r++) {
+		bench_draw(s, present ? 0 : BENCH_MISS_BASE, n);
+		for (o = 0; o < BENCH_NR_IMPL; o++) {
+			impl = (r + o) % BENCH_NR_IMPL;
+			ns = bench_time_gets(s, impl, &ops, &hits);
+			if (hits != (present ? ops : 0)) {
+				bench_out("error: %s %s %s: %llu hits in %llu lookups\n",
+					  what, s->name, bench_impl_name[impl],
+					  hits, ops);
+				return -EIO;
+			}
+			bench_sample(what, s->name, n, bench_impl_name[impl], r,
+				     ns, ops);
+		}
+	}
+	return 0;
+}
+
+/* K get_or_alloc() calls that each create a variable, per round. */
+static int bench_create(struct bench_set *s, int rounds, unsigned long k)
+{
+	unsigned long n = s->n[BENCH_KLPX], i, base;
+	u64 t0, ns;
+	int r, o, impl;
+
+	if (!n || n != s->n[BENCH_KLP] || !k || k > BENCH_MAX_N) {
+		bench_out("error: %s: fill both implementations to one size first\n",
+			  s->name);
+		return -EINVAL;
+	}
+	base = BENCH_CREATE_BASE;
+	for (r = 0; r < rounds; r++) {
+		for (o = 0; o < BENCH_NR_IMPL; o++) {
+			impl = (r + o) % BENCH_NR_IMPL;
+			bench_settle();
+			t0 = ktime_get_ns();
+			for (i = base; i < base + k; i++)
+				if (!bench_alloc(s, impl, i, false))
+					break;
+			ns = ktime_get_ns() - t0;
+			if (i < base + k)
+				bench_out("error: create %s %s: variable %lu failed\n",
+					  s->name, bench_impl_name[impl], i);
+			else
+				bench_sample("create", s->name, n,
+					     bench_impl_name[impl], r, ns, k);
+			while (i-- > base)
+				bench_free(s, impl, i);
+		}
+	}
+	bench_settle();
+	return 0;
+}
+
+static void bench_clear(struct bench_set *s)
+{
+	bench_set_unregister(s);
+	bench_set_clear_klp(s);
+	bench_settle();
+}
+
+/* free_all of the "victim" id holding K variables, "spread" being live. */
+static int bench_freeall(int rounds, unsigned long k)
+{
+	struct bench_set *s = bench_set_find("victim");
+	struct bench_set *others = bench_set_find("spread");
+	unsigned long live = others->n[BENCH_KLPX];
+	u64 t0, ns;
+	int r, o, impl, ret;
+
+	if (live != others->n[BENCH_KLP]) {
+		bench_out("error: spread: fill both implementations to one size first\n");
+		return -EINVAL;
+	}
+	for (r = 0; r < rounds; r++) {
+		for (o = 0; o < BENCH_NR_IMPL; o++) {
+			impl = (r + o) % BENCH_NR_IMPL;
+			ret = bench_fill(s, impl, k);
+			if (ret)
+				return ret;
+			bench_settle();
+			t0 = ktime_get_ns();
+			if (impl == BENCH_KLPX)
+				klpx_shadow_free_all(&s->types[0]);
+			else
+				klp_shadow_free_all(s->base_id, NULL);
+			ns = ktime_get_ns() - t0;
+			s->n[impl] = 0;
+			bench_sample("freeall", "spread", live,
+				     bench_impl_name[impl], r, ns, k);
+		}
+	}
+	bench_clear(s);
+	return 0;
+}
+
+/*
+ * Garbage collection: klpx unregisters the last registration of an id
+ * holding N variables, which returns once they are destroyed and freed.
+ * The kernel's shadow variables have no such thing: the nearest is the
+ * klp_shadow_free_all() a patch's callback has to call, whose frees
+ * complete after a grace period; both halves are reported.
+ */
+static int bench_gc(unsigned long n, int rounds)
+{
+	struct bench_set *s = bench_set_find("gc");
+	u64 t0, t1, t2;
+	int r, o, impl, ret;
+
+	for (r = 0; r < rounds; r++) {
+		for (o = 0; o < BENCH_NR_IMPL; o++) {
+			impl = (r + o) % BENCH_NR_IMPL;
+			ret = bench_fill(s, impl, n);
+			if (ret)
+				return ret;
+			bench_settle();
+			if (impl == BENCH_KLPX) {
+				t0 = ktime_get_ns();
+				bench_set_unregister(s);
+				bench_sample("gc", "gc", n, "klpx", r,
+					     ktime_get_ns() - t0, 1);
+				continue;
+			}
+			t0 = ktime_get_ns();
+			klp_shadow_free_all(s->base_id, NULL);
+			t1 = ktime_get_ns();
+			rcu_barrier();
+			t2 = ktime_get_ns();
+			s->n[BENCH_KLP] = 0;
+			bench_sample("gc", "gc", n, "klp", r, t1 - t0, 1);
+			bench_sample("gcfreed", "gc", n, "klp", r, t2 - t0, 1);
+		}
+	}
+	bench_settle();
+	return 0;
+}
+
+static u64 bench_time_calls(int which, u64 *ops)
+{
+	u64 t0, t, n = 0;
+	int sum = 0, j;
+
+	t0 = ktime_get_ns();
+	do {
+		switch (which) {
+		case 0:
+			for (j = 0; j < BENCH_CALL_BATCH; j++)
+				sum = klpx_bench_plain(sum);
+			break;
+		case 1:
+			for (j = 0; j < BENCH_CALL_BATCH; j++)
+				sum = klpx_bench_by_klpx(sum);
+			break;
+		default:
+			for (j = 0; j < BENCH_CALL_BATCH; j++)
+				sum = klpx_bench_by_klp(sum);
+			break;
+		}
+		n += BENCH_CALL_BATCH;
+		t = ktime_get_ns() - t0;
+		cond_resched();
+	} while (t < BENCH_BUDGET_NS);
+	/* Every replacement computes the same: a wrong sum means no call. */
+	if (sum != (int)n)
+		bench_out("error: calls of function %d returned %d for %llu calls\n",
+			  which, sum, n);
+	*ops = n;
+	return t;
+}
+
+static int bench_calls(int rounds)
+{
+	static const char *const fn[] = { "plain", "klpx", "klp" };
+	u64 ns, ops;
+	int r, o, which;
+
+	for (r = 0; r < rounds; r++) {
+		for (o = 0; o < ARRAY_SIZE(fn); o++) {
+			which = (r + o) % ARRAY_SIZE(fn);
+			ns = bench_time_calls(which, &ops);
+			bench_sample("call", "-", 0, fn[which], r, ns, ops);
+		}
+	}
+	return 0;
+}
+
+static void bench_switches(void)
+{
+	unsigned int i, nr;
+
+	if (!bench_switch_probed) {
+		bench_out("error: no probe on klpx_switch_run\n");
+		return;
+	}
+	spin_lock(&bench_switch_lock);
+	nr = bench_nr_switches;
+	spin_unlock(&bench_switch_lock);
+	for (i = 0; i < nr; i++)
+		bench_sample("switch", "-", 0, "klpx", i, bench_switch_ns[i], 1);
+}
+
+struct bench_switch_start {
+	u64 ns;
+};
+
+static int bench_switch_entry(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	((struct bench_switch_start *)ri->data)->ns = ktime_get_ns();
+	return 0;
+}
+
+static int bench_switch_return(struct kretprobe_instance *ri,
+			       struct pt_regs *regs)
+{
+	u64 ns = ktime_get_ns() - ((struct bench_switch_start *)ri->data)->ns;
+	unsigned long flags;
+
+	spin_lock_irqsave(&bench_switch_lock, flags);
+	if (bench_nr_switches < BENCH_MAX_SWITCHES)
+		bench_switch_ns[bench_nr_switches++] = ns;
+	spin_unlock_irqrestore(&bench_switch_lock, flags);
+	return 0;
+}
+
+static struct kretprobe bench_switch_probe = {
+	.kp.symbol_name	= "klpx_switch_run",
+	.entry_handler	= bench_switch_entry,
+	.handler	= bench_switch_return,
+	.data_size	= sizeof(struct bench_switch_start),
+	.maxactive	= 4,
+};
+
+static int bench_run(char *cmd)
+{
+	char *argv[4] = { };
+	unsigned long a = 0, b = 0;
+	struct bench_set *s = NULL;
+	int argc = 0, impl;
+	char *p;
+
+	while ((p = strsep(&cmd, " \t\n")) && argc < ARRAY_SIZE(argv)) {
+		if (*p)
+			argv[argc++] = p;
+	}
+	if (!argc)
+		return -EINVAL;
+	if (argc > 1)
+		s = bench_set_find(argv[1]);
+
+	if (!strcmp(argv[0], "settle")) {
+		bench_settle();
+		return 0;
+	}
+	if (!strcmp(argv[0], "switch")) {
+		bench_switches();
+		return 0;
+	}
+	if (!strcmp(argv[0], "call") && argc == 2 && !kstrtoul(argv[1], 0, &a) &&
+	    a && a <= BENCH_MAX_ROUNDS)
+		return bench_calls(a);
+	if (!strcmp(argv[0], "gc") && argc == 3 && !kstrtoul(argv[1], 0, &a) &&
+	    !kstrtoul(argv[2], 0, &b) && a && a <= BENCH_MAX_N && b &&
+	    b <= BENCH_MAX_ROUNDS)
+		return bench_gc(a, b);
+	if (!strcmp(argv[0], "freeall") && argc == 3 &&
+	    !kstrtoul(argv[1], 0, &a) && !kstrtoul(argv[2], 0, &b) && a &&
+	    a <= BENCH_MAX_ROUNDS && b && b <= BENCH_MAX_N)
+		return bench_freeall(a, b);
+
+	/* The rest name a set of their own: "one" or "spread". */
+	if (!s || (strcmp(s->name, "one") && strcmp(s->name, "spread")))
+		return -EINVAL;
+	if (!strcmp(argv[0], "clear") && argc == 2) {
+		bench_clear(s);
+		return 0;
+	}
+	if (!strcmp(argv[0], "fill") && argc == 4 &&
+	    !kstrtoul(argv[3], 0, &a)) {
+		for (impl = 0; impl < BENCH_NR_IMPL; impl++)
+			if (!strcmp(argv[2], bench_impl_name[impl]))
+				return bench_fill(s, impl, a);
+		return -EINVAL;
+	}
+	if ((!strcmp(argv[0], "get") || !strcmp(argv[0], "miss")) &&
+	    argc == 3 && !kstrtoul(argv[2], 0, &a) && a && a <= BENCH_MAX_ROUNDS)
+		return bench_gets(s, a, !strcmp(argv[0], "get"));
+	if (!strcmp(argv[0], "create") && argc == 4 &&
+	    !kstrtoul(argv[2], 0, &a) && !kstrtoul(argv[3], 0, &b) && a &&
+	    a <= BENCH_MAX_ROUNDS)
+		return bench_create(s, a, b);
+	return -EINVAL;
+}
+
+static ssize_t bench_ctl_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	char *cmd;
+	int ret;
+
+	if (count > 128)
+		return -EINVAL;
+	cmd = memdup_user_nul(ubuf, count);
+	if (IS_ERR(cmd))
+		return PTR_ERR(cmd);
+
+	mutex_lock(&bench_mutex);
+	bench_result_len = 0;
+	bench_result[0] = '\0';
+	ret = bench_run(cmd);
+	mutex_unlock(&bench_mutex);
+	kfree(cmd);
+	return ret ? ret : count;
+}
+
+static ssize_t bench_result_read(struct file *file, char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	ssize_t ret;
+
+	mutex_lock(&bench_mutex);
+	ret = simple_read_from_buffer(ubuf, count, ppos, bench_result,
+				      bench_result_len);
+	mutex_unlock(&bench_mutex);
+	return ret;
+}
+
+static const struct file_operations bench_ctl_fops = {
+	.owner = THIS_MODULE,
+	.write = bench_ctl_write,
+	.llseek = noop_llseek,
+};
+
+static const struct file_operations bench_result_fops = {
+	.owner = THIS_MODULE,
+	.read = bench_result_read,
+	.llseek = default_llseek,
+};
+
+static struct dentry *bench_dir;
+
+static int __init bench_init(void)
+{
+	int ret;
+
+	bench_result = vzalloc(BENCH_RESULT_SIZE);
+	bench_objs = kvmalloc_array(BENCH_NR_LOOKUPS, sizeof(*bench_objs),
+				    GFP_KERNEL);
+	bench_kinds = kvmalloc_array(BENCH_NR_LOOKUPS, sizeof(*bench_kinds),
+				     GFP_KERNEL);
+	if (!bench_result || !bench_objs || !bench_kinds) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+
+	/* Without the probe the switch time is missing, nothing else. */
+	ret = register_kretprobe(&bench_switch_probe);
+	if (ret)
+		pr_warn("cannot probe klpx_switch_run: %d; no switch times\n",
+			ret);
+	bench_switch_probed = !ret;
+
+	bench_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("ctl", 0200, bench_dir, NULL, &bench_ctl_fops);
+	debugfs_create_file("result", 0400, bench_dir, NULL,
+			    &bench_result_fops);
+	return 0;
+
+err_free:
+	kvfree(bench_kinds);
+	kvfree(bench_objs);
+	vfree(bench_result);
+	return ret;
+}
+
+static void __exit bench_exit(void)
+{
+	int i;
+
+	debugfs_remove_recursive(bench_dir);
+	if (bench_switch_probed)
+		unregister_kretprobe(&bench_switch_probe);
+	for (i = 0; i < ARRAY_SIZE(bench_sets); i++) {
+		bench_set_unregister(&bench_sets[i]);
+		bench_set_clear_klp(&bench_sets[i]);
+	}
+	/* klp_shadow_free_all() frees after a grace period. */
+	rcu_barrier();
+	kvfree(bench_kinds);
+	kvfree(bench_objs);
+	vfree(bench_result);
+}
+
+module_init(bench_init);
+module_exit(bench_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("klpx benchmark: shadow variables and redirection against the kernel's own");
