@@ -43,6 +43,10 @@ ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
 key=$(printf '%s' "$ver" | tr -c 'A-Za-z0-9.+-' '_')
 
 base=$CACHE/kunit
+mkdir -p "$base"
+# One run at a time: they share the tree and the build folder.
+exec 9>"$base/.lock"
+flock 9
 src=$base/src-$key
 tree=$src/linux-source-6.1
 build=$base/build-$key
