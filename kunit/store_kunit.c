@@ -127,6 +127,42 @@ static void klpx_shadow_store_ctor_sees_zeroed_data_before_alloc_returns(struct 
 	KUNIT_EXPECT_EQ(test, data[zc.size - 1], 0x5a);
 }
 
+/* What visibility_ctor() saw of its own variable while building it. */
+struct visibility {
+	struct klpx_shadow_type *type;
+	int calls;
+	int visible;
+};
+
+static int visibility_ctor(void *obj, void *shadow_data, void *ctor_data)
+{
+	struct visibility *v = ctor_data;
+
+	v->calls++;
+	/* get() is lockless, so a ctor may call it. */
+	if (klpx_shadow_get(obj, v->type))
+		v->visible++;
+	return 0;
+}
+
+static void klpx_shadow_store_variable_is_invisible_while_its_ctor_runs(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	struct visibility v = { };
+
+	v.type = klpx_kunit_type(fx, 0, klpx_kunit_new_id(), 0);
+	v.type->ctor = visibility_ctor;
+	v.type->dtor = NULL;
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+
+	KUNIT_EXPECT_NOT_NULL(test, klpx_shadow_alloc(&objs[0], v.type,
+						      GFP_KERNEL, &v));
+	KUNIT_EXPECT_NOT_NULL(test, klpx_shadow_get_or_alloc(&objs[1], v.type,
+							    GFP_KERNEL, &v));
+	KUNIT_EXPECT_EQ(test, v.calls, 2);
+	KUNIT_EXPECT_EQ(test, v.visible, 0);
+}
+
 static void klpx_shadow_store_ctor_gets_obj_and_ctor_data(struct kunit *test)
 {
 	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
@@ -496,6 +532,7 @@ static struct kunit_case klpx_shadow_store_cases[] = {
 	KUNIT_CASE(klpx_shadow_store_alloc_returns_zeroed_data_that_get_finds),
 	KUNIT_CASE(klpx_shadow_store_data_is_aligned_for_any_scalar),
 	KUNIT_CASE(klpx_shadow_store_ctor_sees_zeroed_data_before_alloc_returns),
+	KUNIT_CASE(klpx_shadow_store_variable_is_invisible_while_its_ctor_runs),
 	KUNIT_CASE(klpx_shadow_store_ctor_gets_obj_and_ctor_data),
 	KUNIT_CASE(klpx_shadow_store_alloc_of_an_existing_variable_warns_and_returns_null),
 	KUNIT_CASE(klpx_shadow_store_failing_ctor_adds_nothing),
