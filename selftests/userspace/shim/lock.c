@@ -24,7 +24,7 @@ void shim_spin_lock(spinlock_t *lock, const char *file, int line)
 
 	if (shim_owner_is_me(&lock->owner)) {
 		shim_splat(file, line, "recursive spin_lock(%s)", lock->name);
-		abort();
+		shim_die();
 	}
 	t->preempt_count++;
 	pthread_mutex_lock(&lock->lock);
@@ -49,7 +49,7 @@ void shim_spin_unlock(spinlock_t *lock, const char *file, int line)
 	if (!shim_owner_is_me(&lock->owner)) {
 		shim_splat(file, line, "spin_unlock(%s) by a thread not holding it",
 			   lock->name);
-		abort();
+		shim_die();
 	}
 	__atomic_store_n(&lock->owner, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&lock->lock);
@@ -73,7 +73,7 @@ void shim_mutex_lock(struct mutex *lock, const char *file, int line)
 	shim_might_sleep("mutex_lock()", file, line);
 	if (shim_owner_is_me(&lock->owner)) {
 		shim_splat(file, line, "recursive mutex_lock(%s)", lock->name);
-		abort();
+		shim_die();
 	}
 	pthread_mutex_lock(&lock->lock);
 	__atomic_store_n(&lock->owner, shim_current()->id, __ATOMIC_RELAXED);
@@ -92,7 +92,7 @@ void shim_mutex_unlock(struct mutex *lock, const char *file, int line)
 	if (!shim_owner_is_me(&lock->owner)) {
 		shim_splat(file, line, "mutex_unlock(%s) by a thread not holding it",
 			   lock->name);
-		abort();
+		shim_die();
 	}
 	__atomic_store_n(&lock->owner, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&lock->lock);

@@ -178,7 +178,7 @@ void shim_synchronize_rcu(const char *file, int line)
 	if (t->rcu_depth > 0) {
 		/* liburcu would wait for ourselves forever */
 		shim_splat(file, line, "synchronize_rcu() inside an RCU reader");
-		abort();
+		shim_die();
 	}
 	if (!t->rcu_online)
 		shim_thread_enter();

@@ -64,6 +64,8 @@ void shim_warn(const char *file, int line, const char *fmt, ...)
 /* a locking or RCU rule was broken: never expected, fails the test */
 void shim_splat(const char *file, int line, const char *fmt, ...)
 	__attribute__((__format__(printf, 3, 4)));
+/* a rule was broken in a way that would hang: show the log and stop */
+void __attribute__((__noreturn__)) shim_die(void);
 void shim_printk(int level, const char *fmt, ...)
 	__attribute__((__format__(printf, 2, 3)));
 

@@ -128,7 +128,7 @@ bool cancel_work_sync(struct work_struct *work)
 	if (shim_wq_running == work && shim_on_worker()) {
 		shim_splat(__FILE__, __LINE__,
 			   "cancel_work_sync() of the running work from itself");
-		abort();
+		shim_die();
 	}
 	while (shim_wq_running == work)
 		pthread_cond_wait(&shim_wq_progress, &shim_wq_lock);
@@ -146,7 +146,7 @@ bool flush_work(struct work_struct *work)
 		if (shim_on_worker()) {
 			shim_splat(__FILE__, __LINE__,
 				   "flush_work() from the worker would deadlock");
-			abort();
+			shim_die();
 		}
 		waited = true;
 		pthread_cond_wait(&shim_wq_progress, &shim_wq_lock);
@@ -169,7 +169,7 @@ void flush_workqueue(struct workqueue_struct *wq)
 	if (shim_on_worker()) {
 		shim_splat(__FILE__, __LINE__,
 			   "flush_workqueue() from the worker would deadlock");
-		abort();
+		shim_die();
 	}
 	shim_workqueue_drain();
 }

@@ -38,6 +38,9 @@ static struct {
 	unsigned long ops;		/* per worker */
 	unsigned long progress;		/* ops done, all workers */
 	unsigned long finished;		/* workers done */
+	/* per worker: the registration change it used up its budget in */
+	unsigned long spent[STRESS_WORKERS];
+	bool done[STRESS_WORKERS];
 	unsigned long max_serial;
 	unsigned long next_serial;
 	unsigned char *created;		/* by serial: the ctor kept it */
@@ -52,7 +55,7 @@ static struct {
 } S;
 
 /* ops a worker may do per registration change: keeps everyone in step */
-#define STRESS_BUDGET	200
+#define STRESS_BUDGET	100
 
 #define STRESS_MAGIC_LIVE	0x5757575757575757UL
 #define STRESS_MAGIC_DEAD	0xdeaddeaddeaddeadUL
@@ -122,11 +125,13 @@ static void stress_check(struct stress_data *d, void *obj)
 static void *stress_worker(void *arg)
 {
 	unsigned long i, seen = 0, used = 0;
+	int me = (int)(uintptr_t)arg;
 	struct kt_rng rng;
 
 	kt_rng_init(&rng, (uintptr_t)arg);
 	for (i = 0; i < S.ops; i++) {
 		if (used++ == STRESS_BUDGET) {
+			__atomic_store_n(&S.spent[me], seen, __ATOMIC_SEQ_CST);
 			KT_WAIT_FOR(__atomic_load_n(&S.cycles, __ATOMIC_SEQ_CST) != seen);
 			seen = __atomic_load_n(&S.cycles, __ATOMIC_SEQ_CST);
 			used = 0;
@@ -163,8 +168,21 @@ static void *stress_worker(void *arg)
 		}
 		stress_bump(&S.progress);
 	}
+	__atomic_store_n(&S.done[me], true, __ATOMIC_SEQ_CST);
 	stress_bump(&S.finished);
 	return NULL;
+}
+
+/* every worker is done, or has used up its budget since change @cycle */
+static bool stress_all_spent(unsigned long cycle)
+{
+	int i;
+
+	for (i = 0; i < STRESS_WORKERS; i++)
+		if (!__atomic_load_n(&S.done[i], __ATOMIC_SEQ_CST) &&
+		    __atomic_load_n(&S.spent[i], __ATOMIC_SEQ_CST) != cycle)
+			return false;
+	return true;
 }
 
 static void *stress_registrar(void *arg)
@@ -174,7 +192,7 @@ static void *stress_registrar(void *arg)
 
 	kt_rng_init(&rng, 1000);
 	while (__atomic_load_n(&S.finished, __ATOMIC_SEQ_CST) < STRESS_WORKERS) {
-		unsigned long until;
+		unsigned long until, cycle;
 		bool *on = kt_rand(&rng) & 1 ? &a_on : &b_on;
 		struct klpx_shadow_type *t = on == &a_on ? &S.a : &S.b;
 
@@ -190,9 +208,9 @@ static void *stress_registrar(void *arg)
 		/* let the workers get some work done in this state */
 		until = __atomic_load_n(&S.progress, __ATOMIC_SEQ_CST) + 1 +
 			kt_rand_below(&rng, 2 * STRESS_BUDGET);
-		stress_bump(&S.cycles);
+		cycle = __atomic_add_fetch(&S.cycles, 1, __ATOMIC_SEQ_CST);
 		while (__atomic_load_n(&S.progress, __ATOMIC_SEQ_CST) < until &&
-		       __atomic_load_n(&S.finished, __ATOMIC_SEQ_CST) < STRESS_WORKERS)
+		       !stress_all_spent(cycle))
 			sched_yield();
 	}
 	if (a_on)
@@ -213,7 +231,7 @@ KLPX_TEST(shadow_stress_ops_race_registration_and_gc)
 		.size = sizeof(struct stress_data), .ctor = stress_ctor,
 		.dtor = stress_dtor };
 	S.b = S.a;
-	S.ops = kt_scaled(60000);
+	S.ops = kt_scaled(300000);
 	S.max_serial = S.ops * STRESS_WORKERS + 1;
 	S.created = calloc(S.max_serial, 1);
 	S.destroyed = calloc(S.max_serial, 1);

@@ -78,7 +78,7 @@ static inline void list_replace_rcu(struct list_head *old,
 })
 
 #define __shim_list_check_rcu(dummy, cond, ...)				\
-	shim_rcu_check((cond) || shim_rcu_read_lock_held(),		\
+	shim_rcu_lockdep((cond) || shim_rcu_read_lock_held(),		\
 		       __FILE__, __LINE__, "RCU list traversed outside a reader")
 #define list_for_each_entry_rcu(pos, head, member, cond...)		\
 	for (__shim_list_check_rcu(dummy, ##cond, 0),			\
@@ -86,7 +86,7 @@ static inline void list_replace_rcu(struct list_head *old,
 	     &pos->member != (head);					\
 	     pos = list_entry_rcu(pos->member.next, __typeof__(*pos), member))
 #define list_for_each_entry_srcu(pos, head, member, cond)		\
-	for (shim_rcu_check(cond, __FILE__, __LINE__,			\
+	for (shim_rcu_lockdep(cond, __FILE__, __LINE__,			\
 			    "SRCU list traversed outside a reader"),	\
 	     pos = list_entry_rcu((head)->next, __typeof__(*pos), member); \
 	     &pos->member != (head);					\
@@ -173,7 +173,7 @@ static inline void hlist_replace_rcu(struct hlist_node *old,
 }
 
 #define __shim_hlist_check_rcu(dummy, cond, ...)			\
-	shim_rcu_check((cond) || shim_rcu_read_lock_held(),		\
+	shim_rcu_lockdep((cond) || shim_rcu_read_lock_held(),		\
 		       __FILE__, __LINE__, "RCU hlist traversed outside a reader")
 #define hlist_for_each_entry_rcu(pos, head, member, cond...)		\
 	for (__shim_hlist_check_rcu(dummy, ##cond, 0),			\
@@ -185,7 +185,7 @@ static inline void hlist_replace_rcu(struct hlist_node *old,
 #define hlist_for_each_entry_rcu_notrace(pos, head, member, cond...)	\
 	hlist_for_each_entry_rcu(pos, head, member, ##cond)
 #define hlist_for_each_entry_srcu(pos, head, member, cond)		\
-	for (shim_rcu_check(cond, __FILE__, __LINE__,			\
+	for (shim_rcu_lockdep(cond, __FILE__, __LINE__,			\
 			    "SRCU hlist traversed outside a reader"),	\
 	     pos = hlist_entry_safe(rcu_dereference_raw(hlist_first_rcu(head)), \
 				    __typeof__(*(pos)), member);	\

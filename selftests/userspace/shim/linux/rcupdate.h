@@ -31,6 +31,13 @@ static inline void shim_rcu_check(bool ok, const char *file, int line,
 		shim_splat(file, line, "suspicious RCU usage: %s", what);
 }
 
+/* the benchmark leaves the checks out, as a production kernel does */
+#ifdef SHIM_NO_LOCKDEP
+#define shim_rcu_lockdep(ok, file, line, what)	((void)0)
+#else
+#define shim_rcu_lockdep(ok, file, line, what)	shim_rcu_check(ok, file, line, what)
+#endif
+
 #define rcu_read_lock()			shim_rcu_read_lock()
 #define rcu_read_unlock()		shim_rcu_read_unlock()
 #define rcu_read_lock_held()		shim_rcu_read_lock_held()
@@ -40,7 +47,7 @@ static inline void shim_rcu_check(bool ok, const char *file, int line,
 #define rcu_read_lock_sched()		do { shim_preempt_disable(); rcu_read_lock(); } while (0)
 #define rcu_read_unlock_sched()		do { rcu_read_unlock(); shim_preempt_enable(); } while (0)
 #define rcu_is_watching()		true
-#define RCU_LOCKDEP_WARN(c, s)		shim_rcu_check(!(c), __FILE__, __LINE__, s)
+#define RCU_LOCKDEP_WARN(c, s)		shim_rcu_lockdep(!(c), __FILE__, __LINE__, s)
 
 #define synchronize_rcu()		shim_synchronize_rcu(__FILE__, __LINE__)
 #define synchronize_rcu_expedited()	shim_synchronize_rcu(__FILE__, __LINE__)
@@ -52,7 +59,7 @@ static inline void shim_rcu_check(bool ok, const char *file, int line,
 #define rcu_access_pointer(p)		__atomic_load_n(&(p), __ATOMIC_RELAXED)
 
 #define rcu_dereference_check(p, c) ({					\
-	shim_rcu_check((c) || shim_rcu_read_lock_held(), __FILE__,	\
+	shim_rcu_lockdep((c) || shim_rcu_read_lock_held(), __FILE__,	\
 		       __LINE__, "rcu_dereference_check(" #p ")");	\
 	rcu_dereference_raw(p);						\
 })
@@ -60,7 +67,7 @@ static inline void shim_rcu_check(bool ok, const char *file, int line,
 #define rcu_dereference_bh(p)		rcu_dereference_check(p, 0)
 #define rcu_dereference_sched(p)	rcu_dereference_check(p, shim_in_atomic())
 #define rcu_dereference_protected(p, c) ({				\
-	shim_rcu_check(!!(c), __FILE__, __LINE__,			\
+	shim_rcu_lockdep(!!(c), __FILE__, __LINE__,			\
 		       "rcu_dereference_protected(" #p ")");		\
 	rcu_dereference_raw(p);						\
 })

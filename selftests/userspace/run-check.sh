@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-check.sh RESULT - run the built userspace tier and write
+# "<passed> <failed> <skipped>" to RESULT.
+#
+# The test driver runs under ASan+UBSan and again under TSan; the fuzzer
+# runs for FUZZ_SECONDS next to them (it needs one core, the test runs
+# use the other).  Every log is printed at the end, in that order.
+# Environment: B (the build folder), FUZZ_SECONDS, SEED (optional).
+
+set -u
+result=$1
+: "${B:?}" "${FUZZ_SECONDS:=60}" "${SEED:=}"
+cd "$(dirname "$0")"
+
+seed_arg=
+[ -n "$SEED" ] && seed_arg="-s $SEED"
+rm -f "$B/asan.result" "$B/tsan.result" "$B/fuzz.result"
+
+# the fuzzer: keeps its growing corpus in the build folder, starts from the
+# committed seeds
+run_fuzz() {
+	mkdir -p "$B/fuzz/corpus"
+	if "$B/fuzz/shadow_fuzz" -max_total_time="$FUZZ_SECONDS" \
+		-seed="${SEED:-0}" -print_final_stats=1 -timeout=30 \
+		-artifact_prefix="$B/fuzz/" \
+		"$B/fuzz/corpus" fuzz/corpus >"$B/fuzz.log" 2>&1; then
+		echo "1 0 0" >"$B/fuzz.result"
+	else
+		echo "0 1 0" >"$B/fuzz.result"
+	fi
+}
+
+run_fuzz &
+fuzz_pid=$!
+
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	"$B/asan/klpx_test" $seed_arg -r "$B/asan.result" >"$B/asan.log" 2>&1
+TSAN_OPTIONS=atexit_sleep_ms=0:second_deadlock_stack=1 \
+	"$B/tsan/klpx_test" $seed_arg -r "$B/tsan.result" >"$B/tsan.log" 2>&1
+wait $fuzz_pid
+
+echo "--- ASan+UBSan build"
+cat "$B/asan.log"
+echo "--- TSan build"
+cat "$B/tsan.log"
+echo "--- fuzzer ($FUZZ_SECONDS s)"
+grep -E "^(INFO: Seed|#[0-9]+ *DONE|Done|stat::|==|SUMMARY|shadow_fuzz:|artifact)" "$B/fuzz.log" |
+	grep -v "stat::peak\|stat::slowest\|stat::new_units" || true
+[ "$(cat "$B/fuzz.result" 2>/dev/null)" = "1 0 0" ] || tail -40 "$B/fuzz.log"
+
+passed=0 failed=0 skipped=0
+for part in asan tsan fuzz; do
+	if read -r p f s <"$B/$part.result" 2>/dev/null; then
+		echo "$part: $p passed, $f failed, $s skipped"
+	else
+		echo "$part: no result (crashed?)"
+		p=0 f=1 s=0
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+done
+echo "$passed $failed $skipped" >"$result"
+echo "userspace: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

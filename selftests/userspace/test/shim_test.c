@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shims are test doubles, so they are tested too: allocation counting
+ * and failure injection, the checks on frees, the deferred-work worker,
+ * RCU and SRCU grace periods, context tracking, WARN and log capture.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/seqlock.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/workqueue.h>
+#include <shim.h>
+
+#include "harness.h"
+
+/* ------------------------------------------------------------------ */
+/* allocations                                                         */
+/* ------------------------------------------------------------------ */
+
+KLPX_TEST(shim_alloc_counts_live_allocations_per_kind)
+{
+	struct kmem_cache *c;
+	void *k, *kv, *o;
+	char *s;
+
+	EXPECT_EQ(shim_alloc_live_total(), 0);
+	k = kzalloc(10, GFP_KERNEL);
+	kv = kvcalloc(100, 8, GFP_KERNEL);
+	s = kstrdup("abc", GFP_ATOMIC);
+	c = kmem_cache_create("test_cache", 24, 8, SLAB_HWCACHE_ALIGN, NULL);
+	ASSERT_TRUE(k && kv && s && c);
+	o = kmem_cache_zalloc(c, GFP_KERNEL);
+	ASSERT_NOT_NULL(o);
+	EXPECT_EQ((unsigned long)o % 64, 0);
+	EXPECT_EQ(shim_alloc_live(SHIM_KMALLOC), 2);
+	EXPECT_EQ(shim_alloc_live(SHIM_KVMALLOC), 1);
+	EXPECT_EQ(shim_alloc_live(SHIM_SLAB), 1);
+	EXPECT_EQ(shim_alloc_live(SHIM_CACHE), 1);
+	EXPECT_EQ(shim_alloc_live_total(), 5);
+	EXPECT_EQ(((unsigned char *)kv)[799], 0);
+
+	kfree(k);
+	kvfree(kv);
+	kfree(s);
+	kmem_cache_free(c, o);
+	kmem_cache_destroy(c);
+	EXPECT_EQ(shim_alloc_live_total(), 0);
+	/* kmalloc(0) gives the kernel's zero-size pointer, not memory */
+	k = kmalloc(0, GFP_KERNEL);
+	EXPECT_TRUE(ZERO_OR_NULL_PTR(k) && k != NULL);
+	kfree(k);
+	kfree(NULL);
+	EXPECT_WARNS(0);
+}
+
+KLPX_TEST(shim_alloc_fails_on_the_nth_every_nth_and_after_n)
+{
+	struct shim_fail_policy nth = { .nth = 3 };
+	struct shim_fail_policy every = { .every = 4 };
+	struct shim_fail_policy after = { .after = 5 };
+	void *p[12];
+	int i, failed;
+
+	shim_fail_set(&nth);
+	for (i = 0, failed = 0; i < 12; i++) {
+		p[i] = kmalloc(8, GFP_KERNEL);
+		failed += !p[i];
+	}
+	EXPECT_EQ(failed, 1);
+	EXPECT_NULL(p[2]);
+	EXPECT_EQ(shim_fail_injected(), 1);
+	for (i = 0; i < 12; i++)
+		kfree(p[i]);
+
+	shim_fail_set(&every);
+	for (i = 0, failed = 0; i < 12; i++) {
+		p[i] = kvmalloc(8, GFP_KERNEL);
+		failed += !p[i];
+	}
+	EXPECT_EQ(failed, 3);
+	EXPECT_TRUE(!p[3] && !p[7] && !p[11] && p[0] && p[4]);
+	for (i = 0; i < 12; i++)
+		kvfree(p[i]);
+
+	shim_fail_set(&after);
+	for (i = 0, failed = 0; i < 12; i++) {
+		p[i] = kzalloc(8, GFP_ATOMIC);
+		failed += !p[i];
+	}
+	EXPECT_EQ(failed, 7);
+	EXPECT_TRUE(p[4] && !p[5]);
+	for (i = 0; i < 12; i++)
+		kfree(p[i]);
+
+	/* __GFP_NOFAIL never fails; clearing the policy stops it all */
+	EXPECT_NOT_NULL(p[0] = kmalloc(8, GFP_KERNEL | __GFP_NOFAIL));
+	kfree(p[0]);
+	shim_fail_clear();
+	EXPECT_NOT_NULL(p[0] = kmalloc(8, GFP_KERNEL));
+	kfree(p[0]);
+	EXPECT_EQ(shim_alloc_live_total(), 0);
+}
+
+KLPX_TEST(shim_alloc_fails_only_what_the_policy_selects)
+{
+	struct shim_fail_policy atomic = { .every = 1, .atomic_only = true };
+	struct shim_fail_policy kv_only = { .every = 1, .kinds = 1u << SHIM_KVMALLOC };
+	char site[64];
+	void *a, *b;
+
+	shim_fail_set(&atomic);
+	a = kmalloc(8, GFP_ATOMIC);
+	b = kmalloc(8, GFP_KERNEL);
+	EXPECT_NULL(a);
+	EXPECT_NOT_NULL(b);
+	EXPECT_NULL(kmalloc(8, GFP_NOWAIT));
+	kfree(b);
+
+	shim_fail_set(&kv_only);
+	a = kvzalloc(8, GFP_KERNEL);
+	b = kzalloc(8, GFP_KERNEL);
+	EXPECT_NULL(a);
+	EXPECT_NOT_NULL(b);
+	kfree(b);
+	shim_fail_last_site(site, sizeof(site));
+	EXPECT_TRUE(strstr(site, "shim_test.c") != NULL);
+	shim_fail_clear();
+	EXPECT_EQ(shim_alloc_live_total(), 0);
+}
+
+KLPX_TEST(shim_alloc_fails_what_the_kernel_would_refuse)
+{
+	/* beyond KMALLOC_MAX_SIZE: NULL and a WARN unless __GFP_NOWARN */
+	EXPECT_NULL(kmalloc(8UL << 20, GFP_KERNEL));
+	EXPECT_WARNS(1);
+	EXPECT_NULL(kmalloc(8UL << 20, GFP_KERNEL | __GFP_NOWARN));
+	EXPECT_NULL(kvmalloc(8UL << 20, GFP_ATOMIC | __GFP_NOWARN));
+	EXPECT_NULL(kcalloc(SIZE_MAX / 2, 4, GFP_KERNEL | __GFP_NOWARN));
+	EXPECT_WARNS(0);
+	void *big = kvmalloc(8UL << 20, GFP_KERNEL);
+	EXPECT_NOT_NULL(big);
+	kvfree(big);
+}
+
+KLPX_TEST(shim_free_with_the_wrong_function_warns)
+{
+	struct kmem_cache *c1 = kmem_cache_create("one", 16, 0, 0, NULL);
+	struct kmem_cache *c2 = kmem_cache_create("two", 16, 0, 0, NULL);
+	void *kv = kvmalloc(64, GFP_KERNEL);
+	void *o = kmem_cache_alloc(c1, GFP_KERNEL);
+	void *k = kmalloc(16, GFP_KERNEL);
+
+	ASSERT_TRUE(c1 && c2 && kv && o && k);
+	kfree(kv);				/* kvmalloc memory needs kvfree */
+	EXPECT_WARNS(1);
+	kmem_cache_free(c2, o);			/* not its cache */
+	EXPECT_WARNS(1);
+	kmem_cache_free(c1, k);			/* not a cache object */
+	EXPECT_WARNS(1);
+	/* the counts still balance */
+	EXPECT_EQ(shim_alloc_live_total(), 2);
+
+	o = kmem_cache_alloc(c1, GFP_KERNEL);
+	kmem_cache_destroy(c1);			/* an object is left */
+	EXPECT_WARNS(1);
+	kfree(o);				/* SLUB: kfree takes cache objects */
+	kmem_cache_destroy(c1);
+	kmem_cache_destroy(c2);
+	kmem_cache_destroy(NULL);
+	EXPECT_WARNS(0);
+}
+
+KLPX_TEST(shim_sleeping_allocation_in_atomic_context_is_reported)
+{
+	DEFINE_SPINLOCK(lock);
+	void *p;
+
+	spin_lock(&lock);
+	p = kmalloc(8, GFP_ATOMIC);
+	EXPECT_EQ(shim_splat_take(), 0);
+	kfree(p);
+	p = kmalloc(8, GFP_KERNEL);
+	EXPECT_EQ(shim_splat_take(), 1);
+	kfree(p);
+	spin_unlock(&lock);
+
+	rcu_read_lock();
+	might_sleep();
+	EXPECT_EQ(shim_splat_take(), 1);
+	rcu_read_unlock();
+	might_sleep();
+	cond_resched();
+	EXPECT_EQ(shim_splat_take(), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* context, locks, lockdep                                             */
+/* ------------------------------------------------------------------ */
+
+KLPX_TEST(shim_locks_track_context_and_owner)
+{
+	DEFINE_SPINLOCK(lock);
+	DEFINE_MUTEX(mutex);
+	seqcount_spinlock_t seq;
+	unsigned long flags;
+
+	seqcount_spinlock_init(&seq, &lock);
+	EXPECT_FALSE(shim_in_atomic());
+	spin_lock_irqsave(&lock, flags);
+	EXPECT_TRUE(shim_in_atomic());
+	EXPECT_TRUE(irqs_disabled());
+	EXPECT_TRUE(lockdep_is_held(&lock));
+	write_seqcount_begin(&seq);
+	write_seqcount_end(&seq);
+	spin_unlock_irqrestore(&lock, flags);
+	EXPECT_FALSE(shim_in_atomic());
+	EXPECT_FALSE(lockdep_is_held(&lock));
+	EXPECT_EQ(shim_splat_take(), 0);
+
+	/* a seqcount writer without its lock, a mutex in atomic context */
+	write_seqcount_begin(&seq);
+	write_seqcount_end(&seq);
+	EXPECT_EQ(shim_splat_take(), 1);
+	spin_lock(&lock);
+	mutex_lock(&mutex);
+	EXPECT_EQ(shim_splat_take(), 1);
+	lockdep_assert_held(&mutex);
+	mutex_unlock(&mutex);
+	spin_unlock(&lock);
+	lockdep_assert_held(&mutex);
+	EXPECT_EQ(shim_splat_take(), 1);
+}
+
+KLPX_TEST(shim_rcu_dereference_checks_its_context)
+{
+	DEFINE_MUTEX(mutex);
+	int x = 1, *p = &x, *q;
+
+	q = rcu_dereference_check(p, lockdep_is_held(&mutex));
+	EXPECT_EQ(shim_splat_take(), 1);
+	rcu_read_lock();
+	q = rcu_dereference(p);
+	rcu_read_unlock();
+	mutex_lock(&mutex);
+	q = rcu_dereference_protected(p, lockdep_is_held(&mutex));
+	mutex_unlock(&mutex);
+	EXPECT_EQ(shim_splat_take(), 0);
+	EXPECT_PTR_EQ(q, &x);
+}
+
+/* ------------------------------------------------------------------ */
+/* deferred work                                                       */
+/* ------------------------------------------------------------------ */
+
+static struct {
+	struct work_struct work;
+	struct mutex *lock;
+	unsigned long runs;
+	unsigned long task;
+	bool atomic;
+	bool block;
+	bool running;
+	int requeue;
+} w;
+
+static void w_fn(struct work_struct *work)
+{
+	w.task = shim_current()->id;
+	w.atomic = shim_in_atomic();
+	__atomic_store_n(&w.running, true, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&w.block, __ATOMIC_SEQ_CST))
+		sched_yield();
+	if (w.lock) {
+		mutex_lock(w.lock);
+		mutex_unlock(w.lock);
+	}
+	__atomic_fetch_add(&w.runs, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&w.running, false, __ATOMIC_SEQ_CST);
+	if (w.requeue > 0) {
+		w.requeue--;
+		schedule_work(work);
+	}
+}
+
+KLPX_TEST(shim_work_runs_later_on_its_own_thread)
+{
+	DEFINE_MUTEX(lock);
+
+	INIT_WORK(&w.work, w_fn);
+	w.lock = &lock;
+	/* the scheduler holds a lock the work takes: it must not run inline */
+	mutex_lock(&lock);
+	EXPECT_TRUE(schedule_work(&w.work));
+	EXPECT_EQ(w.runs, 0);
+	mutex_unlock(&lock);
+	EXPECT_TRUE(flush_work(&w.work));
+	EXPECT_EQ(w.runs, 1);
+	EXPECT_NE(w.task, shim_current()->id);
+	EXPECT_FALSE(w.atomic);
+	EXPECT_FALSE(flush_work(&w.work));	/* idle: nothing to wait for */
+}
+
+KLPX_TEST(shim_work_is_queued_once_and_may_requeue_itself)
+{
+	INIT_WORK(&w.work, w_fn);
+	__atomic_store_n(&w.block, true, __ATOMIC_SEQ_CST);
+	EXPECT_TRUE(schedule_work(&w.work));
+	KT_WAIT_FOR(__atomic_load_n(&w.running, __ATOMIC_SEQ_CST));
+	/* running, not pending: it can be queued again, but only once */
+	EXPECT_FALSE(work_pending(&w.work));
+	EXPECT_TRUE(schedule_work(&w.work));
+	EXPECT_FALSE(schedule_work(&w.work));
+	EXPECT_TRUE(work_pending(&w.work));
+	__atomic_store_n(&w.block, false, __ATOMIC_SEQ_CST);
+	shim_workqueue_drain();
+	EXPECT_EQ(w.runs, 2);
+
+	w.requeue = 3;
+	schedule_work(&w.work);
+	shim_workqueue_drain();
+	EXPECT_EQ(w.runs, 6);
+}
+
+KLPX_TEST(shim_cancel_work_sync_removes_pending_and_waits_for_running)
+{
+	INIT_WORK(&w.work, w_fn);
+	__atomic_store_n(&w.block, true, __ATOMIC_SEQ_CST);
+	schedule_work(&w.work);
+	KT_WAIT_FOR(__atomic_load_n(&w.running, __ATOMIC_SEQ_CST));
+	schedule_work(&w.work);
+	/* pending again while running: cancel drops the queued run... */
+	EXPECT_TRUE(cancel_work(&w.work));
+	EXPECT_FALSE(work_pending(&w.work));
+	__atomic_store_n(&w.block, false, __ATOMIC_SEQ_CST);
+	/* ...and cancel_work_sync waits for the one running */
+	EXPECT_FALSE(cancel_work_sync(&w.work));
+	EXPECT_FALSE(__atomic_load_n(&w.running, __ATOMIC_SEQ_CST));
+	shim_workqueue_drain();
+	EXPECT_EQ(w.runs, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* RCU and SRCU                                                        */
+/* ------------------------------------------------------------------ */
+
+static struct {
+	bool inside;
+	bool leave;
+	bool gp_done;
+	struct srcu_struct *srcu;
+} r;
+
+static void *r_reader(void *arg)
+{
+	int idx = 0;
+
+	if (r.srcu)
+		idx = srcu_read_lock(r.srcu);
+	else
+		rcu_read_lock();
+	__atomic_store_n(&r.inside, true, __ATOMIC_SEQ_CST);
+	KT_WAIT_FOR(__atomic_load_n(&r.leave, __ATOMIC_SEQ_CST));
+	/* the grace period cannot have ended while we are inside */
+	if (__atomic_load_n(&r.gp_done, __ATOMIC_SEQ_CST))
+		kt_fail(__FILE__, __LINE__, "grace period ended under a reader");
+	if (r.srcu)
+		srcu_read_unlock(r.srcu, idx);
+	else
+		rcu_read_unlock();
+	return NULL;
+}
+
+static void *r_sync(void *arg)
+{
+	if (r.srcu)
+		synchronize_srcu(r.srcu);
+	else
+		synchronize_rcu();
+	__atomic_store_n(&r.gp_done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void grace_period_waits_for_reader(struct srcu_struct *srcu)
+{
+	pthread_t reader, sync;
+	unsigned long gps = shim_rcu_gp_completed();
+
+	r.srcu = srcu;
+	ASSERT_EQ(shim_thread_create(&reader, r_reader, NULL), 0);
+	KT_WAIT_FOR(__atomic_load_n(&r.inside, __ATOMIC_SEQ_CST));
+	ASSERT_EQ(shim_thread_create(&sync, r_sync, NULL), 0);
+	if (!srcu)
+		KT_WAIT_FOR(shim_rcu_gp_waiters() > 0);
+	EXPECT_FALSE(__atomic_load_n(&r.gp_done, __ATOMIC_SEQ_CST));
+	__atomic_store_n(&r.leave, true, __ATOMIC_SEQ_CST);
+	pthread_join(reader, NULL);
+	pthread_join(sync, NULL);
+	EXPECT_TRUE(r.gp_done);
+	if (!srcu)
+		EXPECT_TRUE(shim_rcu_gp_completed() > gps);
+}
+
+KLPX_TEST(shim_synchronize_rcu_waits_for_readers)
+{
+	grace_period_waits_for_reader(NULL);
+}
+
+DEFINE_STATIC_SRCU(test_srcu);
+
+KLPX_TEST(shim_synchronize_srcu_waits_for_readers)
+{
+	grace_period_waits_for_reader(&test_srcu);
+	/* an SRCU reader may wait for RCU: the domains are independent */
+	int idx = srcu_read_lock(&test_srcu);
+
+	synchronize_rcu();
+	srcu_read_unlock(&test_srcu, idx);
+}
+
+struct cb_item {
+	int *ran;
+	struct rcu_head rcu;
+};
+
+static void cb_fn(struct rcu_head *head)
+{
+	struct cb_item *it = container_of(head, struct cb_item, rcu);
+
+	(*it->ran)++;
+	if (!shim_in_atomic())
+		kt_fail(__FILE__, __LINE__, "RCU callback not in atomic context");
+	kfree(it);
+}
+
+KLPX_TEST(shim_rcu_callbacks_run_after_readers_and_barrier_waits)
+{
+	struct cb_item *it;
+	int ran = 0, i;
+	void *freed;
+
+	rcu_read_lock();
+	for (i = 0; i < 10; i++) {
+		it = kmalloc(sizeof(*it), GFP_ATOMIC);
+		ASSERT_NOT_NULL(it);
+		it->ran = &ran;
+		call_rcu(&it->rcu, cb_fn);
+	}
+	freed = kmalloc(sizeof(*it), GFP_ATOMIC);
+	kfree_rcu((struct cb_item *)freed, rcu);
+	/* we are a reader: no callback can run yet */
+	EXPECT_EQ(__atomic_load_n(&ran, __ATOMIC_SEQ_CST), 0);
+	EXPECT_EQ(shim_alloc_live(SHIM_KMALLOC), 11);
+	rcu_read_unlock();
+	rcu_barrier();
+	EXPECT_EQ(ran, 10);
+	EXPECT_EQ(shim_alloc_live_total(), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* WARN and the log                                                    */
+/* ------------------------------------------------------------------ */
+
+KLPX_TEST(shim_warn_and_log_are_recorded)
+{
+	char last[256];
+	int i;
+
+	EXPECT_FALSE(WARN_ON(0));
+	EXPECT_TRUE(WARN_ON(1));
+	EXPECT_TRUE(WARN(1, "named %s", "thing"));
+	EXPECT_WARNS(2);
+	shim_warn_last(last, sizeof(last));
+	EXPECT_TRUE(strstr(last, "named thing") != NULL);
+	for (i = 0; i < 3; i++)
+		WARN_ON_ONCE(1);
+	EXPECT_WARNS(1);
+
+	pr_err("an error about %s\n", "widget");
+	pr_info("information about widget\n");
+	EXPECT_EQ(shim_log_count(LOGLEVEL_ERR, "widget"), 1);
+	EXPECT_EQ(shim_log_count(LOGLEVEL_DEBUG, "widget"), 2);
+	for (i = 0; i < 100; i++)
+		pr_err_ratelimited("flood %d\n", i);
+	EXPECT_EQ(shim_log_count(LOGLEVEL_ERR, "flood"), 10);
+	shim_log_clear();
+	EXPECT_EQ(shim_log_count(LOGLEVEL_DEBUG, NULL), 0);
+}
