@@ -35,7 +35,7 @@ static struct klpx_shadow_type *registered(struct kunit *test, int i)
 	return type;
 }
 
-static void klpx_shadow_context_atomic_alloc_works_with_irqs_off_under_a_spinlock(struct kunit *test)
+static void klpx_shadow_context_atomic_alloc_works_with_irqs_off(struct kunit *test)
 {
 	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
 	struct klpx_shadow_type *type = registered(test, 0);
@@ -140,8 +140,9 @@ static struct in_irq *in_irq_setup(struct kunit *test)
 	ctx->type = registered(test, 0);
 	init_completion(&ctx->done);
 	for (n = 0; n < OBJS / 2; n++)
-		KUNIT_ASSERT_NOT_NULL(test, klpx_shadow_alloc(&objs[n],
-				ctx->type, GFP_KERNEL, fx));
+		KUNIT_ASSERT_NOT_NULL(test,
+				      klpx_shadow_alloc(&objs[n], ctx->type,
+							GFP_KERNEL, fx));
 	return ctx;
 }
 
@@ -254,7 +255,7 @@ static void klpx_shadow_context_softirq_get_races_process_free(struct kunit *tes
 }
 
 static struct kunit_case klpx_shadow_context_cases[] = {
-	KUNIT_CASE(klpx_shadow_context_atomic_alloc_works_with_irqs_off_under_a_spinlock),
+	KUNIT_CASE(klpx_shadow_context_atomic_alloc_works_with_irqs_off),
 	KUNIT_CASE(klpx_shadow_context_calls_work_in_softirq),
 	KUNIT_CASE(klpx_shadow_context_calls_work_in_hardirq),
 	KUNIT_CASE(klpx_shadow_context_softirq_get_races_process_free),

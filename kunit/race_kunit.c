@@ -337,6 +337,7 @@ static enum hrtimer_restart irq_freer_fn(struct hrtimer *t)
 		klpx_shadow_free_all(f->type);
 	else
 		klpx_shadow_free(&objs[0], f->type);
+	/* Pairs with the acquire in held_across_free(): the free is done. */
 	smp_store_release(&f->done, true);
 	return HRTIMER_NORESTART;
 }

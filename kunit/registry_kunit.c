@@ -57,8 +57,9 @@ static void alloc_all(struct kunit *test, struct klpx_kunit_fx *fx, int i)
 	int n;
 
 	for (n = 0; n < OBJS; n++)
-		KUNIT_ASSERT_NOT_NULL(test, klpx_shadow_alloc(&objs[n],
-				&fx->types[i], GFP_KERNEL, fx));
+		KUNIT_ASSERT_NOT_NULL(test,
+				      klpx_shadow_alloc(&objs[n], &fx->types[i],
+							GFP_KERNEL, fx));
 }
 
 static void klpx_shadow_registry_register_lists_the_id(struct kunit *test)
@@ -283,7 +284,7 @@ static void klpx_shadow_registry_gc_uses_the_dtor_of_the_last_unregistered(struc
 	check_gc_by_last(test, 1);
 }
 
-static void klpx_shadow_registry_gc_uses_the_dtor_of_the_last_even_if_first_registered(struct kunit *test)
+static void klpx_shadow_registry_gc_uses_the_last_dtor_even_if_registered_first(struct kunit *test)
 {
 	check_gc_by_last(test, 0);
 }
@@ -389,9 +390,10 @@ static void check_calls_on_unregistered(struct kunit *test,
 static void klpx_shadow_registry_calls_on_a_never_registered_type_do_nothing(struct kunit *test)
 {
 	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	struct klpx_shadow_type *type;
 
-	check_calls_on_unregistered(test, fx,
-			klpx_kunit_type(fx, 0, klpx_kunit_new_id(), 0));
+	type = klpx_kunit_type(fx, 0, klpx_kunit_new_id(), 0);
+	check_calls_on_unregistered(test, fx, type);
 }
 
 static void klpx_shadow_registry_calls_after_the_last_unregister_do_nothing(struct kunit *test)
@@ -417,7 +419,7 @@ static struct kunit_case klpx_shadow_registry_cases[] = {
 	KUNIT_CASE(klpx_shadow_registry_same_id_types_share_variables),
 	KUNIT_CASE(klpx_shadow_registry_variables_survive_while_a_registration_remains),
 	KUNIT_CASE(klpx_shadow_registry_gc_uses_the_dtor_of_the_last_unregistered),
-	KUNIT_CASE(klpx_shadow_registry_gc_uses_the_dtor_of_the_last_even_if_first_registered),
+	KUNIT_CASE(klpx_shadow_registry_gc_uses_the_last_dtor_even_if_registered_first),
 	KUNIT_CASE(klpx_shadow_registry_gc_without_dtor_frees_every_variable),
 	KUNIT_CASE(klpx_shadow_registry_reregistered_id_starts_empty),
 	KUNIT_CASE(klpx_shadow_registry_gc_leaves_other_ids_alone),

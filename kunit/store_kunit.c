@@ -23,8 +23,9 @@ static void alloc_all(struct kunit *test, struct klpx_kunit_fx *fx, int i)
 	int n;
 
 	for (n = 0; n < OBJS; n++)
-		KUNIT_ASSERT_NOT_NULL(test, klpx_shadow_alloc(&objs[n],
-				&fx->types[i], GFP_KERNEL, fx));
+		KUNIT_ASSERT_NOT_NULL(test,
+				      klpx_shadow_alloc(&objs[n], &fx->types[i],
+							GFP_KERNEL, fx));
 }
 
 /* A registered counting type in @fx->types[@i] with a fresh id. */
@@ -176,7 +177,7 @@ static void klpx_shadow_store_ctor_gets_obj_and_ctor_data(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&fx->ctor_calls), 1);
 }
 
-static void klpx_shadow_store_alloc_of_an_existing_variable_warns_and_returns_null(struct kunit *test)
+static void klpx_shadow_store_alloc_of_existing_warns_and_returns_null(struct kunit *test)
 {
 	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
 	struct klpx_shadow_type *type = registered(test, 0, 0);
@@ -462,20 +463,24 @@ struct alloc_param {
 	const char *gfp_name;
 };
 
-#define SIZE_ROW(sz)						\
-	{ .size = (sz), .gfp = GFP_KERNEL, .gfp_name = "GFP_KERNEL" }, \
-	{ .size = (sz), .gfp = GFP_ATOMIC, .gfp_name = "GFP_ATOMIC" }, \
-	{ .size = (sz), .gfp = GFP_NOWAIT, .gfp_name = "GFP_NOWAIT" }
+#define K GFP_KERNEL, "GFP_KERNEL"
+#define A GFP_ATOMIC, "GFP_ATOMIC"
+#define N GFP_NOWAIT, "GFP_NOWAIT"
 
 static const struct alloc_param alloc_params[] = {
-	SIZE_ROW(0),
-	SIZE_ROW(1),
-	SIZE_ROW(7),
-	SIZE_ROW(sizeof(long)),
-	SIZE_ROW(100),
-	SIZE_ROW(PAGE_SIZE),
-	SIZE_ROW(3 * PAGE_SIZE + 5),
+	{ 0, K }, { 0, A }, { 0, N },
+	{ 1, K }, { 1, A }, { 1, N },
+	{ 7, K }, { 7, A }, { 7, N },
+	{ sizeof(long), K }, { sizeof(long), A }, { sizeof(long), N },
+	{ 100, K }, { 100, A }, { 100, N },
+	{ PAGE_SIZE, K }, { PAGE_SIZE, A }, { PAGE_SIZE, N },
+	{ 3 * PAGE_SIZE + 5, K }, { 3 * PAGE_SIZE + 5, A },
+	{ 3 * PAGE_SIZE + 5, N },
 };
+
+#undef K
+#undef A
+#undef N
 
 static void alloc_param_desc(const struct alloc_param *p, char *desc)
 {
@@ -534,7 +539,7 @@ static struct kunit_case klpx_shadow_store_cases[] = {
 	KUNIT_CASE(klpx_shadow_store_ctor_sees_zeroed_data_before_alloc_returns),
 	KUNIT_CASE(klpx_shadow_store_variable_is_invisible_while_its_ctor_runs),
 	KUNIT_CASE(klpx_shadow_store_ctor_gets_obj_and_ctor_data),
-	KUNIT_CASE(klpx_shadow_store_alloc_of_an_existing_variable_warns_and_returns_null),
+	KUNIT_CASE(klpx_shadow_store_alloc_of_existing_warns_and_returns_null),
 	KUNIT_CASE(klpx_shadow_store_failing_ctor_adds_nothing),
 	KUNIT_CASE(klpx_shadow_store_null_obj_holds_one_global_variable),
 	KUNIT_CASE(klpx_shadow_store_zero_sized_variables_exist),
