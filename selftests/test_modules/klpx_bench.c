@@ -22,7 +22,8 @@
  *	call ROUNDS		calls of three identical trivial functions:
  *				klpx_bench_plain() (never patched),
  *				klpx_bench_by_klpx(), klpx_bench_by_klp()
- *	switch			the durations of klpx_switch_run() seen so far
+ *	switch			the durations of the klpx switches seen so far
+ *	stopmachine ROUNDS	stop_machine() of a function that does nothing
  *	settle			wait for RCU callbacks and deferred work
  *
  * Every measurement is printed as one line
@@ -30,9 +31,10 @@
  *	@ MEASURE SET N IMPL ROUND NS OPS
  *
  * (NS nanoseconds for OPS operations), so that the host computes per-op
- * figures and medians from the raw numbers.  Within a round the two
- * implementations run back to back, in an order that alternates from one
- * round to the next.
+ * figures and medians from the raw numbers.  Within a round the
+ * implementations take turns batch by batch (A B A B ...), starting with
+ * a different one from one round to the next, so that whatever else the
+ * machine does falls on both alike.
  *
  * Objects are never dereferenced by either implementation, so the keys
  * are addresses in a range of their own, 64 bytes apart, like objects of
@@ -52,6 +54,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/stop_machine.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
@@ -60,8 +63,10 @@
 #define BENCH_OBJ_STRIDE	64
 /* Lookups drawn once per measurement and replayed until the budget ends. */
 #define BENCH_NR_LOOKUPS	4096
+/* Operations per timed batch; the implementations take turns by batch. */
+#define BENCH_BATCH		512
 #define BENCH_BUDGET_NS		(40 * NSEC_PER_MSEC)
-#define BENCH_CALL_BATCH	1024
+#define BENCH_CREATE_CHUNK	50
 #define BENCH_MAX_N		(4UL * 1000 * 1000)
 #define BENCH_MAX_ROUNDS	31
 #define BENCH_RESULT_SIZE	(64 * 1024)
@@ -138,7 +143,7 @@ BENCH_FN int klpx_bench_by_klp(int x)
 	return x + 1;
 }
 
-/* Durations of klpx_switch_run(), seen by a kretprobe; guarded by the lock. */
+/* Durations of klpx switches, seen by kprobes; guarded by the lock. */
 static DEFINE_SPINLOCK(bench_switch_lock);
 static u64 bench_switch_ns[BENCH_MAX_SWITCHES];
 static unsigned int bench_nr_switches;
@@ -318,40 +323,42 @@ static void bench_draw(struct bench_set *s, unsigned long base, unsigned long n)
 }
 
 /*
- * Replay the drawn lookups until the budget is spent; returns the time,
- * and the operations and hits through @ops and @hits.
+ * One batch of BENCH_BATCH of the drawn lookups, from *@pos on; returns
+ * its time and adds the hits to *@hits.
  */
-static u64 bench_time_gets(struct bench_set *s, enum bench_impl impl,
-			   u64 *ops, u64 *hits)
+static u64 bench_get_batch(struct bench_set *s, enum bench_impl impl,
+			   unsigned int *pos, u64 *hits)
 {
-	u64 t0, t, n = 0, found = 0;
-	int j;
+	unsigned int j = *pos, end = j + BENCH_BATCH;
+	u64 t0, found = 0;
 
 	t0 = ktime_get_ns();
-	do {
-		if (impl == BENCH_KLPX) {
-			for (j = 0; j < BENCH_NR_LOOKUPS; j++)
-				found += klpx_shadow_get(bench_objs[j],
-						&s->types[bench_kinds[j]]) != NULL;
-		} else {
-			for (j = 0; j < BENCH_NR_LOOKUPS; j++)
-				found += klp_shadow_get(bench_objs[j],
-						s->base_id + bench_kinds[j]) != NULL;
-		}
-		n += BENCH_NR_LOOKUPS;
-		t = ktime_get_ns() - t0;
-		cond_resched();
-	} while (t < BENCH_BUDGET_NS);
-	*ops = n;
-	*hits = found;
-	return t;
+	if (impl == BENCH_KLPX) {
+		for (; j < end; j++)
+			found += klpx_shadow_get(bench_objs[j],
+					&s->types[bench_kinds[j]]) != NULL;
+	} else {
+		for (; j < end; j++)
+			found += klp_shadow_get(bench_objs[j],
+					s->base_id + bench_kinds[j]) != NULL;
+	}
+	t0 = ktime_get_ns() - t0;
+	*pos = end % BENCH_NR_LOOKUPS;
+	*hits += found;
+	return t0;
 }
 
+/*
+ * A round: batches of the two implementations alternate (A B A B ...) on
+ * the same lookups until each has run for the budget, so that whatever
+ * else the machine does falls on both alike.
+ */
 static int bench_gets(struct bench_set *s, int rounds, bool present)
 {
 	const char *what = present ? "get" : "miss";
 	unsigned long n = s->n[BENCH_KLPX];
-	u64 ns, ops, hits;
+	u64 ns[BENCH_NR_IMPL], ops[BENCH_NR_IMPL], hits[BENCH_NR_IMPL];
+	unsigned int pos[BENCH_NR_IMPL];
 	int r, o, impl;
 
 	if (!n || n != s->n[BENCH_KLP]) {
@@ -361,56 +368,81 @@ static int bench_gets(struct bench_set *s, int rounds, bool present)
 	}
 	for (r = 0; r < rounds; r++) {
 		bench_draw(s, present ? 0 : BENCH_MISS_BASE, n);
-		for (o = 0; o < BENCH_NR_IMPL; o++) {
-			impl = (r + o) % BENCH_NR_IMPL;
-			ns = bench_time_gets(s, impl, &ops, &hits);
-			if (hits != (present ? ops : 0)) {
+		memset(ns, 0, sizeof(ns));
+		memset(ops, 0, sizeof(ops));
+		memset(hits, 0, sizeof(hits));
+		memset(pos, 0, sizeof(pos));
+		do {
+			for (o = 0; o < BENCH_NR_IMPL; o++) {
+				impl = (r + o) % BENCH_NR_IMPL;
+				ns[impl] += bench_get_batch(s, impl, &pos[impl],
+							    &hits[impl]);
+				ops[impl] += BENCH_BATCH;
+			}
+			cond_resched();
+		} while (ns[BENCH_KLPX] < BENCH_BUDGET_NS ||
+			 ns[BENCH_KLP] < BENCH_BUDGET_NS);
+		for (impl = 0; impl < BENCH_NR_IMPL; impl++) {
+			if (hits[impl] != (present ? ops[impl] : 0)) {
 				bench_out("error: %s %s %s: %llu hits in %llu lookups\n",
 					  what, s->name, bench_impl_name[impl],
-					  hits, ops);
+					  hits[impl], ops[impl]);
 				return -EIO;
 			}
 			bench_sample(what, s->name, n, bench_impl_name[impl], r,
-				     ns, ops);
+				     ns[impl], ops[impl]);
 		}
 	}
 	return 0;
 }
 
-/* K get_or_alloc() calls that each create a variable, per round. */
+/*
+ * K get_or_alloc() calls that each create a variable, per round, in
+ * chunks of the two implementations in turn; then the K are freed.
+ */
 static int bench_create(struct bench_set *s, int rounds, unsigned long k)
 {
-	unsigned long n = s->n[BENCH_KLPX], i, base;
-	u64 t0, ns;
-	int r, o, impl;
+	unsigned long n = s->n[BENCH_KLPX], i, from, to;
+	u64 ns[BENCH_NR_IMPL], t0;
+	int r, o, impl, ret = 0;
 
 	if (!n || n != s->n[BENCH_KLP] || !k || k > BENCH_MAX_N) {
 		bench_out("error: %s: fill both implementations to one size first\n",
 			  s->name);
 		return -EINVAL;
 	}
-	base = BENCH_CREATE_BASE;
-	for (r = 0; r < rounds; r++) {
-		for (o = 0; o < BENCH_NR_IMPL; o++) {
-			impl = (r + o) % BENCH_NR_IMPL;
-			bench_settle();
-			t0 = ktime_get_ns();
-			for (i = base; i < base + k; i++)
-				if (!bench_alloc(s, impl, i, false))
-					break;
-			ns = ktime_get_ns() - t0;
-			if (i < base + k)
-				bench_out("error: create %s %s: variable %lu failed\n",
-					  s->name, bench_impl_name[impl], i);
-			else
+	for (r = 0; r < rounds && !ret; r++) {
+		bench_settle();
+		memset(ns, 0, sizeof(ns));
+		for (from = 0; from < k && !ret; from = to) {
+			to = min(from + BENCH_CREATE_CHUNK, k);
+			for (o = 0; o < BENCH_NR_IMPL; o++) {
+				impl = (r + o) % BENCH_NR_IMPL;
+				t0 = ktime_get_ns();
+				for (i = from; i < to; i++)
+					if (!bench_alloc(s, impl,
+							 BENCH_CREATE_BASE + i,
+							 false))
+						break;
+				ns[impl] += ktime_get_ns() - t0;
+				if (i < to) {
+					bench_out("error: create %s %s: variable %lu failed\n",
+						  s->name, bench_impl_name[impl], i);
+					ret = -ENOMEM;
+				}
+			}
+		}
+		for (impl = 0; impl < BENCH_NR_IMPL; impl++) {
+			if (!ret)
 				bench_sample("create", s->name, n,
-					     bench_impl_name[impl], r, ns, k);
-			while (i-- > base)
-				bench_free(s, impl, i);
+					     bench_impl_name[impl], r, ns[impl], k);
+			/* Missing ones (after a failure) are simply absent. */
+			for (i = 0; i < k; i++)
+				bench_free(s, impl, BENCH_CREATE_BASE + i);
 		}
 	}
 	bench_settle();
-	return 0;
+	return ret;
 }
 
 static void bench_clear(struct bench_set *s)
@@ -496,51 +528,83 @@ static int bench_gc(unsigned long n, int rounds)
 	return 0;
 }
 
-static u64 bench_time_calls(int which, u64 *ops)
+static u64 bench_call_batch(int which, int *sum)
 {
-	u64 t0, t, n = 0;
-	int sum = 0, j;
+	int x = *sum, j;
+	u64 t0;
 
 	t0 = ktime_get_ns();
-	do {
-		switch (which) {
-		case 0:
-			for (j = 0; j < BENCH_CALL_BATCH; j++)
-				sum = klpx_bench_plain(sum);
-			break;
-		case 1:
-			for (j = 0; j < BENCH_CALL_BATCH; j++)
-				sum = klpx_bench_by_klpx(sum);
-			break;
-		default:
-			for (j = 0; j < BENCH_CALL_BATCH; j++)
-				sum = klpx_bench_by_klp(sum);
-			break;
-		}
-		n += BENCH_CALL_BATCH;
-		t = ktime_get_ns() - t0;
-		cond_resched();
-	} while (t < BENCH_BUDGET_NS);
-	/* Every replacement computes the same: a wrong sum means no call. */
-	if (sum != (int)n)
-		bench_out("error: calls of function %d returned %d for %llu calls\n",
-			  which, sum, n);
-	*ops = n;
-	return t;
+	switch (which) {
+	case 0:
+		for (j = 0; j < BENCH_BATCH; j++)
+			x = klpx_bench_plain(x);
+		break;
+	case 1:
+		for (j = 0; j < BENCH_BATCH; j++)
+			x = klpx_bench_by_klpx(x);
+		break;
+	default:
+		for (j = 0; j < BENCH_BATCH; j++)
+			x = klpx_bench_by_klp(x);
+		break;
+	}
+	t0 = ktime_get_ns() - t0;
+	*sum = x;
+	return t0;
 }
 
+/* Rounds of batches of the three functions in turn, as bench_gets(). */
 static int bench_calls(int rounds)
 {
 	static const char *const fn[] = { "plain", "klpx", "klp" };
-	u64 ns, ops;
+	u64 ns[ARRAY_SIZE(fn)], ops;
+	int sum[ARRAY_SIZE(fn)];
 	int r, o, which;
+	bool more;
 
 	for (r = 0; r < rounds; r++) {
-		for (o = 0; o < ARRAY_SIZE(fn); o++) {
-			which = (r + o) % ARRAY_SIZE(fn);
-			ns = bench_time_calls(which, &ops);
-			bench_sample("call", "-", 0, fn[which], r, ns, ops);
+		memset(ns, 0, sizeof(ns));
+		memset(sum, 0, sizeof(sum));
+		ops = 0;
+		do {
+			more = false;
+			for (o = 0; o < ARRAY_SIZE(fn); o++) {
+				which = (r + o) % ARRAY_SIZE(fn);
+				ns[which] += bench_call_batch(which, &sum[which]);
+				more |= ns[which] < BENCH_BUDGET_NS;
+			}
+			ops += BENCH_BATCH;
+			cond_resched();
+		} while (more);
+		for (which = 0; which < ARRAY_SIZE(fn); which++) {
+			/* Every version adds one: a wrong sum means a lost call. */
+			if (sum[which] != (int)ops)
+				bench_out("error: %s: %d for %llu calls\n",
+					  fn[which], sum[which], ops);
+			bench_sample("call", "-", 0, fn[which], r, ns[which], ops);
 		}
+	}
+	return 0;
+}
+
+static int bench_nop(void *arg)
+{
+	return 0;
+}
+
+/* stop_machine() of a function that does nothing: the floor of a switch. */
+static int bench_stop_machine(int rounds)
+{
+	u64 t0;
+	int r, ret;
+
+	for (r = 0; r < rounds; r++) {
+		t0 = ktime_get_ns();
+		ret = stop_machine(bench_nop, NULL, NULL);
+		if (ret)
+			return ret;
+		bench_sample("stopmachine", "-", 0, "klpx", r,
+			     ktime_get_ns() - t0, 1);
 	}
 	return 0;
 }
@@ -560,36 +624,50 @@ static void bench_switches(void)
 		bench_sample("switch", "-", 0, "klpx", i, bench_switch_ns[i], 1);
 }
 
-struct bench_switch_start {
-	u64 ns;
-};
+/*
+ * The switch is timed from the entry of klpx_switch_run() to that of
+ * klpx_plan_free(), which klpx calls right after it returns.  Plain
+ * kprobes rather than a kretprobe: a kretprobe's trampoline on the
+ * stack of the task waiting in stop_machine() would make that stack
+ * unreliable for klpx's activeness check.  klpx_mutex serialises
+ * switches, so one start time is enough.
+ */
+static u64 bench_switch_start;
 
-static int bench_switch_entry(struct kretprobe_instance *ri,
-			      struct pt_regs *regs)
+static int bench_switch_entry(struct kprobe *p, struct pt_regs *regs)
 {
-	((struct bench_switch_start *)ri->data)->ns = ktime_get_ns();
+	WRITE_ONCE(bench_switch_start, ktime_get_ns());
 	return 0;
 }
 
-static int bench_switch_return(struct kretprobe_instance *ri,
-			       struct pt_regs *regs)
+static int bench_switch_done(struct kprobe *p, struct pt_regs *regs)
 {
-	u64 ns = ktime_get_ns() - ((struct bench_switch_start *)ri->data)->ns;
+	u64 start = READ_ONCE(bench_switch_start);
 	unsigned long flags;
 
+	if (!start)
+		return 0;
+	WRITE_ONCE(bench_switch_start, 0);
 	spin_lock_irqsave(&bench_switch_lock, flags);
 	if (bench_nr_switches < BENCH_MAX_SWITCHES)
-		bench_switch_ns[bench_nr_switches++] = ns;
+		bench_switch_ns[bench_nr_switches++] = ktime_get_ns() - start;
 	spin_unlock_irqrestore(&bench_switch_lock, flags);
 	return 0;
 }
 
-static struct kretprobe bench_switch_probe = {
-	.kp.symbol_name	= "klpx_switch_run",
-	.entry_handler	= bench_switch_entry,
-	.handler	= bench_switch_return,
-	.data_size	= sizeof(struct bench_switch_start),
-	.maxactive	= 4,
+static struct kprobe bench_switch_begin_probe = {
+	.symbol_name	= "klpx_switch_run",
+	.pre_handler	= bench_switch_entry,
+};
+
+static struct kprobe bench_switch_end_probe = {
+	.symbol_name	= "klpx_plan_free",
+	.pre_handler	= bench_switch_done,
+};
+
+static struct kprobe *bench_switch_probes[] = {
+	&bench_switch_begin_probe,
+	&bench_switch_end_probe,
 };
 
 static int bench_run(char *cmd)
@@ -613,6 +691,9 @@ static int bench_run(char *cmd)
 		bench_settle();
 		return 0;
 	}
+	if (!strcmp(argv[0], "stopmachine") && argc == 2 &&
+	    !kstrtoul(argv[1], 0, &a) && a && a <= BENCH_MAX_ROUNDS)
+		return bench_stop_machine(a);
 	if (!strcmp(argv[0], "switch")) {
 		bench_switches();
 		return 0;
@@ -715,9 +796,10 @@ static int __init bench_init(void)
 	}
 
 	/* Without the probe the switch time is missing, nothing else. */
-	ret = register_kretprobe(&bench_switch_probe);
+	ret = register_kprobes(bench_switch_probes,
+			       ARRAY_SIZE(bench_switch_probes));
 	if (ret)
-		pr_warn("cannot probe klpx_switch_run: %d; no switch times\n",
+		pr_warn("cannot probe klpx_switch_run/klpx_plan_free: %d; no switch times\n",
 			ret);
 	bench_switch_probed = !ret;
 
@@ -740,7 +822,8 @@ static void __exit bench_exit(void)
 
 	debugfs_remove_recursive(bench_dir);
 	if (bench_switch_probed)
-		unregister_kretprobe(&bench_switch_probe);
+		unregister_kprobes(bench_switch_probes,
+				   ARRAY_SIZE(bench_switch_probes));
 	for (i = 0; i < ARRAY_SIZE(bench_sets); i++) {
 		bench_set_unregister(&bench_sets[i]);
 		bench_set_clear_klp(&bench_sets[i]);

@@ -1,0 +1,139 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest.sh - the benchmark run inside the guest (busybox sh, klpx loaded).
+# bench/run.sh sends it through the guest's shell; it prints one record a
+# line, each starting with "@":
+#
+#   @ MEASURE SET N IMPL ROUND NS OPS    a timing (see klpx_bench.c)
+#   @mem SET N STEP SLAB_KB VMALLOC_KB   /proc/meminfo after a fill step
+#   @slab SET N STEP CACHE OBJS OBJSIZE SLABS PAGES_PER_SLAB
+#   @error TEXT                          something went wrong
+#   @done                                the end of the run
+#
+# Environment: BENCH_ROUNDS (default 5), BENCH_SIZES (default
+# "1000 10000 100000 1000000"), BENCH_CREATE (variables per create round,
+# default 1000), BENCH_CYCLES (enable/disable cycles of the patches, 3).
+
+ROUNDS=${BENCH_ROUNDS:-5}
+SIZES=${BENCH_SIZES:-"1000 10000 100000 1000000"}
+CREATE=${BENCH_CREATE:-1000}
+CYCLES=${BENCH_CYCLES:-3}
+MODDIR=/lib/modules/$(uname -r)/extra
+CTL=/sys/kernel/debug/klpx_bench/ctl
+RESULT=/sys/kernel/debug/klpx_bench/result
+KLPX_PATCH=/sys/kernel/klpx/klpx_bench_patch
+KLP_PATCH=/sys/kernel/livepatch/klpx_bench_klp
+
+error() {
+	echo "@error $*"
+}
+
+# bench CMD... - run one command of klpx_bench, print what it printed
+bench() {
+	if ! echo "$*" >"$CTL"; then
+		error "command '$*' failed"
+	fi
+	cat "$RESULT"
+}
+
+# mem SET N STEP - memory accounting after a fill step
+mem() {
+	awk -v tag="$1 $2 $3" '
+		/^Slab:/ { slab = $2 }
+		/^VmallocUsed:/ { vm = $2 }
+		END { print "@mem " tag " " slab " " vm }' /proc/meminfo
+	awk -v tag="$1 $2 $3" '
+		$1 == "kmalloc-64" || $1 ~ /^klpx_shadow_/ {
+			print "@slab " tag " " $1 " " $3 " " $4 " " $15 " " $6
+		}' /proc/slabinfo
+}
+
+# wait_for CMD... - poll CMD (eval'd) for up to 60 s
+wait_for() {
+	local i=0
+	while ! eval "$*"; do
+		i=$((i + 1))
+		[ $i -ge 600 ] && return 1
+		sleep 0.1
+	done
+}
+
+# param MODULE NAME - print a timing parameter of a patch module
+param() {
+	cat "/sys/module/$1/parameters/$2" 2>/dev/null || echo 0
+}
+
+shadow_phase() {
+	local set n
+	for set in one spread; do
+		for n in $SIZES; do
+			bench settle
+			mem $set $n base
+			bench fill $set klpx $n
+			bench settle
+			mem $set $n klpx
+			bench fill $set klp $n
+			bench settle
+			mem $set $n klp
+			bench get $set "$ROUNDS"
+			bench miss $set "$ROUNDS"
+			bench create $set "$ROUNDS" "$CREATE"
+		done
+		[ $set = spread ] && bench freeall "$ROUNDS" 1000
+		bench clear $set
+	done
+	bench gc 1000 "$ROUNDS"
+	bench gc 100000 3
+}
+
+# One enable/disable cycle of both patches; with "measure", the per-call
+# cost is measured while both are enabled.
+patch_cycle() {
+	local c=$1 ns
+	insmod "$MODDIR/klpx_bench_patch.ko" || { error "klpx_bench_patch does not load"; return 1; }
+	insmod "$MODDIR/klpx_bench_klp.ko" || { error "klpx_bench_klp does not load"; return 1; }
+	wait_for "[ \"\$(cat $KLP_PATCH/transition 2>/dev/null)\" = 0 ]" ||
+		error "the livepatch transition does not end"
+	wait_for "[ \"\$(param klpx_bench_klp enable_ns)\" != 0 ]" ||
+		error "no post_patch of the livepatch"
+	echo "@ enable - 0 klpx $c $(param klpx_bench_patch enable_ns) 1"
+	echo "@ enable - 0 klp $c $(param klpx_bench_klp enable_ns) 1"
+	echo "@ enablecall - 0 klpx $c $(param klpx_bench_patch call_ns) 1"
+	echo "@ enablecall - 0 klp $c $(param klpx_bench_klp call_ns) 1"
+
+	[ "$2" = measure ] && bench call "$ROUNDS"
+
+	echo 0 >"$KLPX_PATCH/enabled" || error "cannot disable klpx_bench_patch"
+	echo 0 >"$KLP_PATCH/enabled" || error "cannot disable klpx_bench_klp"
+	wait_for "[ ! -e $KLP_PATCH ]" || error "the livepatch does not go away"
+	echo "@ disable - 0 klpx $c $(param klpx_bench_patch disable_ns) 1"
+	echo "@ disable - 0 klp $c $(param klpx_bench_klp disable_ns) 1"
+	wait_for "rmmod klpx_bench_patch 2>/dev/null" || error "cannot remove klpx_bench_patch"
+	wait_for "rmmod klpx_bench_klp 2>/dev/null" || error "cannot remove klpx_bench_klp"
+}
+
+redirect_phase() {
+	local c
+	# Before any patch: the three functions should cost the same.
+	bench call "$ROUNDS" | sed 's/^@ call /@ call0 /'
+	for c in $(seq 1 "$CYCLES"); do
+		if [ "$c" = 1 ]; then
+			patch_cycle "$c" measure || return
+		else
+			patch_cycle "$c" || return
+		fi
+	done
+	bench switch
+	bench stopmachine "$ROUNDS"
+}
+
+echo "@start $(uname -r) $(nproc) cpus $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) kB"
+if insmod "$MODDIR/klpx_bench.ko"; then
+	redirect_phase
+	shadow_phase
+	rmmod klpx_bench || error "cannot remove klpx_bench"
+else
+	error "klpx_bench does not load"
+fi
+echo "@done"
