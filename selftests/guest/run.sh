@@ -13,8 +13,8 @@
 #   TOP CACHE OUT KVER KDIR   tree, cache folder, output folder, kernel release,
 #                             kernel headers
 #   GUEST_TESTS=a,b           run only these tests (names or globs, no .sh)
-#   GUEST_TIMEOUT=SECONDS     limit on the whole boot (default 600)
-#   TEST_TIMEOUT=SECONDS      limit on each test script (default 120)
+#   GUEST_TIMEOUT=SECONDS     limit on the whole boot (default 300)
+#   TEST_TIMEOUT=SECONDS      limit on each test script (default 60)
 #   GUEST_MEM, GUEST_SMP      guest memory and vCPUs (default 2G, 2)
 #
 # The kernel log (ttyS0) is kept in $OUT/guest/console.log, the TAP stream
@@ -31,8 +31,8 @@ KVER=${KVER:-$("$TOP/scripts/kver.sh")}
 KDIR=${KDIR:-/usr/src/linux-headers-$KVER}
 export TOP CACHE OUT KVER KDIR
 
-GUEST_TIMEOUT=${GUEST_TIMEOUT:-600}
-TEST_TIMEOUT=${TEST_TIMEOUT:-120}
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-300}
+TEST_TIMEOUT=${TEST_TIMEOUT:-60}
 GUEST_MEM=${GUEST_MEM:-2G}
 GUEST_SMP=${GUEST_SMP:-2}
 
@@ -114,7 +114,13 @@ assemble() {
 # qemu_run MODE ARGS... - boot the guest; extra ARGS go to qemu.
 qemu_run() {
 	local mode=$1; shift
-	local append="console=ttyS0 panic=-1 log_buf_len=16M slab_nomerge"
+	# A guest that locks up, stalls or oopses panics, and a panic ends
+	# qemu (-no-reboot): the run fails at once instead of at the limit.
+	local append="console=ttyS0 panic=-1 oops=panic softlockup_panic=1"
+	append="$append hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=60"
+	append="$append sysctl.kernel.panic_on_rcu_stall=1"
+	# Room for long transcripts; slab caches under their own names.
+	append="$append log_buf_len=16M slab_nomerge"
 	append="$append klpx_mode=$mode klpx_test_timeout=$TEST_TIMEOUT"
 	[ -n "$GUEST_TESTS" ] && append="$append klpx_tests=$GUEST_TESTS"
 	local limit="timeout -k 10 $GUEST_TIMEOUT"
@@ -131,12 +137,15 @@ scan_console() {
 	awk '
 	{ sub(/\r$/, "") }
 	/klpx-selftest: test .* begin/ { t = $0; sub(/.*klpx-selftest: test /, "", t); sub(/ begin.*/, "", t) }
+	/klpx-selftest: test .* end/ { t = "(after " t ")" }
 	# A test that died inside an expect-warning region closes it.
 	/klpx-selftest: test .* (begin|end)/ { expect = 0 }
 	/klpx-selftest: expect-warning begin/ { expect = 1 }
 	/klpx-selftest: expect-warning end/ { expect = 0 }
 	{ line[NR] = $0 }
-	!expect && /WARNING:|BUG:|Oops|general protection fault|rcu.*stall|RCU stall|soft lockup|hard LOCKUP|hung_task|blocked for more than|Kernel panic/ {
+	# The kernel command line names the panic_on_* settings.
+	/[Cc]ommand line/ { next }
+	!expect && /WARNING:|BUG:|Oops|general protection fault|rcu.*stall|RCU stall|soft lockup|hard LOCKUP|blocked for more than|Kernel panic/ {
 		bad[++nbad] = NR; who[nbad] = (t == "" ? "(boot or klpx.ko load/unload)" : t)
 	}
 	END {
@@ -159,7 +168,7 @@ do_check() {
 	start=$(date +%s)
 	rm -f "$console_log" "$tap_log"
 	qemu_run check -serial "file:$console_log" -serial stdio </dev/null |
-		tr -d '\r' | tee "$tap_log" || rc=$?
+		sed -u 's/\r$//' | tee "$tap_log" || rc=$?
 	[ -s "$console_log" ] || touch "$console_log"
 
 	passed=$(grep -E '^ok [0-9]+' "$tap_log" | grep -vc '# SKIP' || true)
@@ -201,7 +210,7 @@ do_demo() {
 	fi
 	rm -f "$console_log" "$tap_log"
 	qemu_run demo -serial "file:$console_log" -serial stdio </dev/null |
-		tr -d '\r' | tee "$tap_log" |
+		sed -u 's/\r$//' | tee "$tap_log" |
 		sed -u '/^klpx-guest: demo exit status/d' || rc=$?
 	[ $rc -eq 0 ] || say "qemu exited with status $rc (124: the ${GUEST_TIMEOUT}s limit)"
 	problems=$(scan_console)
