@@ -17,10 +17,11 @@
 #   TEST_TIMEOUT=SECONDS      limit on each test script (default 60)
 #   GUEST_MEM, GUEST_SMP      guest memory and vCPUs (default 2G, 2)
 #
-# The kernel log (ttyS0) is kept in $OUT/guest/console.log, the TAP stream
-# (ttyS1) in $OUT/guest/tap.log.  Any WARNING, BUG, Oops, general protection
-# fault, RCU stall or lockup in the kernel log fails the run, unless a test
-# announced it between expect_warning_begin and expect_warning_end.
+# The kernel log (ttyS0) of the last check is kept in $OUT/guest/console.log,
+# the TAP stream (ttyS1) in $OUT/guest/tap.log (demo-*.log for the demo).
+# Any WARNING, BUG, Oops, general protection fault, RCU stall or lockup in
+# the kernel log fails the run, unless a test announced it between
+# expect_warning_begin and expect_warning_end.
 set -e -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,9 +46,10 @@ demo|shell) ;;
 esac
 
 work=$OUT/guest
+# Each run boots from and logs into a folder of its own, so that runs in
+# parallel (several people, make check) do not trip over each other.
+run=
 vmlinuz=$CACHE/kernel/$KVER/boot/vmlinuz-$KVER
-console_log=$work/console.log
-tap_log=$work/tap.log
 
 say() { echo "guest: $*" >&2; }
 
@@ -68,7 +70,7 @@ build() {
 		fail_early "klpx.ko does not build"
 	make -s -C "$here/../test_modules" -j"$jobs" 2>&1 | quiet_kbuild ||
 		fail_early "the test modules do not build"
-	${CC:-cc} -static -Os -Wall -o "$work/insmod" "$here/insmod.c" ||
+	${CC:-cc} -static -Os -Wall -o "$run/insmod" "$here/insmod.c" ||
 		fail_early "the guest's insmod does not build"
 }
 
@@ -78,7 +80,7 @@ quiet_kbuild() {
 }
 
 assemble() {
-	local root=$work/root a m
+	local root=$run/root a m
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,root,selftests/tests} \
 		 "$root/lib/modules/$KVER/extra"
@@ -88,7 +90,7 @@ assemble() {
 		[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
 	done
 	install -m 0755 "$here/init" "$root/init"
-	install -m 0755 "$work/insmod" "$root/bin/klpx-insmod"
+	install -m 0755 "$run/insmod" "$root/bin/klpx-insmod"
 
 	cp "$TOP/klpx.ko" "$root/lib/modules/$KVER/extra/"
 	# Only modules whose source is still there: no stale .ko.
@@ -108,7 +110,8 @@ assemble() {
 		>"$root/selftests/tests.list"
 
 	(cd "$root" && find . | LC_ALL=C sort |
-		cpio -o -H newc -R 0:0 --quiet) >"$work/initramfs.cpio"
+		cpio -o -H newc -R 0:0 --quiet) >"$run/initramfs.cpio"
+	rm -rf "$root"
 }
 
 # qemu_run MODE ARGS... - boot the guest; extra ARGS go to qemu.
@@ -127,7 +130,7 @@ qemu_run() {
 	[ "$mode" = shell ] && limit=
 	$limit qemu-system-x86_64 -accel tcg -cpu max -smp "$GUEST_SMP" -m "$GUEST_MEM" \
 		-nodefaults -no-user-config -display none -no-reboot \
-		-kernel "$vmlinuz" -initrd "$work/initramfs.cpio" \
+		-kernel "$vmlinuz" -initrd "$run/initramfs.cpio" \
 		-append "$append $GUEST_APPEND" "$@"
 }
 
@@ -198,7 +201,7 @@ do_check() {
 
 	echo "$passed $failed $skipped" >"$result"
 	say "$passed passed, $failed failed, $skipped skipped in $(($(date +%s) - start))s" \
-	    "(logs: $console_log $tap_log)"
+	    "(logs: ${keep}console.log ${keep}tap.log)"
 	[ "$failed" -eq 0 ]
 }
 
@@ -236,23 +239,36 @@ do_shell() {
 	fi
 	# Commands from a pipe: hold them until the guest's shell is there
 	# (the serial line drops what comes before), and skip line editing.
-	rm -f "$work/shell.log"
 	{
 		for i in $(seq 1200); do
-			grep -q '^klpx guest: ' "$work/shell.log" 2>/dev/null && break
+			grep -q '^klpx guest: ' "$run/shell.log" 2>/dev/null && break
 			sleep 0.1
 		done
 		cat
 	} | GUEST_APPEND="quiet klpx_shell=plain $GUEST_APPEND" \
-		qemu_run shell -serial mon:stdio | tee "$work/shell.log"
+		qemu_run shell -serial mon:stdio | tee "$run/shell.log"
 }
 
 mkdir -p "$work"
+run=$(mktemp -d "$work/$mode.XXXXXX")
+console_log=$run/console.log
+tap_log=$run/tap.log
+# The last run of each mode leaves its logs in $work.
+keep=$work/$([ "$mode" = check ] || echo "$mode-")
+finish() {
+	[ -f "$console_log" ] && cp "$console_log" "${keep}console.log"
+	[ -f "$tap_log" ] && cp "$tap_log" "${keep}tap.log"
+	rm -rf "$run"
+}
+trap finish EXIT
+# The test modules build in the tree: one build at a time.
+exec 9>"$work/.build.lock"
+flock 9
 build
 assemble
+exec 9>&-
 case "$mode" in
-check)
-	do_check ;;
+check) do_check ;;
 demo) do_demo ;;
 shell) do_shell ;;
 esac
