@@ -89,7 +89,7 @@ MODULE_PARM_DESC(name, "name of the shadow type");
 
 static ulong size = sizeof(struct klpx_test_var);
 module_param(size, ulong, 0444);
-MODULE_PARM_DESC(size, "bytes per variable (at least 16)");
+MODULE_PARM_DESC(size, "bytes per variable: 0, or at least 16 to hold a value");
 
 static bool register_type = true;
 module_param(register_type, bool, 0444);
@@ -103,6 +103,8 @@ static struct klpx_shadow_type klpx_test_type = {
 	.dtor = klpx_test_dtor,
 };
 static bool klpx_test_registered;
+/* Variables have room for a struct klpx_test_var (else size is 0). */
+static bool klpx_test_sized;
 
 /* Serialises commands; guards the labels and the dtor record. */
 static DEFINE_MUTEX(klpx_test_mutex);
@@ -165,6 +167,11 @@ static int klpx_test_ctor(void *obj, void *shadow_data, void *ctor_data)
 			pr_info("ctor obj%lu: failing with %d\n", nr, arg->ret);
 		return arg->ret;
 	}
+	if (!klpx_test_sized) {
+		if (nr < KLPX_TEST_NAMED)
+			pr_info("ctor obj%lu: no data\n", nr);
+		return 0;
+	}
 	var->value = arg ? arg->value : 0;
 	var->obj_nr = nr;
 	if (nr < KLPX_TEST_NAMED)
@@ -185,7 +192,7 @@ static void klpx_test_dtor(void *obj, void *shadow_data)
 	if (test_and_set_bit(nr, klpx_test_dtor_seen))
 		klpx_test_dtor_value[nr] = ULONG_MAX;	/* twice: shows as -1 */
 	else
-		klpx_test_dtor_value[nr] = var->value;
+		klpx_test_dtor_value[nr] = klpx_test_sized ? var->value : 0;
 	spin_unlock_irqrestore(&klpx_test_dtor_lock, flags);
 }
 
@@ -215,6 +222,10 @@ static void __klpx_test_show(const char *what, unsigned long nr, void *data)
 
 	if (!data) {
 		pr_info("%s obj%lu = NULL\n", what, nr);
+		return;
+	}
+	if (!klpx_test_sized) {
+		pr_info("%s obj%lu = var%d\n", what, nr, __klpx_test_label(data));
 		return;
 	}
 	pr_info("%s obj%lu = var%d value=%lu\n", what, nr,
@@ -278,7 +289,7 @@ static void __klpx_test_verify(unsigned long a, unsigned long b)
 		if (!var)
 			continue;
 		found++;
-		if (var->value != nr || var->obj_nr != nr)
+		if (klpx_test_sized && (var->value != nr || var->obj_nr != nr))
 			wrong++;
 	}
 	pr_info("verify obj%lu..obj%lu: %lu found, %lu wrong\n", a, b - 1,
@@ -535,10 +546,12 @@ static int __init klpx_test_shadow_init(void)
 {
 	int ret;
 
-	if (size < sizeof(struct klpx_test_var)) {
-		pr_err("size must be at least %zu\n", sizeof(struct klpx_test_var));
+	if (size && size < sizeof(struct klpx_test_var)) {
+		pr_err("size must be 0 or at least %zu\n",
+		       sizeof(struct klpx_test_var));
 		return -EINVAL;
 	}
+	klpx_test_sized = size;
 	klpx_test_type.id = id;
 	klpx_test_type.name = name;
 	klpx_test_type.size = size;

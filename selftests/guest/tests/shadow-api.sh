@@ -130,4 +130,65 @@ $MOD: exit: count=1, unregistering
 $MOD: exit: dtor obj1=100
 $MOD: exit: ctor calls=1, dtor calls=1"
 
+
+# - registering the very struct that is already registered is refused with
+#   -EINVAL and changes nothing: one registration, so unloading runs the GC
+
+start_test "registering a registered type again is refused"
+
+load_mod $MOD
+ctl $MOD alloc 1 100
+ctl $MOD register
+ctl $MOD count
+unload_mod $MOD
+
+check_result "% insmod $MOD.ko
+$MOD: register klpx_test_var id=0x6b6c7078 size=16: count=0
+% echo alloc 1 100 > $CTL
+$MOD: ctor obj1: value=100
+$MOD: alloc obj1 = var1 value=100
+% echo register > $CTL
+$MOD: register klpx_test_var id=0x6b6c7078 size=16: error -22
+% echo count > $CTL
+$MOD: count = 1
+% rmmod $MOD
+$MOD: exit: count=1, unregistering
+$MOD: exit: dtor obj1=100
+$MOD: exit: ctor calls=1, dtor calls=1"
+
+
+# - a type may have no data (size 0): its variables still exist, are found
+#   again, counted, and destroyed with the dtor
+
+start_test "a type of size 0 marks objects"
+
+load_mod $MOD id=0x6b6c7000 size=0
+ctl $MOD alloc 1 0
+ctl $MOD get 1
+ctl $MOD get_or_alloc 1 0
+ctl $MOD count
+ctl $MOD free 1
+ctl $MOD count
+unload_mod $MOD
+
+check_result "% insmod $MOD.ko id=0x6b6c7000 size=0
+$MOD: register klpx_test_var id=0x6b6c7000 size=0: count=0
+% echo alloc 1 0 > $CTL
+$MOD: ctor obj1: no data
+$MOD: alloc obj1 = var1
+% echo get 1 > $CTL
+$MOD: get obj1 = var1
+% echo get_or_alloc 1 0 > $CTL
+$MOD: get_or_alloc obj1 = var1
+% echo count > $CTL
+$MOD: count = 1
+% echo free 1 > $CTL
+$MOD: free obj1
+$MOD: free: dtor obj1=0
+% echo count > $CTL
+$MOD: count = 0
+% rmmod $MOD
+$MOD: exit: count=0, unregistering
+$MOD: exit: ctor calls=1, dtor calls=1"
+
 exit 0
