@@ -156,7 +156,7 @@ static void klpx_plan_add_stack(struct klpx_switch *sw, struct klpx_func *via)
  */
 static int klpx_plan_ranges(struct klpx_switch *sw)
 {
-	struct klpx_func *func;
+	struct klpx_func *func, *f;
 	unsigned int i, n = sw->nr_push;
 
 	for (i = 0; i < sw->nr_pop + sw->nr_push; i++) {
@@ -168,7 +168,7 @@ static int klpx_plan_ranges(struct klpx_switch *sw)
 					 func->stack))
 			continue;
 		n++;
-		list_for_each_entry(func, &func->stack->funcs, stack_node)
+		list_for_each_entry(f, &func->stack->funcs, stack_node)
 			n++;
 	}
 

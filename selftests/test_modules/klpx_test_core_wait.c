@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * klpx_test_core_wait - replaces klpx_target_wait(), a function tasks
+ * sleep in.  Its callbacks log and its object owns a shadow type, so a
+ * refused enable shows that everything was undone.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/klpx.h>
+#include <linux/module.h>
+
+static void wait_replacement(void)
+{
+	pr_info("klpx_target_wait replaced: not waiting\n");
+}
+
+static int wait_pre_patch(struct klpx_object *obj)
+{
+	pr_info("pre_patch %s\n", obj->name);
+	return 0;
+}
+
+static void wait_post_patch(struct klpx_object *obj)
+{
+	pr_info("post_patch %s\n", obj->name);
+}
+
+static void wait_pre_unpatch(struct klpx_object *obj)
+{
+	pr_info("pre_unpatch %s\n", obj->name);
+}
+
+static void wait_post_unpatch(struct klpx_object *obj)
+{
+	pr_info("post_unpatch %s\n", obj->name);
+}
+
+static struct klpx_shadow_type wait_state = {
+	.id = 0x6b700030,
+	.name = "wait_state",
+	.size = sizeof(long),
+};
+
+static struct klpx_shadow_type *wait_types[] = {
+	&wait_state,
+	NULL,
+};
+
+static struct klpx_func wait_funcs[] = {
+	{
+		.old_name = "klpx_target_wait",
+		.new_func = wait_replacement,
+	}, { }
+};
+
+static struct klpx_object wait_objs[] = {
+	{
+		.name = "klpx_target",
+		.funcs = wait_funcs,
+		.shadow_types = wait_types,
+		.callbacks = {
+			.pre_patch = wait_pre_patch,
+			.post_patch = wait_post_patch,
+			.pre_unpatch = wait_pre_unpatch,
+			.post_unpatch = wait_post_unpatch,
+		},
+	}, { }
+};
+
+static struct klpx_patch wait_patch = {
+	.mod = THIS_MODULE,
+	.objs = wait_objs,
+};
+
+static int __init wait_init(void)
+{
+	return klpx_enable_patch(&wait_patch);
+}
+
+static void __exit wait_exit(void)
+{
+}
+
+module_init(wait_init);
+module_exit(wait_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("klpx test: patch a function a task sleeps in");
