@@ -170,6 +170,9 @@ do_check() {
 	local start rc=0 passed failed skipped planned seen problems
 	start=$(date +%s)
 	rm -f "$console_log" "$tap_log"
+	# Poisoned, red-zoned, checked slabs for klpx's variables: a use
+	# after free or an overrun shows up as a BUG in the kernel log.
+	GUEST_APPEND="slub_debug=FZPU,klpx_shadow_* $GUEST_APPEND" \
 	qemu_run check -serial "file:$console_log" -serial stdio </dev/null |
 		sed -u 's/\r$//' | tee "$tap_log" || rc=$?
 	[ -s "$console_log" ] || touch "$console_log"

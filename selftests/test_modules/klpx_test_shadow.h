@@ -28,11 +28,16 @@
  *   fill A B		alloc objA..objB-1, each storing its own number
  *   verify A B		get objA..objB-1, check each holds its number
  *   race A B T		T threads get_or_alloc objA..objB-1 at once
+ *   readers A B T	T threads get objA..objB-1 in a loop, under
+ *			rcu_read_lock(), checking each value, until...
+ *   readers_stop	...this, which logs how many values were wrong
  *   register		klpx_shadow_register()
  *   unregister		klpx_shadow_unregister()
  * and, in modules that define KLPX_TEST_SHADOW_KLP, the kernel's own
  * shadow variables with the same numeric id:
  *   klp_alloc N V, klp_get N, klp_free N, klp_free_all
+ *
+ * Reading the file gives the readers' counters: "hits=H misses=M wrong=W".
  *
  * Parameters: id, name, size (of the type), register_type (register it at
  * load; default yes).
@@ -412,6 +417,78 @@ out:
 	return ret;
 }
 
+/* The readers started by "readers", until "readers_stop". */
+static struct task_struct *klpx_test_readers[KLPX_TEST_MAX_THREADS];
+static unsigned long klpx_test_readers_a, klpx_test_readers_b;
+static atomic_long_t klpx_test_hits, klpx_test_misses, klpx_test_wrong;
+
+/*
+ * A reader holds rcu_read_lock() across the lookup and the use of the
+ * data: klpx frees a variable only after a grace period, so whatever it
+ * finds must still hold its own number, even while the id is collected.
+ */
+static int klpx_test_reader_fn(void *unused)
+{
+	struct klpx_test_var *var;
+	unsigned long nr;
+
+	while (!kthread_should_stop()) {
+		for (nr = klpx_test_readers_a; nr < klpx_test_readers_b; nr++) {
+			rcu_read_lock();
+			var = klpx_shadow_get(klpx_test_obj(nr), &klpx_test_type);
+			if (!var)
+				atomic_long_inc(&klpx_test_misses);
+			else if (READ_ONCE(var->value) != nr ||
+				 READ_ONCE(var->obj_nr) != nr)
+				atomic_long_inc(&klpx_test_wrong);
+			else
+				atomic_long_inc(&klpx_test_hits);
+			rcu_read_unlock();
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+static void __klpx_test_readers_stop(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < KLPX_TEST_MAX_THREADS; i++) {
+		if (klpx_test_readers[i])
+			kthread_stop(klpx_test_readers[i]);
+		klpx_test_readers[i] = NULL;
+	}
+}
+
+/* readers A B T: start T readers of objA..objB-1. */
+static int __klpx_test_readers_start(unsigned long a, unsigned long b,
+				     unsigned long t)
+{
+	struct task_struct *task;
+	unsigned long i;
+
+	if (!klpx_test_sized || t < 1 || t > KLPX_TEST_MAX_THREADS ||
+	    b <= a || klpx_test_readers[0])
+		return -EINVAL;
+	klpx_test_readers_a = a;
+	klpx_test_readers_b = b;
+	atomic_long_set(&klpx_test_hits, 0);
+	atomic_long_set(&klpx_test_misses, 0);
+	atomic_long_set(&klpx_test_wrong, 0);
+	for (i = 0; i < t; i++) {
+		task = kthread_run(klpx_test_reader_fn, NULL,
+				   "klpx_test_reader/%lu", i);
+		if (IS_ERR(task)) {
+			__klpx_test_readers_stop();
+			return PTR_ERR(task);
+		}
+		klpx_test_readers[i] = task;
+	}
+	pr_info("readers of obj%lu..obj%lu: %lu started\n", a, b - 1, t);
+	return 0;
+}
+
 #ifdef KLPX_TEST_SHADOW_KLP
 static int klpx_test_klp_ctor(void *obj, void *shadow_data, void *ctor_data)
 {
@@ -489,6 +566,12 @@ static int __klpx_test_command(char *line)
 		__klpx_test_verify(x, y);
 	} else if (!strcmp(cmd, "race") && n == 4) {
 		return __klpx_test_race(x, y, z);
+	} else if (!strcmp(cmd, "readers") && n == 4) {
+		return __klpx_test_readers_start(x, y, z);
+	} else if (!strcmp(cmd, "readers_stop") && n == 1) {
+		__klpx_test_readers_stop();
+		pr_info("readers stopped: %ld wrong values\n",
+			atomic_long_read(&klpx_test_wrong));
 	} else if (!strcmp(cmd, "register") && n == 1) {
 		klpx_test_register();
 	} else if (!strcmp(cmd, "unregister") && n == 1) {
@@ -535,11 +618,25 @@ static ssize_t klpx_test_ctl_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : len;
 }
 
+static ssize_t klpx_test_ctl_read(struct file *file, char __user *ubuf,
+				  size_t len, loff_t *ppos)
+{
+	char buf[96];
+	int n;
+
+	n = scnprintf(buf, sizeof(buf), "hits=%ld misses=%ld wrong=%ld\n",
+		      atomic_long_read(&klpx_test_hits),
+		      atomic_long_read(&klpx_test_misses),
+		      atomic_long_read(&klpx_test_wrong));
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
 static const struct file_operations klpx_test_ctl_fops = {
 	.owner	= THIS_MODULE,
 	.open	= simple_open,
+	.read	= klpx_test_ctl_read,
 	.write	= klpx_test_ctl_write,
-	.llseek	= noop_llseek,
+	.llseek	= default_llseek,
 };
 
 static int __init klpx_test_shadow_init(void)
@@ -562,7 +659,7 @@ static int __init klpx_test_shadow_init(void)
 			return ret;
 	}
 	klpx_test_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	debugfs_create_file("ctl", 0200, klpx_test_dir, NULL,
+	debugfs_create_file("ctl", 0600, klpx_test_dir, NULL,
 			    &klpx_test_ctl_fops);
 	return 0;
 }
@@ -570,6 +667,7 @@ static int __init klpx_test_shadow_init(void)
 static void __exit klpx_test_shadow_exit(void)
 {
 	debugfs_remove_recursive(klpx_test_dir);
+	__klpx_test_readers_stop();
 	if (klpx_test_registered) {
 		pr_info("exit: count=%zu, unregistering\n",
 			klpx_shadow_count(&klpx_test_type));
