@@ -5,7 +5,8 @@
 # bench/run.sh sends it through the guest's shell; it prints one record a
 # line, each starting with "@":
 #
-#   @ MEASURE SET N IMPL ROUND NS OPS    a timing (see klpx_bench.c)
+#   @ MEASURE SET N IMPL ROUND NS OPS [TOTAL_NS TOTAL_OPS]
+#                                        a timing (see klpx_bench.c)
 #   @mem SET N STEP SLAB_KB VMALLOC_KB   /proc/meminfo after a fill step
 #   @slab SET N STEP CACHE OBJS OBJSIZE SLABS PAGES_PER_SLAB
 #   @error TEXT                          something went wrong

@@ -65,9 +65,10 @@ guest_input | OUT="$out" timeout -k 10 "$BENCH_TIMEOUT" \
 grep '^@' "$out/console.txt" >"$out/raw.txt" || true
 
 status=0
+# The records decide: a run that printed @done is complete, whatever the
+# status (a guest powered off at the end).
 if [ $rc -ne 0 ]; then
 	say "the guest run ended with status $rc (124: the ${BENCH_TIMEOUT}s limit)"
-	status=1
 fi
 if ! grep -q '^@done' "$out/raw.txt"; then
 	say "the guest did not finish the benchmark; last lines:"

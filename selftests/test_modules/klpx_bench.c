@@ -28,13 +28,15 @@
  *
  * Every measurement is printed as one line
  *
- *	@ MEASURE SET N IMPL ROUND NS OPS
+ *	@ MEASURE SET N IMPL ROUND NS OPS [TOTAL_NS TOTAL_OPS]
  *
  * (NS nanoseconds for OPS operations), so that the host computes per-op
- * figures and medians from the raw numbers.  Within a round the
- * implementations take turns batch by batch (A B A B ...), starting with
- * a different one from one round to the next, so that whatever else the
- * machine does falls on both alike.
+ * figures and medians from the raw numbers.  Lookups, creations and calls
+ * are timed in small batches: within a round the implementations take
+ * turns batch by batch (A B A B ...), starting with a different one from
+ * one round to the next, so that whatever else the machine does falls on
+ * both alike; NS is then the round's median batch, TOTAL_NS the sum of
+ * all of them.
  *
  * Objects are never dereferenced by either implementation, so the keys
  * are addresses in a range of their own, 64 bytes apart, like objects of
@@ -53,6 +55,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/stop_machine.h>
 #include <linux/uaccess.h>
@@ -67,6 +70,9 @@
 #define BENCH_BATCH		512
 #define BENCH_BUDGET_NS		(40 * NSEC_PER_MSEC)
 #define BENCH_CREATE_CHUNK	50
+/* Batches kept per contender and round, for the median. */
+#define BENCH_MAX_BATCHES	2048
+#define BENCH_MAX_CONTENDERS	3
 #define BENCH_MAX_N		(4UL * 1000 * 1000)
 #define BENCH_MAX_ROUNDS	31
 #define BENCH_RESULT_SIZE	(64 * 1024)
@@ -169,6 +175,78 @@ static void bench_sample(const char *what, const char *set, unsigned long n,
 {
 	bench_out("@ %s %s %lu %s %d %llu %llu\n", what, set, n, impl, round,
 		  ns, ops);
+}
+
+static int bench_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * struct bench_turns - timed batches of several contenders taking turns
+ * @ns:		time of each batch, per contender
+ * @nr:		batches timed, per contender
+ * @total:	their sum, per contender
+ *
+ * The figure of a round is the median batch: a batch during which the
+ * host did not run the guest's CPU at all (QEMU shares the machine) is an
+ * outlier, not a cost of the code under test.  The sum is printed too.
+ */
+struct bench_turns {
+	u64 *ns[BENCH_MAX_CONTENDERS];
+	unsigned int nr[BENCH_MAX_CONTENDERS];
+	u64 total[BENCH_MAX_CONTENDERS];
+};
+
+static struct bench_turns bench_turns;
+
+static void bench_turns_reset(void)
+{
+	memset(bench_turns.nr, 0, sizeof(bench_turns.nr));
+	memset(bench_turns.total, 0, sizeof(bench_turns.total));
+}
+
+static void bench_turns_add(int who, u64 ns)
+{
+	struct bench_turns *t = &bench_turns;
+
+	if (t->nr[who] < BENCH_MAX_BATCHES)
+		t->ns[who][t->nr[who]++] = ns;
+	t->total[who] += ns;
+}
+
+/* More turns needed: someone is under the budget and there is room. */
+static bool bench_turns_more(int nr)
+{
+	bool more = false;
+	int who;
+
+	for (who = 0; who < nr; who++) {
+		if (bench_turns.nr[who] >= BENCH_MAX_BATCHES)
+			return false;
+		more |= bench_turns.total[who] < BENCH_BUDGET_NS;
+	}
+	return more;
+}
+
+/* Print a round: median batch and batch size, then total time and ops. */
+static void bench_turns_sample(int who, const char *what, const char *set,
+			       unsigned long n, const char *impl, int round,
+			       u64 batch_ops)
+{
+	struct bench_turns *t = &bench_turns;
+	unsigned int nr = t->nr[who];
+	u64 med;
+
+	if (!nr)
+		return;
+	sort(t->ns[who], nr, sizeof(u64), bench_cmp_u64, NULL);
+	med = nr % 2 ? t->ns[who][nr / 2] :
+		       (t->ns[who][nr / 2 - 1] + t->ns[who][nr / 2]) / 2;
+	bench_out("@ %s %s %lu %s %d %llu %llu %llu %llu\n", what, set, n, impl,
+		  round, med, batch_ops, t->total[who], batch_ops * nr);
 }
 
 static struct bench_set *bench_set_find(const char *name)
@@ -350,14 +428,13 @@ static u64 bench_get_batch(struct bench_set *s, enum bench_impl impl,
 
 /*
  * A round: batches of the two implementations alternate (A B A B ...) on
- * the same lookups until each has run for the budget, so that whatever
- * else the machine does falls on both alike.
+ * the same lookups until each has run for the budget.
  */
 static int bench_gets(struct bench_set *s, int rounds, bool present)
 {
 	const char *what = present ? "get" : "miss";
 	unsigned long n = s->n[BENCH_KLPX];
-	u64 ns[BENCH_NR_IMPL], ops[BENCH_NR_IMPL], hits[BENCH_NR_IMPL];
+	u64 hits[BENCH_NR_IMPL], want;
 	unsigned int pos[BENCH_NR_IMPL];
 	int r, o, impl;
 
@@ -368,29 +445,28 @@ static int bench_gets(struct bench_set *s, int rounds, bool present)
 	}
 	for (r = 0; r < rounds; r++) {
 		bench_draw(s, present ? 0 : BENCH_MISS_BASE, n);
-		memset(ns, 0, sizeof(ns));
-		memset(ops, 0, sizeof(ops));
+		bench_turns_reset();
 		memset(hits, 0, sizeof(hits));
 		memset(pos, 0, sizeof(pos));
 		do {
 			for (o = 0; o < BENCH_NR_IMPL; o++) {
 				impl = (r + o) % BENCH_NR_IMPL;
-				ns[impl] += bench_get_batch(s, impl, &pos[impl],
-							    &hits[impl]);
-				ops[impl] += BENCH_BATCH;
+				bench_turns_add(impl,
+						bench_get_batch(s, impl, &pos[impl],
+								&hits[impl]));
 			}
 			cond_resched();
-		} while (ns[BENCH_KLPX] < BENCH_BUDGET_NS ||
-			 ns[BENCH_KLP] < BENCH_BUDGET_NS);
+		} while (bench_turns_more(BENCH_NR_IMPL));
 		for (impl = 0; impl < BENCH_NR_IMPL; impl++) {
-			if (hits[impl] != (present ? ops[impl] : 0)) {
-				bench_out("error: %s %s %s: %llu hits in %llu lookups\n",
+			want = present ? (u64)bench_turns.nr[impl] * BENCH_BATCH : 0;
+			if (hits[impl] != want) {
+				bench_out("error: %s %s %s: %llu hits, %llu expected\n",
 					  what, s->name, bench_impl_name[impl],
-					  hits[impl], ops[impl]);
+					  hits[impl], want);
 				return -EIO;
 			}
-			bench_sample(what, s->name, n, bench_impl_name[impl], r,
-				     ns[impl], ops[impl]);
+			bench_turns_sample(impl, what, s->name, n,
+					   bench_impl_name[impl], r, BENCH_BATCH);
 		}
 	}
 	return 0;
@@ -403,19 +479,20 @@ static int bench_gets(struct bench_set *s, int rounds, bool present)
 static int bench_create(struct bench_set *s, int rounds, unsigned long k)
 {
 	unsigned long n = s->n[BENCH_KLPX], i, from, to;
-	u64 ns[BENCH_NR_IMPL], t0;
 	int r, o, impl, ret = 0;
+	u64 t0;
 
-	if (!n || n != s->n[BENCH_KLP] || !k || k > BENCH_MAX_N) {
+	if (!n || n != s->n[BENCH_KLP] || k < BENCH_CREATE_CHUNK ||
+	    k > BENCH_MAX_N) {
 		bench_out("error: %s: fill both implementations to one size first\n",
 			  s->name);
 		return -EINVAL;
 	}
 	for (r = 0; r < rounds && !ret; r++) {
 		bench_settle();
-		memset(ns, 0, sizeof(ns));
-		for (from = 0; from < k && !ret; from = to) {
-			to = min(from + BENCH_CREATE_CHUNK, k);
+		bench_turns_reset();
+		for (from = 0; from + BENCH_CREATE_CHUNK <= k && !ret; from = to) {
+			to = from + BENCH_CREATE_CHUNK;
 			for (o = 0; o < BENCH_NR_IMPL; o++) {
 				impl = (r + o) % BENCH_NR_IMPL;
 				t0 = ktime_get_ns();
@@ -424,20 +501,22 @@ static int bench_create(struct bench_set *s, int rounds, unsigned long k)
 							 BENCH_CREATE_BASE + i,
 							 false))
 						break;
-				ns[impl] += ktime_get_ns() - t0;
+				bench_turns_add(impl, ktime_get_ns() - t0);
 				if (i < to) {
 					bench_out("error: create %s %s: variable %lu failed\n",
 						  s->name, bench_impl_name[impl], i);
 					ret = -ENOMEM;
 				}
 			}
+			cond_resched();
 		}
 		for (impl = 0; impl < BENCH_NR_IMPL; impl++) {
 			if (!ret)
-				bench_sample("create", s->name, n,
-					     bench_impl_name[impl], r, ns[impl], k);
+				bench_turns_sample(impl, "create", s->name, n,
+						   bench_impl_name[impl], r,
+						   BENCH_CREATE_CHUNK);
 			/* Missing ones (after a failure) are simply absent. */
-			for (i = 0; i < k; i++)
+			for (i = 0; i < to; i++)
 				bench_free(s, impl, BENCH_CREATE_BASE + i);
 		}
 	}
@@ -557,31 +636,27 @@ static u64 bench_call_batch(int which, int *sum)
 static int bench_calls(int rounds)
 {
 	static const char *const fn[] = { "plain", "klpx", "klp" };
-	u64 ns[ARRAY_SIZE(fn)], ops;
 	int sum[ARRAY_SIZE(fn)];
 	int r, o, which;
-	bool more;
 
 	for (r = 0; r < rounds; r++) {
-		memset(ns, 0, sizeof(ns));
+		bench_turns_reset();
 		memset(sum, 0, sizeof(sum));
-		ops = 0;
 		do {
-			more = false;
 			for (o = 0; o < ARRAY_SIZE(fn); o++) {
 				which = (r + o) % ARRAY_SIZE(fn);
-				ns[which] += bench_call_batch(which, &sum[which]);
-				more |= ns[which] < BENCH_BUDGET_NS;
+				bench_turns_add(which,
+						bench_call_batch(which, &sum[which]));
 			}
-			ops += BENCH_BATCH;
 			cond_resched();
-		} while (more);
+		} while (bench_turns_more(ARRAY_SIZE(fn)));
 		for (which = 0; which < ARRAY_SIZE(fn); which++) {
 			/* Every version adds one: a wrong sum means a lost call. */
-			if (sum[which] != (int)ops)
-				bench_out("error: %s: %d for %llu calls\n",
-					  fn[which], sum[which], ops);
-			bench_sample("call", "-", 0, fn[which], r, ns[which], ops);
+			if (sum[which] != (int)(bench_turns.nr[which] * BENCH_BATCH))
+				bench_out("error: %s: %d after %u calls\n", fn[which],
+					  sum[which], bench_turns.nr[which] * BENCH_BATCH);
+			bench_turns_sample(which, "call", "-", 0, fn[which], r,
+					   BENCH_BATCH);
 		}
 	}
 	return 0;
@@ -783,7 +858,7 @@ static struct dentry *bench_dir;
 
 static int __init bench_init(void)
 {
-	int ret;
+	int i, ret;
 
 	bench_result = vzalloc(BENCH_RESULT_SIZE);
 	bench_objs = kvmalloc_array(BENCH_NR_LOOKUPS, sizeof(*bench_objs),
@@ -793,6 +868,14 @@ static int __init bench_init(void)
 	if (!bench_result || !bench_objs || !bench_kinds) {
 		ret = -ENOMEM;
 		goto err_free;
+	}
+	for (i = 0; i < BENCH_MAX_CONTENDERS; i++) {
+		bench_turns.ns[i] = kvmalloc_array(BENCH_MAX_BATCHES, sizeof(u64),
+						   GFP_KERNEL);
+		if (!bench_turns.ns[i]) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
 	}
 
 	/* Without the probe the switch time is missing, nothing else. */
@@ -810,6 +893,8 @@ static int __init bench_init(void)
 	return 0;
 
 err_free:
+	for (i = 0; i < BENCH_MAX_CONTENDERS; i++)
+		kvfree(bench_turns.ns[i]);
 	kvfree(bench_kinds);
 	kvfree(bench_objs);
 	vfree(bench_result);
@@ -830,6 +915,8 @@ static void __exit bench_exit(void)
 	}
 	/* klp_shadow_free_all() frees after a grace period. */
 	rcu_barrier();
+	for (i = 0; i < BENCH_MAX_CONTENDERS; i++)
+		kvfree(bench_turns.ns[i]);
 	kvfree(bench_kinds);
 	kvfree(bench_objs);
 	vfree(bench_result);
