@@ -82,7 +82,7 @@ quiet_kbuild() {
 assemble() {
 	local root=$run/root a m
 	rm -rf "$root"
-	mkdir -p "$root"/{bin,dev,proc,sys,tmp,root,selftests/tests} \
+	mkdir -p "$root"/{bin,dev,etc,proc,sys,tmp,root,selftests/tests} \
 		 "$root/lib/modules/$KVER/extra"
 
 	cp /bin/busybox "$root/bin/busybox"
@@ -90,6 +90,9 @@ assemble() {
 		[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
 	done
 	install -m 0755 "$here/init" "$root/init"
+	# So that ls and stat name root rather than UNKNOWN.
+	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+	echo "root:x:0:" >"$root/etc/group"
 	install -m 0755 "$run/insmod" "$root/bin/klpx-insmod"
 
 	cp "$TOP/klpx.ko" "$root/lib/modules/$KVER/extra/"
