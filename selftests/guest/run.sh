@@ -63,8 +63,11 @@ fail_early() {
 build() {
 	local jobs
 	jobs=$(nproc 2>/dev/null || echo 2)
-	[ -f "$vmlinuz" ] || "$TOP/scripts/deps.sh" >&2 ||
-		fail_early "cannot fetch the guest kernel"
+	if [ ! -f "$vmlinuz" ]; then
+		# deps.sh unpacks into $CACHE/kernel/ and needs it to exist.
+		mkdir -p "$CACHE/kernel"
+		"$TOP/scripts/deps.sh" >&2 || fail_early "cannot fetch the guest kernel"
+	fi
 	[ -f "$vmlinuz" ] || fail_early "no kernel image at $vmlinuz"
 	make -s -C "$KDIR" M="$TOP" -j"$jobs" modules 2>&1 | quiet_kbuild ||
 		fail_early "klpx.ko does not build"
