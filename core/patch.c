@@ -90,7 +90,7 @@ static void klpx_release(struct klpx_release *rel, int plan_error,
 	for (i = 0; i < rel->nr; i++) {
 		type = rel->types[i];
 		if (rel->drops[i])
-			pr_info("shadow type %s (id %lu) dropped: %zu variable(s) garbage-collected\n",
+			pr_info("shadow type %s (id %lu) dropped: garbage-collecting %zu variable(s)\n",
 				type->name, type->id, klpx_shadow_count(type));
 		klpx_shadow_unregister(type);
 	}

@@ -97,7 +97,7 @@ $PATCH: pre_unpatch vmlinux
 $PATCH: pre_unpatch $TARGET
 $PATCH: post_unpatch vmlinux
 $PATCH: post_unpatch $TARGET
-klpx: shadow type basic_state (id 1802502145) dropped: 0 variable(s) garbage-collected
+klpx: shadow type basic_state (id 1802502145) dropped: garbage-collecting 0 variable(s)
 klpx: '$PATCH': disabled
 % rmmod $PATCH
 % cat /proc/klpx_target

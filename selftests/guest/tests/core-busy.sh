@@ -85,7 +85,7 @@ $PATCH: klpx_target_wait replaced: not waiting
 klpx: disabling patch '$PATCH'
 $PATCH: pre_unpatch $TARGET
 $PATCH: post_unpatch $TARGET
-klpx: shadow type wait_state (id 1802502192) dropped: 0 variable(s) garbage-collected
+klpx: shadow type wait_state (id 1802502192) dropped: garbage-collecting 0 variable(s)
 klpx: '$PATCH': disabled
 % rmmod $PATCH
 % rmmod $TARGET"

@@ -95,7 +95,7 @@ $PATCH: pre_unpatch vmlinux
 $PATCH: pre_unpatch $TARGET
 $PATCH: post_unpatch vmlinux
 $PATCH: post_unpatch $TARGET
-klpx: shadow type basic_state (id 1802502145) dropped: 0 variable(s) garbage-collected
+klpx: shadow type basic_state (id 1802502145) dropped: garbage-collecting 0 variable(s)
 klpx: '$PATCH': disabled
 % rmmod $PATCH
 % cat /proc/klpx_target
@@ -141,8 +141,8 @@ klpx: '$V1': enabled
 | id=1802502177 name=state_counter size=8 refs=1 live=1
 % rmmod $TARGET
 klpx: reverting patch '$V1' from unloading module '$TARGET'
-klpx: shadow type state_lock (id 1802502176) dropped: 4 variable(s) garbage-collected
-klpx: shadow type state_counter (id 1802502177) dropped: 1 variable(s) garbage-collected
+klpx: shadow type state_lock (id 1802502176) dropped: garbage-collecting 4 variable(s)
+klpx: shadow type state_counter (id 1802502177) dropped: garbage-collecting 1 variable(s)
 % cat /sys/module/$V1/parameters/dtor_calls
 | 4
 % grep state_ $KLPX_DEBUGFS/shadow_types
@@ -159,8 +159,8 @@ $TARGET: init: greeting: hello from the original
 | counter: 4
 % echo 0 > $KLPX_SYSFS/$V1/enabled
 klpx: disabling patch '$V1'
-klpx: shadow type state_lock (id 1802502176) dropped: 4 variable(s) garbage-collected
-klpx: shadow type state_counter (id 1802502177) dropped: 1 variable(s) garbage-collected
+klpx: shadow type state_lock (id 1802502176) dropped: garbage-collecting 4 variable(s)
+klpx: shadow type state_counter (id 1802502177) dropped: garbage-collecting 1 variable(s)
 klpx: '$V1': disabled
 % rmmod $V1
 % rmmod $TARGET"

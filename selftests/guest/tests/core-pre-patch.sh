@@ -72,7 +72,7 @@ insmod: can't insert '$PATCH.ko': No such device
 | $P1
 % echo 0 > $KLPX_SYSFS/$P1/enabled
 klpx: disabling patch '$P1'
-klpx: shadow type stack_state (id 1802502160) dropped: 0 variable(s) garbage-collected
+klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 0 variable(s)
 klpx: '$P1': disabled
 % rmmod $P1
 % rmmod $TARGET"

@@ -98,7 +98,7 @@ klpx: enabling patch '$R'
 klpx: '$P1': replaced by '$R'
 klpx: '$P2': replaced by '$R'
 klpx: '$P3': replaced by '$R'
-klpx: shadow type stack_state (id 1802502160) dropped: 0 variable(s) garbage-collected
+klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 0 variable(s)
 klpx: '$R': enabled
 % cat /proc/klpx_target
 | greeting: hello from the original

@@ -84,7 +84,7 @@ klpx: '$P2': disabled
 | id=1802502160 name=stack_state size=8 refs=1 live=0
 % echo 0 > $KLPX_SYSFS/$P1/enabled
 klpx: disabling patch '$P1'
-klpx: shadow type stack_state (id 1802502160) dropped: 0 variable(s) garbage-collected
+klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 0 variable(s)
 klpx: '$P1': disabled
 % rmmod $P1
 % cat /proc/klpx_target

@@ -110,7 +110,7 @@ klpx: '$V2': enabled
 % insmod $V3.ko
 klpx: enabling patch '$V3'
 klpx: '$V2': replaced by '$V3'
-klpx: shadow type state_lock (id 1802502176) dropped: 4 variable(s) garbage-collected
+klpx: shadow type state_lock (id 1802502176) dropped: garbage-collecting 4 variable(s)
 klpx: '$V3': enabled
 % cat /sys/module/$V2/parameters/dtor_calls
 | 4
@@ -143,8 +143,8 @@ klpx: '$V4': enabled
 | id=1802502176 name=state_lock size=8 refs=1 live=4
 % echo 0 > $KLPX_SYSFS/$V4/enabled
 klpx: disabling patch '$V4'
-klpx: shadow type state_lock (id 1802502176) dropped: 4 variable(s) garbage-collected
-klpx: shadow type state_counter (id 1802502177) dropped: 1 variable(s) garbage-collected
+klpx: shadow type state_lock (id 1802502176) dropped: garbage-collecting 4 variable(s)
+klpx: shadow type state_counter (id 1802502177) dropped: garbage-collecting 1 variable(s)
 klpx: '$V4': disabled
 % cat /sys/module/$V4/parameters/dtor_calls
 | 4
