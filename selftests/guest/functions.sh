@@ -19,7 +19,8 @@
 #   skip MSG                      the test cannot run here: exit 4
 #   die MSG                       the test failed: exit 1
 #   setup_test                    install the cleanup trap
-#   cleanup                       trap handler: disable patches, unload modules
+#   cleanup                       trap handler: by default cleanup_modules
+#   cleanup_modules               disable and unload what load_mod loaded
 #   loop_until CMD...             retry CMD until it succeeds (bounded)
 #   mod_path NAME                 path of a test module's .ko in the guest
 #   is_loaded NAME                true when module NAME is loaded
