@@ -137,14 +137,26 @@ static bool shim_should_fail(enum shim_alloc_kind kind, gfp_t gfp,
 	return fail;
 }
 
+static void (*shim_alloc_hook)(enum shim_alloc_kind kind, unsigned int gfp);
+
+void shim_set_alloc_hook(void (*hook)(enum shim_alloc_kind kind,
+				      unsigned int gfp))
+{
+	__atomic_store_n(&shim_alloc_hook, hook, __ATOMIC_SEQ_CST);
+}
+
 void *shim_alloc(enum shim_alloc_kind kind, size_t size, gfp_t gfp,
 		 struct kmem_cache *cache, const char *file, int line)
 {
+	void (*hook)(enum shim_alloc_kind, unsigned int) =
+		__atomic_load_n(&shim_alloc_hook, __ATOMIC_SEQ_CST);
 	struct shim_alloc_hdr *h;
 	size_t align = 16, offset;
 	void *base;
 	bool fail;
 
+	if (hook)
+		hook(kind, gfp);
 	if (gfpflags_allow_blocking(gfp))
 		shim_might_sleep("sleeping allocation", file, line);
 	if (kind == SHIM_SLAB) {

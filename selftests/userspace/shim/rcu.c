@@ -364,6 +364,13 @@ static void shim_srcu_drain(struct srcu_struct *ssp, int idx)
 	}
 }
 
+static unsigned long shim_srcu_waiters;
+
+unsigned long shim_srcu_gp_waiters(void)
+{
+	return __atomic_load_n(&shim_srcu_waiters, __ATOMIC_SEQ_CST);
+}
+
 void shim_synchronize_srcu(struct srcu_struct *ssp, const char *file, int line)
 {
 	int round, old;
@@ -372,6 +379,7 @@ void shim_synchronize_srcu(struct srcu_struct *ssp, const char *file, int line)
 	if (shim_current()->srcu_depth > 0)
 		shim_splat(file, line, "synchronize_srcu(%s) inside an SRCU reader",
 			   ssp->name);
+	__atomic_fetch_add(&shim_srcu_waiters, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&ssp->gp_lock);
 	/* pairs with the fence in shim_srcu_read_lock() */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -382,4 +390,5 @@ void shim_synchronize_srcu(struct srcu_struct *ssp, const char *file, int line)
 	}
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&ssp->gp_lock);
+	__atomic_fetch_sub(&shim_srcu_waiters, 1, __ATOMIC_SEQ_CST);
 }

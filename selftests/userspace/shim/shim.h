@@ -55,6 +55,13 @@ void shim_irq_restore(unsigned long flags);
 /* WARNs if the caller may not sleep; @what names the operation */
 void shim_might_sleep(const char *what, const char *file, int line);
 
+/*
+ * cond_resched(): a point where the kernel may switch tasks.  A test may
+ * hook it to hold a thread there (say, a work item halfway through).
+ */
+void shim_cond_resched(const char *file, int line);
+void shim_set_resched_hook(void (*hook)(void));
+
 /* ------------------------------------------------------------------ */
 /* WARN, lockdep-style splats and the kernel log                       */
 /* ------------------------------------------------------------------ */
@@ -145,6 +152,9 @@ unsigned long shim_alloc_attempts(void);
 unsigned long shim_alloc_attempts_blocking(void);
 /* print every live allocation with its size and call site */
 void shim_alloc_dump_live(FILE *out);
+/* called at the start of every allocation (a test may hold a thread there) */
+void shim_set_alloc_hook(void (*hook)(enum shim_alloc_kind kind,
+				      unsigned int gfp));
 
 /* ------------------------------------------------------------------ */
 /* hashing                                                             */
@@ -161,6 +171,8 @@ extern __thread unsigned int shim_hash_last_bits;
 unsigned long shim_rcu_gp_waiters(void);
 /* grace periods completed so far */
 unsigned long shim_rcu_gp_completed(void);
+/* threads currently waiting in synchronize_srcu(), any domain */
+unsigned long shim_srcu_gp_waiters(void);
 /* wait until the deferred-work worker is idle with nothing queued */
 void shim_workqueue_drain(void);
 /* deferred work items executed so far */

@@ -72,3 +72,20 @@ void shim_might_sleep(const char *what, const char *file, int line)
 			   "sleeping function called from invalid context: %s (preempt_count %d, rcu depth %d)",
 			   what, t->preempt_count, t->rcu_depth);
 }
+
+static void (*shim_resched_hook)(void);
+
+void shim_set_resched_hook(void (*hook)(void))
+{
+	__atomic_store_n(&shim_resched_hook, hook, __ATOMIC_SEQ_CST);
+}
+
+void shim_cond_resched(const char *file, int line)
+{
+	void (*hook)(void) = __atomic_load_n(&shim_resched_hook,
+					     __ATOMIC_SEQ_CST);
+
+	shim_might_sleep("cond_resched()", file, line);
+	if (hook)
+		hook();
+}

@@ -303,6 +303,67 @@ KLPX_TEST(shadow_gc_waits_for_readers_before_destroying)
 	EXPECT_EQ(probe.dtor_calls[0], 1);
 }
 
+/* an allocation held in flight while its id is collected */
+static struct {
+	unsigned long task;
+	bool inside, release, collected;
+	void *got;
+} flight;
+
+static void flight_hook(enum shim_alloc_kind kind, unsigned int gfp)
+{
+	if (kind != SHIM_SLAB || shim_current()->id !=
+	    __atomic_load_n(&flight.task, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_store_n(&flight.inside, true, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&flight.release, __ATOMIC_SEQ_CST))
+		sched_yield();
+}
+
+static void *flight_alloc_fn(void *arg)
+{
+	__atomic_store_n(&flight.task, shim_current()->id, __ATOMIC_SEQ_CST);
+	flight.got = klpx_shadow_alloc(OBJ(9), arg, GFP_KERNEL, NULL);
+	return NULL;
+}
+
+static void *flight_gc_fn(void *arg)
+{
+	klpx_shadow_unregister(arg);
+	__atomic_store_n(&flight.collected, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+KLPX_TEST(shadow_gc_racing_an_allocation_in_flight_is_safe)
+{
+	struct klpx_shadow_type a = PROBE_TYPE(33, "in_flight", 32);
+	long base = shim_alloc_live_total();
+	pthread_t allocator, collector;
+
+	probe.size = 32;
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(1), &a, GFP_KERNEL, NULL));
+	shim_set_alloc_hook(flight_hook);
+	ASSERT_EQ(shim_thread_create(&allocator, flight_alloc_fn, &a), 0);
+	KT_WAIT_FOR(__atomic_load_n(&flight.inside, __ATOMIC_SEQ_CST));
+
+	/* the allocator found the id and sleeps in the allocator: collect */
+	ASSERT_EQ(shim_thread_create(&collector, flight_gc_fn, &a), 0);
+	KT_WAIT_FOR(shim_srcu_gp_waiters() || shim_rcu_gp_waiters() ||
+		    __atomic_load_n(&flight.collected, __ATOMIC_SEQ_CST));
+	__atomic_store_n(&flight.release, true, __ATOMIC_SEQ_CST);
+	pthread_join(allocator, NULL);
+	pthread_join(collector, NULL);
+	shim_set_alloc_hook(NULL);
+
+	/* either way, every variable made went with the id, and its memory */
+	EXPECT_EQ(probe.ctor_calls, probe.dtor_calls[0]);
+	EXPECT_EQ(probe.dtor_bad, 0);
+	EXPECT_EQ(shim_alloc_live_total(), base);
+	kt_info("the allocation in flight %s", flight.got ?
+		"made a variable, collected with the id" : "failed");
+}
+
 /* ------------------------------------------------------------------ */
 /* 4. Unregistered types                                               */
 /* ------------------------------------------------------------------ */
@@ -919,6 +980,87 @@ KLPX_TEST(shadow_free_all_destroys_every_variable_of_its_id_only)
 	klpx_shadow_unregister(&a);
 	klpx_shadow_unregister(&b);
 	EXPECT_EQ(probe.dtor_calls[1], 500);
+}
+
+/* a resize held halfway: variables are split between two tables */
+static struct {
+	unsigned long main_task;
+	bool armed, inside, release;
+} hold;
+
+static void hold_hook(void)
+{
+	if (shim_current()->id == hold.main_task ||
+	    !__atomic_exchange_n(&hold.armed, false, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_store_n(&hold.inside, true, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&hold.release, __ATOMIC_SEQ_CST))
+		sched_yield();
+}
+
+KLPX_TEST(shadow_ops_stay_exact_while_a_resize_is_half_done)
+{
+	struct klpx_shadow_type a = PROBE_TYPE(94, "half_moved", 32);
+	unsigned long works, i, n = 256, dtors;
+	static void *p[600];
+
+	probe.size = 32;
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	/* a table of 256 chains, settled */
+	for (i = 0; i < 200; i++)
+		ASSERT_NOT_NULL(p[i] = klpx_shadow_alloc(OBJ(i), &a, GFP_KERNEL, NULL));
+	shim_workqueue_drain();
+
+	/* the next growth stops at its first scheduling point */
+	hold.main_task = shim_current()->id;
+	hold.armed = true;
+	shim_set_resched_hook(hold_hook);
+	works = shim_work_executed();
+	for (; i < n; i++)
+		ASSERT_NOT_NULL(p[i] = klpx_shadow_alloc(OBJ(i), &a, GFP_KERNEL, NULL));
+	KT_WAIT_FOR(__atomic_load_n(&hold.inside, __ATOMIC_SEQ_CST) ||
+		    shim_work_executed() > works);
+	if (!__atomic_load_n(&hold.inside, __ATOMIC_SEQ_CST)) {
+		shim_set_resched_hook(NULL);
+		klpx_shadow_unregister(&a);
+		kt_skip("the store resizes without a scheduling point to stop at");
+	}
+
+	/* every variable is found wherever it is, new ones too */
+	for (i = 0; i < n; i++)
+		EXPECT_PTR_EQ(klpx_shadow_get(OBJ(i), &a), p[i]);
+	for (; i < n + 100; i++)
+		ASSERT_NOT_NULL(p[i] = klpx_shadow_alloc(OBJ(i), &a, GFP_KERNEL, NULL));
+	EXPECT_PTR_EQ(klpx_shadow_get_or_alloc(OBJ(0), &a, GFP_KERNEL, NULL), p[0]);
+	EXPECT_PTR_EQ(klpx_shadow_get_or_alloc(OBJ(n + 1), &a, GFP_KERNEL, NULL),
+		      p[n + 1]);
+	EXPECT_NULL(klpx_shadow_alloc(OBJ(n - 1), &a, GFP_KERNEL, NULL));
+	EXPECT_WARNS(1);
+	/* frees from both tables */
+	for (i = 0; i < n + 100; i += 7)
+		klpx_shadow_free(OBJ(i), &a);
+	dtors = probe.dtor_calls[0];
+	EXPECT_EQ(klpx_shadow_count(&a), n + 100 - dtors);
+	for (i = 0; i < n + 100; i++)
+		EXPECT_PTR_EQ(klpx_shadow_get(OBJ(i), &a), i % 7 ? p[i] : NULL);
+	/* free_all reaches both tables */
+	klpx_shadow_free_all(&a);
+	EXPECT_EQ(probe.dtor_calls[0], n + 100);
+	EXPECT_EQ(probe.dtor_bad, 0);
+	EXPECT_EQ(klpx_shadow_count(&a), 0);
+	for (i = 0; i < n + 100; i++)
+		EXPECT_NULL(klpx_shadow_get(OBJ(i), &a));
+
+	for (i = 0; i < 50; i++)
+		ASSERT_NOT_NULL(p[i] = klpx_shadow_alloc(OBJ(i), &a, GFP_KERNEL, NULL));
+	__atomic_store_n(&hold.release, true, __ATOMIC_SEQ_CST);
+	shim_workqueue_drain();
+	shim_set_resched_hook(NULL);
+	for (i = 0; i < 100; i++)
+		EXPECT_PTR_EQ(klpx_shadow_get(OBJ(i), &a), i < 50 ? p[i] : NULL);
+	EXPECT_EQ(klpx_shadow_count(&a), 50);
+	klpx_shadow_unregister(&a);
+	EXPECT_EQ(probe.dtor_calls[0], n + 150);
 }
 
 /* ------------------------------------------------------------------ */

@@ -8,7 +8,7 @@
 #include <shim.h>
 
 #define cond_resched() ({						\
-	shim_might_sleep("cond_resched()", __FILE__, __LINE__);		\
+	shim_cond_resched(__FILE__, __LINE__);				\
 	0;								\
 })
 #define need_resched()		false
