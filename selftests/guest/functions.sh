@@ -211,12 +211,13 @@ unload_failing_mod() {
 	esac
 }
 
-# __write(value, path) - write value to path; prints the error text
-# ("write error: Invalid argument"), returns the write's status
+# __write(value, path) - write value to path; on failure prints
+# "write error: <errno text>" whether the open or the write failed (ash
+# says "can't create PATH: ..." for the former), and returns 1
 __write() {
 	local out
 	out=$( { echo "$1" >"$2"; } 2>&1 ) && return 0
-	echo "${out##*: write error: }" | sed 's/^/write error: /'
+	echo "write error: ${out##*: }"
 	return 1
 }
 
