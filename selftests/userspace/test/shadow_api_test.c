@@ -4,6 +4,7 @@
  * more cases each, named after the behaviour they hold klpx to.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -1198,4 +1199,75 @@ static unsigned long shadow_refs_of(unsigned long id)
 
 	klpx_shadow_for_each_class(refs_of, &q);
 	return q.refs;
+}
+
+/* ------------------------------------------------------------------ */
+/* the internal interface of shadow.h: statistics and module exit      */
+/* ------------------------------------------------------------------ */
+
+struct stats {
+	unsigned int n;
+	struct klpx_shadow_stat st[4];
+	char names[4][32];
+};
+
+static void collect_stats(const struct klpx_shadow_stat *st, void *arg)
+{
+	struct stats *s = arg;
+
+	if (s->n < 4) {
+		s->st[s->n] = *st;
+		snprintf(s->names[s->n], sizeof(s->names[0]), "%s", st->name);
+		s->n++;
+	}
+}
+
+KLPX_TEST(shadow_stats_list_every_registered_id_in_order)
+{
+	struct klpx_shadow_type a = { .id = 120, .name = "first", .size = 8 };
+	struct klpx_shadow_type a2 = { .id = 120, .name = "first", .size = 8 };
+	struct klpx_shadow_type b = { .id = 121, .name = "second", .size = 0 };
+	struct stats s = { 0 };
+	int i;
+
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	ASSERT_EQ(klpx_shadow_register(&b), 0);
+	ASSERT_EQ(klpx_shadow_register(&a2), 0);
+	for (i = 0; i < 5; i++)
+		ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(i), &a, GFP_KERNEL, NULL));
+	klpx_shadow_for_each_class(collect_stats, &s);
+	ASSERT_EQ(s.n, 2);
+	EXPECT_EQ(s.st[0].id, 120);
+	EXPECT_TRUE(!strcmp(s.names[0], "first"));
+	EXPECT_EQ(s.st[0].size, 8);
+	EXPECT_EQ(s.st[0].refs, 2);
+	EXPECT_EQ(s.st[0].live, 5);
+	EXPECT_EQ(s.st[1].id, 121);
+	EXPECT_TRUE(!strcmp(s.names[1], "second"));
+	EXPECT_EQ(s.st[1].refs, 1);
+	EXPECT_EQ(s.st[1].live, 0);
+	klpx_shadow_unregister(&a);
+	klpx_shadow_unregister(&a2);
+	klpx_shadow_unregister(&b);
+	s.n = 0;
+	klpx_shadow_for_each_class(collect_stats, &s);
+	EXPECT_EQ(s.n, 0);
+}
+
+KLPX_TEST(shadow_exit_frees_ids_left_registered_without_dtor)
+{
+	struct klpx_shadow_type a = PROBE_TYPE(122, "left_behind", 32);
+	int i;
+
+	probe.size = 32;
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	for (i = 0; i < 20; i++)
+		ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(i), &a, GFP_KERNEL, NULL));
+	klpx_shadow_free(OBJ(0), &a);
+	shim_log_clear();
+	klpx_shadow_exit();
+	/* its owner is gone: no dtor, one line naming it, nothing left */
+	EXPECT_EQ(probe.dtor_calls[0], 1);
+	EXPECT_EQ(shim_log_count(LOGLEVEL_WARNING, "left_behind"), 1);
+	EXPECT_EQ(shim_alloc_live_total(), 0);
 }
