@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Userspace stand-in for the compiler helpers of the kernel.
+ * Userspace stand-in for the compiler macros of the kernel.
  *
  * Accesses the kernel marks as concurrent (READ_ONCE, WRITE_ONCE and the
- * barrier-carrying helpers) become C11 atomics, so ThreadSanitizer sees
+ * barrier-carrying macros) become C11 atomics, so ThreadSanitizer sees
  * them for what they are.
  */
 #ifndef _SHIM_LINUX_COMPILER_H
