@@ -3,15 +3,47 @@
  * klpx_test_core_wait - replaces klpx_target_wait(), a function tasks
  * sleep in.  Its callbacks log and its object owns a shadow type, so a
  * refused enable shows that everything was undone.
+ *
+ * With hold=1 the replacement itself sleeps until 1 is written to the
+ * parameter "release", so that a disable can be refused too.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/klpx.h>
 #include <linux/module.h>
+#include <linux/wait.h>
+
+static bool hold;
+module_param(hold, bool, 0444);
+MODULE_PARM_DESC(hold, "the replacement sleeps until released");
+
+static DECLARE_WAIT_QUEUE_HEAD(wait_release_wq);
+static bool wait_released;
+
+static int release_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	if (!ret)
+		wake_up_all(&wait_release_wq);
+	return ret;
+}
+
+static const struct kernel_param_ops release_ops = {
+	.set = release_set,
+	.get = param_get_bool,
+};
+module_param_cb(release, &release_ops, &wait_released, 0644);
+MODULE_PARM_DESC(release, "write 1 to wake the replacement up");
 
 static void wait_replacement(void)
 {
-	pr_info("klpx_target_wait replaced: not waiting\n");
+	if (!hold) {
+		pr_info("klpx_target_wait replaced: not waiting\n");
+		return;
+	}
+	pr_info("klpx_target_wait replaced: holding until released\n");
+	wait_event_interruptible(wait_release_wq, READ_ONCE(wait_released));
 }
 
 static int wait_pre_patch(struct klpx_object *obj)

@@ -3,7 +3,8 @@
 #
 # A task sleeping inside a function being patched makes the enable fail
 # with -EBUSY after the bounded retries, naming the task and the function;
-# once the task has left, the same patch enables.
+# once the task has left, the same patch enables.  The same holds for a
+# disable while a task sleeps in the replacement.
 
 . "$(dirname "$0")/../functions.sh"
 
@@ -19,9 +20,28 @@ show() {
 }
 
 cleanup() {
-	echo 1 >/proc/klpx_target_wait 2>/dev/null
+	local f
+
+	for f in /proc/klpx_target_wait /sys/module/$PATCH/parameters/release; do
+		[ -e $f ] && echo 1 >$f
+	done
 	[ -n "$sleeper" ] && wait "$sleeper" 2>/dev/null
 	cleanup_modules
+}
+
+# check_result_pid(expected) - check_result, with the pids in klpx's
+# refusals (which vary from run to run) written as PID
+check_result_pid() {
+	local result
+
+	result=$(log_since_start | grep -E "$TRANSCRIPT" |
+		 grep -vE 'taints kernel|tainting kernel|module verification failed' |
+		 sed 's/(pid [0-9]*)/(pid PID)/')
+	[ "$1" = "$result" ] && return 0
+	echo "$1" >/tmp/expected.$$
+	echo "$result" >/tmp/result.$$
+	diff -u /tmp/expected.$$ /tmp/result.$$ | tail -n +3
+	die "transcript differs"
 }
 
 setup_test
@@ -58,11 +78,7 @@ write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
 unload_mod $PATCH
 unload_mod $TARGET
 
-# The pid in the refusal varies from run to run.
-result=$(log_since_start | grep -E "$TRANSCRIPT" |
-	 grep -vE 'taints kernel|tainting kernel|module verification failed' |
-	 sed 's/(pid [0-9]*)/(pid PID)/')
-expect="% insmod $TARGET.ko
+check_result_pid "% insmod $TARGET.ko
 $TARGET: init: greeting: hello from the original
 % insmod $PATCH.ko
 klpx: enabling patch '$PATCH'
@@ -89,11 +105,56 @@ klpx: shadow type wait_state (id 1802502192) dropped: garbage-collecting 0 varia
 klpx: '$PATCH': disabled
 % rmmod $PATCH
 % rmmod $TARGET"
-if [ "$expect" != "$result" ]; then
-	echo "$expect" >/tmp/expected.$$
-	echo "$result" >/tmp/result.$$
-	diff -u /tmp/expected.$$ /tmp/result.$$ | tail -n +3
-	die "transcript differs"
-fi
+
+# - with hold=1 the replacement itself sleeps; a cat sleeps in it
+# - disabling the patch fails with EBUSY naming cat and the replacement;
+#   pre_unpatch ran, so post_patch runs again; the patch stays enabled and
+#   keeps its shadow type
+# - once the cat is released, the disable goes through
+
+start_test "disable refused while a task sleeps in the replacement"
+
+load_mod $TARGET
+load_mod $PATCH hold=1
+cat /proc/klpx_target_wait >/tmp/core-busy.out &
+sleeper=$!
+loop_until "log_since_start | grep -q 'holding until released'" ||
+	die "the reader does not enter the replacement"
+write_failing_file 0 $KLPX_SYSFS/$PATCH/enabled "Device or resource busy"
+show $KLPX_SYSFS/$PATCH/enabled
+grep -q "name=wait_state .* refs=1 " $KLPX_DEBUGFS/shadow_types ||
+	die "wait_state lost its registration"
+write_file 1 /sys/module/$PATCH/parameters/release
+wait $sleeper
+sleeper=
+write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
+unload_mod $PATCH
+unload_mod $TARGET
+
+check_result_pid "% insmod $TARGET.ko
+$TARGET: init: greeting: hello from the original
+% insmod $PATCH.ko hold=1
+klpx: enabling patch '$PATCH'
+$PATCH: pre_patch $TARGET
+$PATCH: post_patch $TARGET
+klpx: '$PATCH': enabled
+$PATCH: klpx_target_wait replaced: holding until released
+% echo 0 > $KLPX_SYSFS/$PATCH/enabled
+klpx: disabling patch '$PATCH'
+$PATCH: pre_unpatch $TARGET
+klpx: '$PATCH': cannot switch: task cat (pid PID) is inside wait_replacement [$PATCH]; gave up after 20 tries
+$PATCH: post_patch $TARGET
+sh: write error: Device or resource busy
+% cat $KLPX_SYSFS/$PATCH/enabled
+| 1
+% echo 1 > /sys/module/$PATCH/parameters/release
+% echo 0 > $KLPX_SYSFS/$PATCH/enabled
+klpx: disabling patch '$PATCH'
+$PATCH: pre_unpatch $TARGET
+$PATCH: post_unpatch $TARGET
+klpx: shadow type wait_state (id 1802502192) dropped: garbage-collecting 0 variable(s)
+klpx: '$PATCH': disabled
+% rmmod $PATCH
+% rmmod $TARGET"
 
 exit 0
