@@ -107,11 +107,12 @@ static struct klpx_shadow_type klpx_test_type = {
 	.ctor = klpx_test_ctor,
 	.dtor = klpx_test_dtor,
 };
+
 static bool klpx_test_registered;
 /* Variables have room for a struct klpx_test_var (else size is 0). */
 static bool klpx_test_sized;
 
-/* Serialises commands; guards the labels and the dtor record. */
+/* Serialises commands (and so the registration); guards the labels. */
 static DEFINE_MUTEX(klpx_test_mutex);
 static const void *klpx_test_labels[KLPX_TEST_LABELS];
 static unsigned int klpx_test_next_label;
