@@ -165,4 +165,47 @@ klpx: '$V1': disabled
 % rmmod $V1
 % rmmod $TARGET"
 
+# - a module whose object cannot be patched (its pre_patch fails) is
+#   refused: insmod fails with that errno, and nothing of it stays
+#   patched; the patch stays enabled on vmlinux
+# - once the patch is gone, the module loads
+
+start_test "a module the patch cannot be applied to is refused"
+
+load_mod $PATCH pre_patch_ret=-19
+load_failing_mod $TARGET "No such device"
+is_loaded $TARGET && die "$TARGET is loaded"
+show $KLPX_SYSFS/$PATCH/$TARGET/patched
+show $KLPX_SYSFS/$PATCH/vmlinux/patched
+write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
+unload_mod $PATCH
+load_mod $TARGET
+unload_mod $TARGET
+
+check_result "% insmod $PATCH.ko pre_patch_ret=-19
+klpx: enabling patch '$PATCH'
+$PATCH: pre_patch vmlinux
+$PATCH: post_patch vmlinux
+klpx: '$PATCH': enabled
+% insmod $TARGET.ko
+klpx: applying patch '$PATCH' to loading module '$TARGET'
+$PATCH: pre_patch $TARGET: failing with -19
+klpx: '$PATCH': pre_patch of $TARGET failed: -19
+klpx: refusing to load module '$TARGET': patch '$PATCH' cannot be applied to it
+insmod: can't insert '$TARGET.ko': No such device
+% cat $KLPX_SYSFS/$PATCH/$TARGET/patched
+| 0
+% cat $KLPX_SYSFS/$PATCH/vmlinux/patched
+| 1
+% echo 0 > $KLPX_SYSFS/$PATCH/enabled
+klpx: disabling patch '$PATCH'
+$PATCH: pre_unpatch vmlinux
+$PATCH: post_unpatch vmlinux
+klpx: shadow type basic_state (id 1802502145) dropped: garbage-collecting 0 variable(s)
+klpx: '$PATCH': disabled
+% rmmod $PATCH
+% insmod $TARGET.ko
+$TARGET: init: greeting: hello from the original
+% rmmod $TARGET"
+
 exit 0
