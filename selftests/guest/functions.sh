@@ -105,17 +105,20 @@ cleanup() {
 
 # cleanup_modules() - disable and unload every module load_mod loaded
 cleanup_modules() {
-	local m
+	local m retries=$MAX_RETRIES
+	# A module something else still holds is not worth a long wait here.
+	MAX_RETRIES=50
 	for m in $LOADED_MODS; do
 		is_loaded "$m" || continue
 		if [ -e "$KLPX_SYSFS/$m/enabled" ] &&
 		   [ "$(cat "$KLPX_SYSFS/$m/enabled")" = 1 ]; then
 			echo 0 >"$KLPX_SYSFS/$m/enabled" 2>/dev/null
 		fi
-		loop_until "[ \"\$(cat /sys/module/$m/refcnt 2>/dev/null)\" != 1 ]" \
+		loop_until "[ \"\$(cat /sys/module/$m/refcnt 2>/dev/null)\" = 0 ]" \
 			>/dev/null 2>&1
 		rmmod "$m" 2>/dev/null
 	done
+	MAX_RETRIES=$retries
 	LOADED_MODS=""
 }
 
