@@ -174,6 +174,25 @@ static void __klpx_shadow_destroy(struct klpx_shadow_class *class,
 	call_rcu(&var->rcu, klpx_shadow_var_free_rcu);
 }
 
+/*
+ * Move a live variable to the head of chain @h.  Unlike for a new node,
+ * readers may be standing on @var: its links change with marked stores.
+ * A reader that follows the new ->next lands in @h and may miss what was
+ * behind @var in its old chain; the caller's @seq write section makes it
+ * retry.  The caller holds class->lock.
+ */
+static void klpx_shadow_move(struct klpx_shadow_var *var, struct hlist_head *h)
+{
+	struct hlist_node *first = h->first;
+
+	hlist_del_rcu(&var->node);
+	WRITE_ONCE(var->node.next, first);
+	WRITE_ONCE(var->node.pprev, &h->first);
+	rcu_assign_pointer(hlist_first_rcu(h), &var->node);
+	if (first)
+		WRITE_ONCE(first->pprev, &var->node.next);
+}
+
 static void klpx_shadow_resize(struct work_struct *work)
 {
 	struct klpx_shadow_class *class =
@@ -212,11 +231,8 @@ static void klpx_shadow_resize(struct work_struct *work)
 		}
 		write_seqcount_begin(&class->seq);
 		for (j = i; j < min(i + KLPX_SHADOW_RESIZE_BATCH, n); j++) {
-			hlist_for_each_entry_safe(var, tmp, &old->buckets[j], node) {
-				hlist_del_rcu(&var->node);
-				hlist_add_head_rcu(&var->node,
-						   klpx_shadow_bucket(new, var->obj));
-			}
+			hlist_for_each_entry_safe(var, tmp, &old->buckets[j], node)
+				klpx_shadow_move(var, klpx_shadow_bucket(new, var->obj));
 		}
 		write_seqcount_end(&class->seq);
 		spin_unlock_irqrestore(&class->lock, flags);
