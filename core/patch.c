@@ -394,7 +394,8 @@ int klpx_enable_patch(struct klpx_patch *patch)
 	int ret;
 
 	if (!patch || !patch->mod || !patch->objs) {
-		pr_err("klpx_enable_patch: patch, its module and its objects are required\n");
+		pr_err("%s: patch, its module and its objects are required\n",
+		       __func__);
 		return -EINVAL;
 	}
 	if (!try_module_get(patch->mod))

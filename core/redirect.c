@@ -64,6 +64,7 @@ static void notrace klpx_ftrace_handler(unsigned long ip,
 	if (WARN_ON_ONCE(bit < 0))
 		return;
 
+	/* Pairs with list_add_rcu() in klpx_switch_apply(). */
 	func = list_first_or_null_rcu(&ops->stack.funcs, struct klpx_func,
 				      stack_node);
 	if (func)
