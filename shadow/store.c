@@ -46,10 +46,18 @@ static struct klpx_shadow_table *klpx_shadow_table_alloc(unsigned int shift)
 	return tbl;
 }
 
+/*
+ * Parent objects are often spaced by a slab's object size, and a single
+ * golden-ratio multiply maps some such strides (48, 96 bytes...) onto a
+ * fraction of the buckets.  Folding the product's high half down and
+ * multiplying again spreads every stride like random keys.
+ */
 static inline struct hlist_head *
 klpx_shadow_bucket(struct klpx_shadow_table *tbl, const void *obj)
 {
-	return &tbl->buckets[hash_ptr(obj, tbl->shift)];
+	u64 x = (u64)(unsigned long)obj * GOLDEN_RATIO_64;
+
+	return &tbl->buckets[hash_64(x ^ (x >> 32), tbl->shift)];
 }
 
 /* Size of table for @count variables: load factor between 1/2 and 1. */
