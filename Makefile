@@ -69,4 +69,5 @@ bench: deps modules
 clean:
 	$(MAKE) -C $(KDIR) M=$(TOP) clean
 	-$(MAKE) -C selftests/userspace clean
+	-$(MAKE) -C selftests/test_modules clean
 	rm -rf $(OUT)

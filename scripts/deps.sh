@@ -48,7 +48,7 @@ fi
 kdir="$cache/kernel/$KVER"
 if [ ! -f "$kdir/boot/vmlinuz-$KVER" ]; then
 	apt_update
-	mkdir -p "$cache/debs"
+	mkdir -p "$cache/debs" "$cache/kernel"
 	(cd "$cache/debs" && apt-get download -q "linux-image-$KVER")
 	rm -rf "$kdir.tmp"
 	dpkg -x "$cache"/debs/linux-image-"$KVER"_*.deb "$kdir.tmp"
