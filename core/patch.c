@@ -387,6 +387,31 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
  * user owns a function), -ENODEV (the patch module is going away),
  * -ENOMEM, or what a pre_patch callback returned.
  */
+/*
+ * An enabled patch's module must stay.  The module reference keeps it, but
+ * 6.1's delete_module() answers a referenced module with -EAGAIN ("try
+ * again"), which tells an administrator nothing true: the patch will not go
+ * away by waiting.  The kernel refuses with -EBUSY a module that has an init
+ * but no exit, so the exit is held back while the patch is enabled and given
+ * back before the reference is dropped.
+ */
+static void klpx_patch_hold_exit(struct klpx_patch *patch)
+{
+#ifdef CONFIG_MODULE_UNLOAD
+	patch->mod_exit = patch->mod->exit;
+	WRITE_ONCE(patch->mod->exit, NULL);
+#endif
+}
+
+/* Give back what klpx_patch_hold_exit() held, and the module reference. */
+static void klpx_patch_unpin(struct klpx_patch *patch)
+{
+#ifdef CONFIG_MODULE_UNLOAD
+	WRITE_ONCE(patch->mod->exit, patch->mod_exit);
+#endif
+	module_put(patch->mod);
+}
+
 int klpx_enable_patch(struct klpx_patch *patch)
 {
 	struct klpx_patch *old, *tmp;
@@ -410,6 +435,7 @@ int klpx_enable_patch(struct klpx_patch *patch)
 		return -EINVAL;
 	}
 	patch->used = true;
+	klpx_patch_hold_exit(patch);
 	pr_info("enabling patch '%s'\n", klpx_patch_name(patch));
 
 	ret = klpx_patch_init(patch);
@@ -431,14 +457,14 @@ int klpx_enable_patch(struct klpx_patch *patch)
 	list_for_each_entry_safe(old, tmp, &replaced, list) {
 		list_del_init(&old->list);
 		klpx_sysfs_del_patch(old);
-		module_put(old->mod);
+		klpx_patch_unpin(old);
 	}
 	return 0;
 
 err_unlock:
 	mutex_unlock(&klpx_mutex);
 	klpx_sysfs_del_patch(patch);
-	module_put(patch->mod);
+	klpx_patch_unpin(patch);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(klpx_enable_patch);
@@ -528,7 +554,7 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 	klpx_sysfs_del_patch(patch);
 	if (kn)
 		sysfs_unbreak_active_protection(kn);
-	module_put(patch->mod);
+	klpx_patch_unpin(patch);
 	return 0;
 }
 

@@ -185,6 +185,7 @@ struct klpx_object {
  * @kobj:	internal: /sys/kernel/klpx/<patch>
  * @enabled:	internal: the patch is enabled
  * @used:	internal: klpx_enable_patch() was called with this patch
+ * @mod_exit:	internal: @mod's exit function, held back while enabled
  */
 struct klpx_patch {
 	/* external */
@@ -197,6 +198,7 @@ struct klpx_patch {
 	struct klpx_kobj *kobj;
 	bool enabled;
 	bool used;
+	void (*mod_exit)(void);
 };
 
 int klpx_enable_patch(struct klpx_patch *patch);

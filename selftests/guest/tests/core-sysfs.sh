@@ -33,7 +33,7 @@ start_test "rmmod of an enabled patch and bad writes to sysfs"
 
 load_mod $TARGET
 load_mod $PATCH
-unload_failing_mod $PATCH "Resource temporarily unavailable"
+unload_failing_mod $PATCH "Device or resource busy"
 assert_eq "mode of enabled" "644 root" "$(stat -c '%a %U' $DIR/enabled)"
 assert_eq "mode of replace" "444 root" "$(stat -c '%a %U' $DIR/replace)"
 assert_eq "mode of patched" "444 root" \
@@ -61,7 +61,7 @@ $PATCH: post_patch vmlinux
 $PATCH: post_patch $TARGET
 klpx: '$PATCH': enabled
 % rmmod $PATCH
-rmmod: can't unload module '$PATCH': Resource temporarily unavailable
+rmmod: can't unload module '$PATCH': Device or resource busy
 % echo maybe > $DIR/enabled
 sh: write error: Invalid argument
 % echo 2 > $DIR/enabled
