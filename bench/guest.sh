@@ -98,6 +98,10 @@ patch_cycle() {
 		error "the livepatch transition does not end"
 	wait_for "[ \"\$(param klpx_bench_klp enable_ns)\" != 0 ]" ||
 		error "no post_patch of the livepatch"
+	[ "$(cat $KLPX_PATCH/klpx_bench/patched 2>/dev/null)" = 1 ] ||
+		error "klpx_bench is not patched by klpx"
+	[ "$(cat $KLP_PATCH/klpx_bench/patched 2>/dev/null)" = 1 ] ||
+		error "klpx_bench is not patched by the livepatch"
 	echo "@ enable - 0 klpx $c $(param klpx_bench_patch enable_ns) 1"
 	echo "@ enable - 0 klp $c $(param klpx_bench_klp enable_ns) 1"
 	echo "@ enablecall - 0 klpx $c $(param klpx_bench_patch call_ns) 1"

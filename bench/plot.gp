@@ -14,6 +14,7 @@ set xlabel "live variables"
 set ylabel "ns per get (median)"
 set logscale xy
 set format x "10^{%T}"
+set format y "10^{%T}"
 set grid xtics ytics mxtics mytics lc rgb "#dddddd"
 set key top left box opaque
 set xrange [500:2000000]

@@ -52,7 +52,7 @@ function ratio(k, u) {
 }
 
 function row(what, size, k, u, unit) {
-	printf("%-44s %9s %11s %11s %9s\n", what " (" unit ")", size,
+	printf("%-52s %6s %11s %11s %9s\n", what " (" unit ")", size,
 	       fmt(k, unit), fmt(u, unit), ratio(k, u))
 }
 
@@ -133,7 +133,7 @@ END {
 	       guest != "" ? ", " guest : "", host)
 	printf("Absolute times under TCG are emulated: only the ratios carry over.\n")
 	printf("Medians over rounds; ratio = upstream / klpx (above 1: klpx is faster or smaller).\n\n")
-	printf("%-44s %9s %11s %11s %9s\n", "measurement", "live", "klpx", "upstream", "ratio")
+	printf("%-52s %6s %11s %11s %9s\n", "measurement", "live", "klpx", "upstream", "ratio")
 
 	split("get miss create", ms, " ")
 	split("get of a present variable|get of a missing variable|get_or_alloc creating", mname, "|")
