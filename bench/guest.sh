@@ -10,6 +10,7 @@
 #   @mem SET N STEP SLAB_KB VMALLOC_KB   /proc/meminfo after a fill step
 #   @slab SET N STEP CACHE OBJS OBJSIZE SLABS PAGES_PER_SLAB
 #   @error TEXT                          something went wrong
+#   @kernel LINE                         a kernel warning logged meanwhile
 #   @done                                the end of the run
 #
 # Environment: BENCH_ROUNDS (default 5), BENCH_SIZES (default
@@ -141,4 +142,7 @@ if insmod "$MODDIR/klpx_bench.ko"; then
 else
 	error "klpx_bench does not load"
 fi
+# The console is quiet (errors only): look for warnings in the whole log.
+dmesg | grep -E 'WARNING:|BUG:|Oops|general protection fault|RCU stall|rcu_.*stall|soft lockup|hard LOCKUP|hung_task|blocked for more than' |
+	sed 's/^/@kernel /'
 echo "@done"

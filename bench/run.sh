@@ -78,8 +78,8 @@ fi
 if grep '^@error' "$out/raw.txt" >&2; then
 	status=1
 fi
-if grep -E 'WARNING:|BUG:|Oops|general protection fault|RCU stall|soft lockup|hard LOCKUP|Kernel panic' \
-	"$out/console.txt" >&2; then
+if grep '^@kernel' "$out/raw.txt" >&2 ||
+   grep -E 'BUG:|Oops|general protection fault|Kernel panic' "$out/console.txt" >&2; then
 	say "the kernel complained during the run (see $out/console.txt)"
 	status=1
 fi
