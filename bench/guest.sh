@@ -143,6 +143,7 @@ else
 	error "klpx_bench does not load"
 fi
 # The console is quiet (errors only): look for warnings in the whole log.
-dmesg | grep -E 'WARNING:|BUG:|Oops|general protection fault|RCU stall|rcu_.*stall|soft lockup|hard LOCKUP|hung_task|blocked for more than' |
+dmesg | grep -iv 'command line' |
+	grep -E 'WARNING:|BUG:|Oops|general protection fault|RCU stall|detected stalls?|soft lockup -|hard LOCKUP|blocked for more than' |
 	sed 's/^/@kernel /'
 echo "@done"
