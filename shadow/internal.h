@@ -29,11 +29,13 @@ struct klpx_shadow_var {
 	char data[];
 };
 
-/* A bucket array of 1 << @shift chains, published with RCU. */
-struct klpx_shadow_table {
-	unsigned int shift;
-	struct hlist_head buckets[];
-};
+/*
+ * A table of 1 << shift chains.  Opaque: a pointer to it is the address of
+ * the bucket array with the shift in its low bits (see store.c), so that
+ * the array is exactly a power of two in size and readers find both in one
+ * load.
+ */
+struct klpx_shadow_table;
 
 /**
  * struct klpx_shadow_class - one registered id
@@ -80,8 +82,28 @@ struct klpx_shadow_class {
 extern struct srcu_struct klpx_shadow_srcu;
 
 /* registry.c */
-struct klpx_shadow_class *klpx_shadow_class_of(struct klpx_shadow_type *type);
+struct klpx_shadow_class *klpx_shadow_class_find_rcu(unsigned long id);
 void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type);
+
+/*
+ * klpx_shadow_class_of() - the class of @type's id, or NULL
+ *
+ * The caller holds rcu_read_lock(); the class stays valid until it drops
+ * it (or klpx_shadow_srcu, if held across).  Inline: it is on the path of
+ * every lookup.
+ */
+static __always_inline struct klpx_shadow_class *
+klpx_shadow_class_of(struct klpx_shadow_type *type)
+{
+	struct klpx_shadow_class *class;
+
+	if (unlikely(!type))
+		return NULL;
+	class = rcu_dereference(type->class);
+	if (likely(class))
+		return class;
+	return klpx_shadow_class_find_rcu(type->id);
+}
 
 /* store.c */
 struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type *type);

@@ -63,24 +63,12 @@ static struct klpx_shadow_class *klpx_shadow_class_find(unsigned long id)
 }
 
 /*
- * klpx_shadow_class_of() - the class of @type's id, or NULL
- *
- * The caller holds rcu_read_lock() (or klpx_shadow_srcu, or the mutex);
- * the class stays valid until it drops it.
+ * The slow half of klpx_shadow_class_of(): a struct that is not registered
+ * itself may share a live id.  Under rcu_read_lock().
  */
-struct klpx_shadow_class *klpx_shadow_class_of(struct klpx_shadow_type *type)
+struct klpx_shadow_class *klpx_shadow_class_find_rcu(unsigned long id)
 {
-	struct klpx_shadow_class *class;
-
-	if (unlikely(!type))
-		return NULL;
-	class = rcu_dereference_check(type->class,
-				      lockdep_is_held(&klpx_shadow_mutex) ||
-				      srcu_read_lock_held(&klpx_shadow_srcu));
-	if (likely(class))
-		return class;
-	/* A struct that is not registered itself may share a live id. */
-	return klpx_shadow_class_find(type->id);
+	return klpx_shadow_class_find(id);
 }
 
 void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type)

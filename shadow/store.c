@@ -36,14 +36,46 @@
 /* Chains moved per lock hold while resizing: bounds the IRQs-off time. */
 #define KLPX_SHADOW_RESIZE_BATCH	64
 
+/*
+ * A table pointer is the address of its bucket array with the shift in the
+ * low bits.  The array is exactly 1 << shift heads, at least 128 bytes: a
+ * power of two that kmalloc aligns naturally and vmalloc to a page, so the
+ * low bits are free.  Keeping the shift in a header instead would make
+ * every array a power of two plus a word, which kmalloc rounds up to the
+ * next size class and huge vmalloc mappings to the next 2 MiB.
+ */
+#define KLPX_SHADOW_SHIFT_MASK	0x3fUL
+
+static inline unsigned int klpx_shadow_tbl_shift(const struct klpx_shadow_table *tbl)
+{
+	return (unsigned long)tbl & KLPX_SHADOW_SHIFT_MASK;
+}
+
+static inline struct hlist_head *klpx_shadow_tbl_buckets(const struct klpx_shadow_table *tbl)
+{
+	return (struct hlist_head *)((unsigned long)tbl & ~KLPX_SHADOW_SHIFT_MASK);
+}
+
 static struct klpx_shadow_table *klpx_shadow_table_alloc(unsigned int shift)
 {
-	struct klpx_shadow_table *tbl;
+	struct hlist_head *buckets;
 
-	tbl = kvzalloc(struct_size(tbl, buckets, 1UL << shift), GFP_KERNEL);
+	BUILD_BUG_ON((sizeof(*buckets) << KLPX_SHADOW_MIN_SHIFT) <=
+		     KLPX_SHADOW_SHIFT_MASK);
+	buckets = kvcalloc(1UL << shift, sizeof(*buckets), GFP_KERNEL);
+	if (!buckets)
+		return NULL;
+	if (WARN_ON_ONCE((unsigned long)buckets & KLPX_SHADOW_SHIFT_MASK)) {
+		kvfree(buckets);
+		return NULL;
+	}
+	return (struct klpx_shadow_table *)((unsigned long)buckets | shift);
+}
+
+static void klpx_shadow_table_free(struct klpx_shadow_table *tbl)
+{
 	if (tbl)
-		tbl->shift = shift;
-	return tbl;
+		kvfree(klpx_shadow_tbl_buckets(tbl));
 }
 
 /*
@@ -57,7 +89,8 @@ klpx_shadow_bucket(struct klpx_shadow_table *tbl, const void *obj)
 {
 	u64 x = (u64)(unsigned long)obj * GOLDEN_RATIO_64;
 
-	return &tbl->buckets[hash_64(x ^ (x >> 32), tbl->shift)];
+	return &klpx_shadow_tbl_buckets(tbl)[hash_64(x ^ (x >> 32),
+						     klpx_shadow_tbl_shift(tbl))];
 }
 
 /* Size of table for @count variables: load factor between 1/2 and 1. */
@@ -69,7 +102,7 @@ static unsigned int klpx_shadow_target_shift(unsigned long count)
 }
 
 /* Under rcu_read_lock() or class->lock. */
-static struct klpx_shadow_var *
+static __always_inline struct klpx_shadow_var *
 klpx_shadow_chain_find(struct klpx_shadow_class *class,
 		       struct klpx_shadow_table *tbl, const void *obj)
 {
@@ -83,9 +116,9 @@ klpx_shadow_chain_find(struct klpx_shadow_class *class,
 	return NULL;
 }
 
-/* Lockless lookup; the caller holds rcu_read_lock(). */
-static struct klpx_shadow_var *
-klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
+/* A lookup that missed: retried while a resize moves variables. */
+static noinline struct klpx_shadow_var *
+klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
 {
 	struct klpx_shadow_table *tbl;
 	struct klpx_shadow_var *var;
@@ -95,7 +128,7 @@ klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
 		seq = read_seqcount_begin(&class->seq);
 		var = klpx_shadow_chain_find(class, rcu_dereference(class->tbl),
 					     obj);
-		if (likely(var))
+		if (var)
 			return var;
 		tbl = rcu_dereference(class->new_tbl);
 		if (tbl) {
@@ -105,6 +138,22 @@ klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
 		}
 	} while (read_seqcount_retry(&class->seq, seq));
 	return NULL;
+}
+
+/*
+ * Lockless lookup; the caller holds rcu_read_lock().  A hit needs no
+ * retry (a variable's key never changes and its memory outlives us), so
+ * only a miss pays for @seq and @new_tbl.
+ */
+static __always_inline struct klpx_shadow_var *
+klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
+{
+	struct klpx_shadow_var *var;
+
+	var = klpx_shadow_chain_find(class, rcu_dereference(class->tbl), obj);
+	if (likely(var))
+		return var;
+	return klpx_shadow_lookup_slow(class, obj);
 }
 
 static inline struct klpx_shadow_table *
@@ -141,7 +190,8 @@ static void __klpx_shadow_maybe_resize(struct klpx_shadow_class *class)
 	tbl = klpx_shadow_locked_tbl(class, &class->tbl);
 	shift = klpx_shadow_target_shift(class->count);
 	/* Grow past load 1; shrink below load 1/8 (hysteresis). */
-	if (shift > tbl->shift || shift + 2 < tbl->shift) {
+	if (shift > klpx_shadow_tbl_shift(tbl) ||
+	    shift + 2 < klpx_shadow_tbl_shift(tbl)) {
 		class->resize_pending = true;
 		schedule_work(&class->resize_work);
 	}
@@ -216,20 +266,21 @@ static void klpx_shadow_resize(struct work_struct *work)
 	shift = klpx_shadow_target_shift(class->count);
 	spin_unlock_irqrestore(&class->lock, flags);
 
-	new = shift != old->shift ? klpx_shadow_table_alloc(shift) : NULL;
+	new = shift != klpx_shadow_tbl_shift(old) ?
+		klpx_shadow_table_alloc(shift) : NULL;
 
 	spin_lock_irqsave(&class->lock, flags);
 	if (!new || class->dead) {
 		/* Nothing to do, or no memory: the next change retries. */
 		class->resize_pending = false;
 		spin_unlock_irqrestore(&class->lock, flags);
-		kvfree(new);
+		klpx_shadow_table_free(new);
 		return;
 	}
 	rcu_assign_pointer(class->new_tbl, new);
 	spin_unlock_irqrestore(&class->lock, flags);
 
-	n = 1UL << old->shift;
+	n = 1UL << klpx_shadow_tbl_shift(old);
 	for (i = 0; i < n; i += KLPX_SHADOW_RESIZE_BATCH) {
 		spin_lock_irqsave(&class->lock, flags);
 		if (class->dead) {
@@ -239,7 +290,8 @@ static void klpx_shadow_resize(struct work_struct *work)
 		}
 		write_seqcount_begin(&class->seq);
 		for (j = i; j < min(i + KLPX_SHADOW_RESIZE_BATCH, n); j++) {
-			hlist_for_each_entry_safe(var, tmp, &old->buckets[j], node)
+			hlist_for_each_entry_safe(var, tmp,
+						  &klpx_shadow_tbl_buckets(old)[j], node)
 				klpx_shadow_move(var, klpx_shadow_bucket(new, var->obj));
 		}
 		write_seqcount_end(&class->seq);
@@ -262,7 +314,7 @@ static void klpx_shadow_resize(struct work_struct *work)
 	spin_unlock_irqrestore(&class->lock, flags);
 
 	synchronize_rcu();
-	kvfree(old);
+	klpx_shadow_table_free(old);
 }
 
 struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type *type)
@@ -329,8 +381,9 @@ static void klpx_shadow_table_drain(struct klpx_shadow_class *class,
 
 	if (!tbl)
 		return;
-	for (i = 0; i < (1UL << tbl->shift); i++) {
-		hlist_for_each_entry_safe(var, tmp, &tbl->buckets[i], node) {
+	for (i = 0; i < (1UL << klpx_shadow_tbl_shift(tbl)); i++) {
+		hlist_for_each_entry_safe(var, tmp,
+					  &klpx_shadow_tbl_buckets(tbl)[i], node) {
 			if (dtor)
 				dtor(var->obj, var->data);
 			kmem_cache_free(class->cache, var);
@@ -338,7 +391,7 @@ static void klpx_shadow_table_drain(struct klpx_shadow_class *class,
 		if (!(i % 1024))
 			cond_resched();
 	}
-	kvfree(tbl);
+	klpx_shadow_table_free(tbl);
 }
 
 /*
@@ -548,8 +601,9 @@ void klpx_shadow_free_all(struct klpx_shadow_type *type)
 	struct klpx_shadow_table *tbls[2];
 	struct klpx_shadow_class *class;
 	struct klpx_shadow_var *var;
+	struct hlist_head *buckets;
 	struct hlist_node *tmp;
-	unsigned long flags, i;
+	unsigned long flags, i, n;
 	int t;
 
 	rcu_read_lock();
@@ -566,8 +620,10 @@ void klpx_shadow_free_all(struct klpx_shadow_type *type)
 	for (t = 0; t < 2 && class->count; t++) {
 		if (!tbls[t])
 			continue;
-		for (i = 0; i < (1UL << tbls[t]->shift) && class->count; i++) {
-			hlist_for_each_entry_safe(var, tmp, &tbls[t]->buckets[i], node)
+		buckets = klpx_shadow_tbl_buckets(tbls[t]);
+		n = 1UL << klpx_shadow_tbl_shift(tbls[t]);
+		for (i = 0; i < n && class->count; i++) {
+			hlist_for_each_entry_safe(var, tmp, &buckets[i], node)
 				__klpx_shadow_destroy(class, var, type->dtor);
 		}
 	}

@@ -164,6 +164,13 @@ void *shim_alloc(enum shim_alloc_kind kind, size_t size, gfp_t gfp,
 		if (cache->align > align)
 			align = cache->align;
 	}
+	/*
+	 * The kernel aligns power-of-two kmalloc blocks to their size, and
+	 * vmalloc ones to a page: kvmalloc gives at least min(size, page).
+	 */
+	if ((kind == SHIM_KMALLOC || kind == SHIM_KVMALLOC) && size > align &&
+	    !(size & (size - 1)))
+		align = size < 4096 ? size : 4096;
 
 	pthread_mutex_lock(&shim_alloc_lock);
 	shim_attempts++;
