@@ -139,9 +139,14 @@ static void klpx_kobj_del(struct klpx_kobj *k)
  * klpx_sysfs_add_patch() - create the directories of a patch
  * @patch:	the patch
  *
+ * On failure, what was created stays, recorded in @patch->kobj and the
+ * objects' kobj: removing it here would wait for the users of its files
+ * under klpx_mutex, and a writer of "enabled" may be one of them, waiting
+ * for that mutex.  The caller removes it with klpx_sysfs_del_patch() once
+ * it has dropped klpx_mutex.
+ *
  * Context: klpx_mutex held (creation does not wait for file users).
  * Return: 0; -EEXIST when a patch of that name has a directory; -ENOMEM.
- * On failure nothing is left behind.
  */
 int klpx_sysfs_add_patch(struct klpx_patch *patch)
 {
@@ -157,10 +162,8 @@ int klpx_sysfs_add_patch(struct klpx_patch *patch)
 	klpx_for_each_object(patch, obj) {
 		k = klpx_kobj_add(&klpx_object_ktype, &patch->kobj->kobj,
 				  klpx_object_name(obj));
-		if (IS_ERR(k)) {
-			klpx_sysfs_del_patch(patch);
+		if (IS_ERR(k))
 			return PTR_ERR(k);
-		}
 		k->obj = obj;
 		obj->kobj = k;
 	}
