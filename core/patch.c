@@ -214,6 +214,52 @@ static int klpx_patch_init(struct klpx_patch *patch)
 	return 0;
 }
 
+/* ---- the patch module ---------------------------------------------- */
+
+/*
+ * An enabled patch's module must stay.  The module reference klpx takes
+ * keeps it, but 6.1's delete_module() answers a referenced module with
+ * -EAGAIN ("try again"), which tells an administrator nothing true: the
+ * patch will not go away by waiting.  The kernel refuses with -EBUSY a
+ * module that has an init but no exit (/proc/modules shows it as
+ * [permanent]), so the exit is held back for exactly as long as the patch
+ * is enabled.  Holding and giving back happen under klpx_mutex, in the
+ * same step as the patch joining or leaving klpx_patches, and
+ * klpx_enable_patch() refuses a second patch of a module whose first one
+ * is enabled: what is saved is always the module's own exit.
+ */
+static void klpx_patch_hold_exit(struct klpx_patch *patch)
+{
+	lockdep_assert_held(&klpx_mutex);
+#ifdef CONFIG_MODULE_UNLOAD
+	patch->mod_exit = patch->mod->exit;
+	WRITE_ONCE(patch->mod->exit, NULL);
+#endif
+}
+
+/* Give back what klpx_patch_hold_exit() held. */
+static void klpx_patch_give_exit(struct klpx_patch *patch)
+{
+	lockdep_assert_held(&klpx_mutex);
+#ifdef CONFIG_MODULE_UNLOAD
+	WRITE_ONCE(patch->mod->exit, patch->mod_exit);
+	patch->mod_exit = NULL;
+#endif
+}
+
+/* The enabled patch of @mod, if it has one. */
+static struct klpx_patch *klpx_patch_of_module(struct module *mod)
+{
+	struct klpx_patch *patch;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	list_for_each_entry(patch, &klpx_patches, list)
+		if (patch->mod == mod)
+			return patch;
+	return NULL;
+}
+
 /* ---- enable --------------------------------------------------------- */
 
 /*
@@ -335,6 +381,7 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
 		list_splice_init(&klpx_patches, replaced);
 	list_add_tail(&patch->list, &klpx_patches);
 	WRITE_ONCE(patch->enabled, true);
+	klpx_patch_hold_exit(patch);
 	klpx_for_each_object(patch, obj)
 		if (klpx_object_loaded(obj))
 			WRITE_ONCE(obj->patched, true);
@@ -344,6 +391,7 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
 		pr_info("'%s': replaced by '%s'\n", klpx_patch_name(old),
 			klpx_patch_name(patch));
 		WRITE_ONCE(old->enabled, false);
+		klpx_patch_give_exit(old);
 		klpx_for_each_object(old, obj) {
 			WRITE_ONCE(obj->patched, false);
 			obj->mod = NULL;
@@ -377,41 +425,18 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
  * garbage-collects the ids @patch does not carry, and releases them.
  * Objects of modules that are not loaded are patched when they load.
  *
- * The patch module stays pinned while the patch is enabled; writing 0 to
- * /sys/kernel/klpx/<patch>/enabled disables it and unpins it.
+ * The patch module stays pinned while the patch is enabled (rmmod fails
+ * with -EBUSY); writing 0 to /sys/kernel/klpx/<patch>/enabled disables it
+ * and unpins it.  A module has at most one enabled patch.
  *
  * Context: process context, from the patch module's init; sleeps.
  * Return: 0, or a negative errno with nothing changed: -EINVAL (bad or
- * reused patch, ambiguous symbol, shadow type conflict), -ENOENT (unknown
- * symbol), -EBUSY (a task stayed inside changed code, or another ftrace
- * user owns a function), -ENODEV (the patch module is going away),
- * -ENOMEM, or what a pre_patch callback returned.
+ * reused patch, the module's other patch is enabled, ambiguous symbol,
+ * shadow type conflict), -ENOENT (unknown symbol), -EBUSY (a task stayed
+ * inside changed code, or another ftrace user owns a function), -ENODEV
+ * (the patch module is going away), -ENOMEM, or what a pre_patch callback
+ * returned.
  */
-/*
- * An enabled patch's module must stay.  The module reference keeps it, but
- * 6.1's delete_module() answers a referenced module with -EAGAIN ("try
- * again"), which tells an administrator nothing true: the patch will not go
- * away by waiting.  The kernel refuses with -EBUSY a module that has an init
- * but no exit, so the exit is held back while the patch is enabled and given
- * back before the reference is dropped.
- */
-static void klpx_patch_hold_exit(struct klpx_patch *patch)
-{
-#ifdef CONFIG_MODULE_UNLOAD
-	patch->mod_exit = patch->mod->exit;
-	WRITE_ONCE(patch->mod->exit, NULL);
-#endif
-}
-
-/* Give back what klpx_patch_hold_exit() held, and the module reference. */
-static void klpx_patch_unpin(struct klpx_patch *patch)
-{
-#ifdef CONFIG_MODULE_UNLOAD
-	WRITE_ONCE(patch->mod->exit, patch->mod_exit);
-#endif
-	module_put(patch->mod);
-}
-
 int klpx_enable_patch(struct klpx_patch *patch)
 {
 	struct klpx_patch *old, *tmp;
@@ -430,12 +455,16 @@ int klpx_enable_patch(struct klpx_patch *patch)
 	if (patch->used) {
 		pr_err("'%s': a patch is enabled once; reload its module\n",
 		       klpx_patch_name(patch));
-		mutex_unlock(&klpx_mutex);
-		module_put(patch->mod);
-		return -EINVAL;
+		ret = -EINVAL;
+		goto err_unpin;
+	}
+	if (klpx_patch_of_module(patch->mod)) {
+		pr_err("'%s': the module already has an enabled patch; a module enables one patch at a time\n",
+		       klpx_patch_name(patch));
+		ret = -EINVAL;
+		goto err_unpin;
 	}
 	patch->used = true;
-	klpx_patch_hold_exit(patch);
 	pr_info("enabling patch '%s'\n", klpx_patch_name(patch));
 
 	ret = klpx_patch_init(patch);
@@ -457,14 +486,19 @@ int klpx_enable_patch(struct klpx_patch *patch)
 	list_for_each_entry_safe(old, tmp, &replaced, list) {
 		list_del_init(&old->list);
 		klpx_sysfs_del_patch(old);
-		klpx_patch_unpin(old);
+		module_put(old->mod);
 	}
 	return 0;
 
 err_unlock:
 	mutex_unlock(&klpx_mutex);
 	klpx_sysfs_del_patch(patch);
-	klpx_patch_unpin(patch);
+	module_put(patch->mod);
+	return ret;
+
+err_unpin:
+	mutex_unlock(&klpx_mutex);
+	module_put(patch->mod);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(klpx_enable_patch);
@@ -501,6 +535,7 @@ static int __klpx_disable_patch(struct klpx_patch *patch)
 
 	list_move(&patch->list, &leaving);
 	WRITE_ONCE(patch->enabled, false);
+	klpx_patch_give_exit(patch);
 	klpx_for_each_object(patch, obj) {
 		if (!obj->patched)
 			continue;
@@ -554,7 +589,7 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 	klpx_sysfs_del_patch(patch);
 	if (kn)
 		sysfs_unbreak_active_protection(kn);
-	klpx_patch_unpin(patch);
+	module_put(patch->mod);
 	return 0;
 }
 

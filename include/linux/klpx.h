@@ -185,7 +185,8 @@ struct klpx_object {
  * @kobj:	internal: /sys/kernel/klpx/<patch>
  * @enabled:	internal: the patch is enabled
  * @used:	internal: klpx_enable_patch() was called with this patch
- * @mod_exit:	internal: @mod's exit function, held back while enabled
+ * @mod_exit:	internal: @mod's exit function, held back (@mod->exit is
+ *		NULL) while the patch is enabled, so that rmmod answers EBUSY
  */
 struct klpx_patch {
 	/* external */

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * klpx_test_core_orphan - a patch module that goes away, or tries a second
+ * patch, while its patch is enabled.
+ *
+ * The patch: klpx_target_version() returns 77; the object klpx_target
+ * owns the shadow type orphan_state (id 0x6b700040), and the init
+ * attaches one variable of it to NULL once the patch is enabled.
+ *
+ * Parameters:
+ *  - init_ret: what the init returns after enabling the patch (default 0).
+ *    An error makes the kernel free the module at once, patch enabled;
+ *  - second: after enabling the patch, try to enable a second patch of
+ *    this module and log what klpx_enable_patch() answered.
+ *
+ * The dtor of orphan_state and the exit log a line each, so that a test
+ * sees them run.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/klpx.h>
+#include <linux/module.h>
+
+static int init_ret;
+module_param(init_ret, int, 0444);
+MODULE_PARM_DESC(init_ret, "what the init returns after enabling the patch");
+static bool second;
+module_param(second, bool, 0444);
+MODULE_PARM_DESC(second, "also try to enable a second patch of this module");
+
+static int orphan_version(void)
+{
+	return 77;
+}
+
+static void orphan_state_dtor(void *obj, void *shadow_data)
+{
+	pr_info("orphan_state dtor\n");
+}
+
+static struct klpx_shadow_type orphan_state = {
+	.id = 0x6b700040,
+	.name = "orphan_state",
+	.size = sizeof(long),
+	.dtor = orphan_state_dtor,
+};
+
+static struct klpx_shadow_type *orphan_types[] = {
+	&orphan_state,
+	NULL,
+};
+
+static struct klpx_func orphan_funcs[] = {
+	{
+		.old_name = "klpx_target_version",
+		.new_func = orphan_version,
+	}, { }
+};
+
+static struct klpx_object orphan_objs[] = {
+	{
+		.name = "klpx_target",
+		.funcs = orphan_funcs,
+		.shadow_types = orphan_types,
+	}, { }
+};
+
+static struct klpx_patch orphan_patch = {
+	.mod = THIS_MODULE,
+	.objs = orphan_objs,
+};
+
+/* The second patch: the same change, in structs of its own. */
+static struct klpx_func orphan_second_funcs[] = {
+	{
+		.old_name = "klpx_target_version",
+		.new_func = orphan_version,
+	}, { }
+};
+
+static struct klpx_object orphan_second_objs[] = {
+	{
+		.name = "klpx_target",
+		.funcs = orphan_second_funcs,
+	}, { }
+};
+
+static struct klpx_patch orphan_second_patch = {
+	.mod = THIS_MODULE,
+	.objs = orphan_second_objs,
+};
+
+static int __init orphan_init(void)
+{
+	int ret;
+
+	ret = klpx_enable_patch(&orphan_patch);
+	if (ret)
+		return ret;
+	if (!klpx_shadow_alloc(NULL, &orphan_state, GFP_KERNEL, NULL))
+		pr_err("cannot attach orphan_state\n");
+	if (second)
+		pr_info("second patch: %d\n",
+			klpx_enable_patch(&orphan_second_patch));
+	if (init_ret)
+		pr_info("init: failing with %d\n", init_ret);
+	return init_ret;
+}
+
+static void __exit orphan_exit(void)
+{
+	pr_info("exit\n");
+}
+
+module_init(orphan_init);
+module_exit(orphan_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("klpx test: a patch module that goes away while enabled");
