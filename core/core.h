@@ -18,7 +18,11 @@
  *
  * sysfs directories are removed only without klpx_mutex: removal waits for
  * readers and writers of their files, and a writer of "enabled" takes
- * klpx_mutex.
+ * klpx_mutex.  So a patch that leaves the enabled list is released (its
+ * directory, then its module reference) after the mutex is dropped; the
+ * module notifier's GOING waits until no such release is in flight, since
+ * a forced removal could otherwise free a module that is still being
+ * released.
  */
 #ifndef _KLPX_CORE_CORE_H
 #define _KLPX_CORE_CORE_H
@@ -54,6 +58,9 @@ int klpx_patch_coming_object(struct klpx_object *obj, struct module *mod);
 void klpx_patch_going_object(struct klpx_object *obj);
 int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 			     const struct attribute *attr);
+void klpx_patch_module_going(struct module *mod, bool init_failed,
+			     struct list_head *gone);
+void klpx_patch_release_gone(struct list_head *gone, bool run_exit);
 
 /* module.c: objects of modules that come and go */
 int klpx_module_init(void);

@@ -5,7 +5,10 @@
  * A module notifier patches the objects of every enabled patch that name a
  * module when it reaches MODULE_STATE_COMING (its code is in place, ftrace
  * knows its functions, its init has not run yet) and unpatches them at
- * MODULE_STATE_GOING (its exit has returned, or its load failed).
+ * MODULE_STATE_GOING (its exit has returned, or its load failed).  At
+ * GOING it also tears down the patch of the going module itself, should it
+ * still be enabled (an init that failed after enabling it, a forced
+ * removal).
  *
  * A patch enabled while a module is in the middle of loading must not
  * patch it before the notifier has seen it (ftrace may not know the
@@ -135,6 +138,8 @@ static int klpx_module_notify(struct notifier_block *nb, unsigned long action,
 			      void *data)
 {
 	struct module *mod = data;
+	bool init_failed = false;
+	LIST_HEAD(gone);
 	int ret = 0;
 
 	mutex_lock(&klpx_mutex);
@@ -146,11 +151,18 @@ static int klpx_module_notify(struct notifier_block *nb, unsigned long action,
 		klpx_coming_forget(mod);
 		break;
 	case MODULE_STATE_GOING:
+		/* Still among the coming ones: it never got to LIVE. */
+		init_failed = klpx_coming_find(mod) != NULL;
 		klpx_coming_forget(mod);
+		/* A patch module cannot normally go while enabled; see there. */
+		klpx_patch_module_going(mod, init_failed, &gone);
 		klpx_module_going(mod);
 		break;
 	}
 	mutex_unlock(&klpx_mutex);
+	/* Outside the lock: sysfs removal waits for writers, who take it. */
+	if (action == MODULE_STATE_GOING)
+		klpx_patch_release_gone(&gone, !init_failed);
 	return notifier_from_errno(ret);
 }
 

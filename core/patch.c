@@ -22,6 +22,7 @@
 #include <linux/panic.h>
 #include <linux/rcupdate.h>
 #include <linux/sysfs.h>
+#include <linux/wait.h>
 #include "core.h"
 #include "../shadow/shadow.h"
 
@@ -29,6 +30,22 @@ DEFINE_MUTEX(klpx_mutex);
 
 /* The enabled patches, oldest first; guarded by klpx_mutex. */
 LIST_HEAD(klpx_patches);
+
+/*
+ * Patches that left klpx_patches (disabled or replaced) whose sysfs
+ * directory and module reference are still being released, after
+ * klpx_mutex was dropped.  Raised under klpx_mutex as a patch leaves,
+ * lowered once nothing of it is touched any more.  Only a forced removal
+ * can free such a module meanwhile; its GOING waits for zero.
+ */
+static atomic_t klpx_nr_releasing = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(klpx_released_wq);
+
+static void klpx_releasing_done(void)
+{
+	if (atomic_dec_and_test(&klpx_nr_releasing))
+		wake_up_all(&klpx_released_wq);
+}
 
 static const char *klpx_patch_name(const struct klpx_patch *patch)
 {
@@ -171,6 +188,24 @@ static void klpx_object_forget_stacks(struct klpx_object *obj)
 	klpx_for_each_func(obj, func)
 		if (!func->patched)
 			func->stack = NULL;
+}
+
+/*
+ * Take @obj's functions off their stacks without stopping the machine,
+ * for code that goes away whether or not a switch could be planned.  Each
+ * unlink is seen by the handler whole, under RCU, but not all of them at
+ * once: only for when nothing better is possible.
+ */
+static void klpx_object_unlink(struct klpx_object *obj)
+{
+	struct klpx_func *func;
+
+	klpx_for_each_func(obj, func) {
+		if (!func->patched)
+			continue;
+		list_del_rcu(&func->stack_node);
+		func->patched = false;
+	}
 }
 
 /* Check what the author filled in and reset what klpx owns. */
@@ -429,6 +464,10 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
  * with -EBUSY); writing 0 to /sys/kernel/klpx/<patch>/enabled disables it
  * and unpins it.  A module has at most one enabled patch.
  *
+ * The init must not fail once this returned 0: the kernel would free the
+ * module with its patch enabled.  klpx then WARNs and disables the patch
+ * without the activeness check, while the module is still there.
+ *
  * Context: process context, from the patch module's init; sleeps.
  * Return: 0, or a negative errno with nothing changed: -EINVAL (bad or
  * reused patch, the module's other patch is enabled, ambiguous symbol,
@@ -480,6 +519,8 @@ int klpx_enable_patch(struct klpx_patch *patch)
 	if (ret)
 		goto err_unlock;
 	pr_info("'%s': enabled\n", klpx_patch_name(patch));
+	list_for_each_entry(old, &replaced, list)
+		atomic_inc(&klpx_nr_releasing);
 	mutex_unlock(&klpx_mutex);
 
 	/* Outside the lock: removal waits for users of their sysfs files. */
@@ -487,6 +528,7 @@ int klpx_enable_patch(struct klpx_patch *patch)
 		list_del_init(&old->list);
 		klpx_sysfs_del_patch(old);
 		module_put(old->mod);
+		klpx_releasing_done();
 	}
 	return 0;
 
@@ -505,7 +547,12 @@ EXPORT_SYMBOL_GPL(klpx_enable_patch);
 
 /* ---- disable -------------------------------------------------------- */
 
-static int __klpx_disable_patch(struct klpx_patch *patch)
+/*
+ * Disable an enabled patch.  With @check, the switch back waits for no task
+ * to be inside the code it changes, and may fail; without, it cannot fail:
+ * for a patch whose code goes away regardless.
+ */
+static int __klpx_disable_patch(struct klpx_patch *patch, bool check)
 {
 	struct klpx_release rel;
 	struct klpx_switch sw;
@@ -520,10 +567,15 @@ static int __klpx_disable_patch(struct klpx_patch *patch)
 		if (obj->patched)
 			klpx_pre_unpatch(obj);
 
-	ret = klpx_plan_disable(&sw, patch, true);
+	ret = klpx_plan_disable(&sw, patch, check);
 	if (!ret) {
 		ret = klpx_switch_run(&sw, klpx_patch_name(patch));
 		klpx_plan_free(&sw);
+	}
+	if (ret && !check) {
+		klpx_for_each_object(patch, obj)
+			klpx_object_unlink(obj);
+		ret = 0;
 	}
 	if (ret) {
 		/* Still enabled: the pre_unpatch is answered, as upstream. */
@@ -575,7 +627,9 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 	int ret;
 
 	mutex_lock(&klpx_mutex);
-	ret = patch->enabled ? __klpx_disable_patch(patch) : -EINVAL;
+	ret = patch->enabled ? __klpx_disable_patch(patch, true) : -EINVAL;
+	if (!ret)
+		atomic_inc(&klpx_nr_releasing);
 	mutex_unlock(&klpx_mutex);
 	if (ret)
 		return ret;
@@ -590,6 +644,7 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 	if (kn)
 		sysfs_unbreak_active_protection(kn);
 	module_put(patch->mod);
+	klpx_releasing_done();
 	return 0;
 }
 
@@ -674,7 +729,6 @@ void klpx_patch_going_object(struct klpx_object *obj)
 {
 	struct klpx_release rel;
 	struct klpx_switch sw;
-	struct klpx_func *func;
 	int ret;
 
 	lockdep_assert_held(&klpx_mutex);
@@ -687,15 +741,9 @@ void klpx_patch_going_object(struct klpx_object *obj)
 		if (!ret)
 			ret = klpx_switch_run(&sw, klpx_patch_name(obj->patch));
 		klpx_plan_free(&sw);
-		if (ret) {
-			/* Unlinking under RCU is enough for dead code. */
-			klpx_for_each_func(obj, func) {
-				if (!func->patched)
-					continue;
-				list_del_rcu(&func->stack_node);
-				func->patched = false;
-			}
-		}
+		/* The module's exit has run: nothing calls into it any more. */
+		if (ret)
+			klpx_object_unlink(obj);
 		WRITE_ONCE(obj->patched, false);
 		klpx_post_unpatch(obj);
 	}
@@ -706,4 +754,83 @@ void klpx_patch_going_object(struct klpx_object *obj)
 	obj->mod = NULL;
 	klpx_redirect_release();
 	synchronize_rcu();
+}
+
+/* ---- a patch module that goes away while its patch is enabled ------- */
+
+/**
+ * klpx_patch_module_going() - tear down the enabled patch of a module
+ * @mod:	a module in MODULE_STATE_GOING
+ * @init_failed: @mod's init failed: the module never was live
+ * @gone:	receives the patch torn down (by klpx_patch.list); hand it to
+ *		klpx_patch_release_gone() once klpx_mutex is dropped
+ *
+ * While its patch is enabled a module keeps a reference and has no exit,
+ * so rmmod refuses it.  Two ways still free it: an init that enables the
+ * patch and then fails (the kernel frees the module whatever holds it), and
+ * a forced removal.  Either way its code and data are still mapped now
+ * and are freed as soon as the notifier chain returns, and nothing can
+ * refuse or postpone that.  So the patch is disabled here: callbacks, the
+ * switch back, the release of its shadow types (their dtors are still
+ * there) and its leaving klpx_patches.
+ *
+ * The switch back runs without the activeness check.  A check that found
+ * a task inside the patch's code could only leave every function pointing
+ * into memory about to be freed, for every later caller too; switching
+ * anyway sends new calls to the code below at once, and the grace period
+ * after the switch waits out the handlers in flight.  A task asleep inside
+ * the replacement is beyond rescue either way: this is the best there is.
+ *
+ * Context: klpx_mutex held; sleeps.
+ */
+void klpx_patch_module_going(struct module *mod, bool init_failed,
+			     struct list_head *gone)
+{
+	struct klpx_patch *patch;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	while ((patch = klpx_patch_of_module(mod))) {
+		if (init_failed)
+			WARN(1, "klpx: '%s': init failed after enabling its patch; disabling it without the activeness check\n",
+			     klpx_patch_name(patch));
+		else
+			pr_err("'%s': module removed by force while its patch is enabled; disabling it without the activeness check\n",
+			       klpx_patch_name(patch));
+		__klpx_disable_patch(patch, false);
+		list_add_tail(&patch->list, gone);
+	}
+}
+
+/**
+ * klpx_patch_release_gone() - finish what klpx_patch_module_going() began
+ * @gone:	the patches it returned; emptied
+ * @run_exit:	the module was removed by force: run the exit klpx held back
+ *
+ * Removes the patches' sysfs directories and drops their module references.
+ * A forced removal skipped the module's exit, which klpx was holding back;
+ * it runs now, after the patch is gone, as a removal would have run it.
+ * Then waits until no patch disabled or replaced earlier is still being
+ * released: a forced removal may have caught one of those half-way, and
+ * its module's memory must outlast that.
+ *
+ * Context: klpx_mutex NOT held; sleeps.
+ */
+void klpx_patch_release_gone(struct list_head *gone, bool run_exit)
+{
+	struct klpx_patch *patch, *tmp;
+	void (*exit)(void) = NULL;
+
+	list_for_each_entry_safe(patch, tmp, gone, list) {
+		list_del_init(&patch->list);
+		klpx_sysfs_del_patch(patch);
+#ifdef CONFIG_MODULE_UNLOAD
+		/* Given back by the disable. */
+		exit = patch->mod->exit;
+#endif
+		module_put(patch->mod);
+		if (run_exit && exit)
+			exit();
+	}
+	wait_event(klpx_released_wq, !atomic_read(&klpx_nr_releasing));
 }

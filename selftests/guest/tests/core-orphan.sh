@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# A module enables one patch at a time, and shows as [permanent] while it
-# is enabled.
+# A patch module that goes away while its patch is enabled (its init fails
+# after enabling it, or it is removed by force) leaves nothing behind; a
+# module enables one patch at a time, and shows as [permanent] while it is
+# enabled.
 
 . "$(dirname "$0")/../functions.sh"
 
@@ -45,6 +47,99 @@ hooks() {
 
 setup_test
 
+# - stack1 is enabled: version 1
+# - the orphan module's init enables its patch (version 77, orphan_state
+#   with one variable), then fails: the kernel frees the module anyway
+# - klpx WARNs (an init must not fail after enabling its patch) and
+#   disables the patch before the module is freed: orphan_state is
+#   garbage-collected with its own dtor
+# - afterwards stack1 runs again, only its sysfs directory, type and
+#   ftrace hook are left
+# - the same module loads and patches normally afterwards
+
+start_test "an init that fails after enabling its patch"
+
+load_mod $TARGET
+load_mod $P1
+show /proc/klpx_target
+expect_warning_begin "an init that fails after enabling its patch"
+load_failing_mod $ORPHAN "Operation not permitted" init_ret=-1
+expect_warning_end "WARNING: .*klpx_patch_module_going"
+is_loaded $ORPHAN && die "$ORPHAN is still loaded"
+show /proc/klpx_target
+show_ls $KLPX_SYSFS
+show_types
+assert_eq "ftrace hooks" "klpx_target_version" "$(hooks)"
+load_mod $ORPHAN
+show /proc/klpx_target
+show_types
+write_file 0 $KLPX_SYSFS/$ORPHAN/enabled || die "cannot disable $ORPHAN"
+unload_mod $ORPHAN
+show /proc/klpx_target
+write_file 0 $KLPX_SYSFS/$P1/enabled || die "cannot disable $P1"
+unload_mod $P1
+assert_eq "ftrace hooks" "" "$(hooks)"
+unload_mod $TARGET
+
+check_result "% insmod $TARGET.ko
+$TARGET: init: greeting: hello from the original
+% insmod $P1.ko
+klpx: enabling patch '$P1'
+klpx: '$P1': enabled
+% cat /proc/klpx_target
+| greeting: hello from the original
+| version: 1
+| items: 1 2 3 4
+| counter: -1
+% insmod $ORPHAN.ko init_ret=-1
+klpx: enabling patch '$ORPHAN'
+klpx: '$ORPHAN': enabled
+$ORPHAN: init: failing with -1
+klpx: '$ORPHAN': init failed after enabling its patch; disabling it without the activeness check
+klpx: disabling patch '$ORPHAN'
+klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+$ORPHAN: orphan_state dtor
+klpx: '$ORPHAN': disabled
+insmod: can't insert '$ORPHAN.ko': Operation not permitted
+% cat /proc/klpx_target
+| greeting: hello from the original
+| version: 1
+| items: 1 2 3 4
+| counter: -1
+% ls $KLPX_SYSFS
+| $P1
+% grep -E 'stack_state|orphan_state' $KLPX_DEBUGFS/shadow_types
+| id=1802502160 name=stack_state size=8 refs=1 live=0
+% insmod $ORPHAN.ko
+klpx: enabling patch '$ORPHAN'
+klpx: '$ORPHAN': enabled
+% cat /proc/klpx_target
+| greeting: hello from the original
+| version: 77
+| items: 1 2 3 4
+| counter: -1
+% grep -E 'stack_state|orphan_state' $KLPX_DEBUGFS/shadow_types
+| id=1802502160 name=stack_state size=8 refs=1 live=0
+| id=1802502208 name=orphan_state size=8 refs=1 live=1
+% echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
+klpx: disabling patch '$ORPHAN'
+klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+$ORPHAN: orphan_state dtor
+klpx: '$ORPHAN': disabled
+% rmmod $ORPHAN
+$ORPHAN: exit
+% cat /proc/klpx_target
+| greeting: hello from the original
+| version: 1
+| items: 1 2 3 4
+| counter: -1
+% echo 0 > $KLPX_SYSFS/$P1/enabled
+klpx: disabling patch '$P1'
+klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 0 variable(s)
+klpx: '$P1': disabled
+% rmmod $P1
+% rmmod $TARGET"
+
 # - a second klpx_enable_patch() from a module whose patch is enabled
 #   fails with -EINVAL; the first patch stays enabled
 # - while its patch is enabled the module is listed as [permanent] and
@@ -85,6 +180,53 @@ klpx: '$ORPHAN': disabled
 | $ORPHAN 0 -
 % rmmod $ORPHAN
 $ORPHAN: exit
+% rmmod $TARGET"
+
+# - rmmod -f of a module whose patch is enabled: the kernel removes it
+#   whatever it holds, without running the exit klpx holds back
+# - klpx disables the patch first (orphan_state collected with its dtor),
+#   then runs the module's exit
+# - the original runs again; no sysfs directory, type or ftrace hook is
+#   left
+
+start_test "a patch module removed by force"
+
+load_mod $TARGET
+load_mod $ORPHAN
+show /proc/klpx_target
+log "% rmmod -f $ORPHAN"
+err=$(rmmod -f $ORPHAN 2>&1) || die "rmmod -f $ORPHAN failed: $err"
+loop_until "! is_loaded $ORPHAN" || die "$ORPHAN does not go away"
+show /proc/klpx_target
+show_ls $KLPX_SYSFS
+show_types
+assert_eq "ftrace hooks" "" "$(hooks)"
+unload_mod $TARGET
+
+check_result "% insmod $TARGET.ko
+$TARGET: init: greeting: hello from the original
+% insmod $ORPHAN.ko
+klpx: enabling patch '$ORPHAN'
+klpx: '$ORPHAN': enabled
+% cat /proc/klpx_target
+| greeting: hello from the original
+| version: 77
+| items: 1 2 3 4
+| counter: -1
+% rmmod -f $ORPHAN
+klpx: '$ORPHAN': module removed by force while its patch is enabled; disabling it without the activeness check
+klpx: disabling patch '$ORPHAN'
+klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+$ORPHAN: orphan_state dtor
+klpx: '$ORPHAN': disabled
+$ORPHAN: exit
+% cat /proc/klpx_target
+| greeting: hello from the original
+| version: 0
+| items: 1 2 3 4
+| counter: -1
+% ls $KLPX_SYSFS
+% grep -E 'stack_state|orphan_state' $KLPX_DEBUGFS/shadow_types
 % rmmod $TARGET"
 
 exit 0
