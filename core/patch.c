@@ -211,13 +211,23 @@ static void klpx_object_unlink(struct klpx_object *obj)
 /* Check what the author filled in and reset what klpx owns. */
 static int klpx_patch_init(struct klpx_patch *patch)
 {
-	struct klpx_object *obj;
+	struct klpx_object *obj, *other;
+	struct klpx_shadow_type *type;
 	struct klpx_func *func;
 
 	obj = klpx_plan_duplicate_object(patch);
 	if (obj) {
 		pr_err("'%s': object %s appears twice\n",
 		       klpx_patch_name(patch), klpx_object_name(obj));
+		return -EINVAL;
+	}
+	/* Caught late, the second registration would fail, or a module load. */
+	type = klpx_plan_duplicate_type(patch, &other, &obj);
+	if (type) {
+		pr_err("'%s': shadow type %s (id %lu) is listed by %s and again by %s: each object needs a struct of its own (the same id is fine)\n",
+		       klpx_patch_name(patch),
+		       type->name ? type->name : "(null)", type->id,
+		       klpx_object_name(other), klpx_object_name(obj));
 		return -EINVAL;
 	}
 

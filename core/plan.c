@@ -61,6 +61,44 @@ struct klpx_object *klpx_plan_duplicate_object(struct klpx_patch *patch)
 }
 
 /**
+ * klpx_plan_duplicate_type() - find a shadow type struct a patch lists twice
+ * @patch:	the patch
+ * @first:	set to the object that lists it first
+ * @second:	set to the object that lists it again (may be @first)
+ *
+ * A struct holds one registration at a time, so each object needs a
+ * struct of its own; two structs with the same id are fine.
+ *
+ * Return: the first struct found listed twice, or NULL.
+ */
+struct klpx_shadow_type *klpx_plan_duplicate_type(struct klpx_patch *patch,
+						  struct klpx_object **first,
+						  struct klpx_object **second)
+{
+	struct klpx_shadow_type **type, **t;
+	struct klpx_object *obj, *o;
+
+	klpx_for_each_object(patch, obj) {
+		if (!obj->shadow_types)
+			continue;
+		for (type = obj->shadow_types; *type; type++) {
+			for (o = patch->objs; o <= obj; o++) {
+				if (!o->shadow_types)
+					continue;
+				for (t = o->shadow_types; *t && t != type; t++) {
+					if (*t != *type)
+						continue;
+					*first = o;
+					*second = obj;
+					return *type;
+				}
+			}
+		}
+	}
+	return NULL;
+}
+
+/**
  * klpx_plan_duplicate_func() - find an address a patch redirects twice
  * @patch:	the patch, with the functions of its loaded objects resolved
  *

@@ -97,6 +97,9 @@ static inline const char *klpx_object_name(const struct klpx_object *obj)
 struct klpx_func *klpx_stack_top(struct klpx_func_stack *stack);
 
 struct klpx_object *klpx_plan_duplicate_object(struct klpx_patch *patch);
+struct klpx_shadow_type *klpx_plan_duplicate_type(struct klpx_patch *patch,
+						  struct klpx_object **first,
+						  struct klpx_object **second);
 struct klpx_func *klpx_plan_duplicate_func(struct klpx_patch *patch);
 
 int klpx_plan_enable(struct klpx_switch *sw, struct klpx_patch *patch,

@@ -152,7 +152,11 @@ struct klpx_callbacks {
  * struct klpx_object - vmlinux or one module, and what a patch does to it
  * @name:	NULL for vmlinux, else the module's name
  * @funcs:	functions to replace; ends with an entry whose old_name is NULL
- * @shadow_types: NULL-terminated shadow types owned by this object; may be NULL
+ * @shadow_types: NULL-terminated shadow types owned by this object; may be
+ *		NULL.  Each object of a patch lists structs of its own: one
+ *		struct holds one registration, so listing it twice (in two
+ *		objects, or twice in one) is refused.  Objects that share
+ *		variables list two structs with the same id.
  * @callbacks:	optional hooks
  * @patch:	internal: the patch this object belongs to
  * @mod:	internal: the loaded module, NULL for vmlinux or when not loaded

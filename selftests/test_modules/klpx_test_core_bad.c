@@ -12,7 +12,8 @@
  * With an unknown or ambiguous old_name the enable fails while resolving;
  * with b_id equal to another patch's id under another name it fails while
  * registering bad_b, after bad_a was registered and the klpx_target
- * functions were resolved.
+ * functions were resolved.  With share_a, the vmlinux object lists the
+ * very struct bad_a too, which is refused before anything is resolved.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -35,6 +36,9 @@ MODULE_PARM_DESC(b_id, "id of the shadow type named b_name");
 static char *b_name = "bad_b";
 module_param(b_name, charp, 0444);
 MODULE_PARM_DESC(b_name, "name of the second shadow type");
+static bool share_a;
+module_param(share_a, bool, 0444);
+MODULE_PARM_DESC(share_a, "the vmlinux object lists bad_a as well");
 
 static int bad_version(void)
 {
@@ -59,6 +63,11 @@ static struct klpx_shadow_type bad_b = {
 static struct klpx_shadow_type *bad_types[] = {
 	&bad_a,
 	&bad_b,
+	NULL,
+};
+
+static struct klpx_shadow_type *bad_vmlinux_types[] = {
+	&bad_a,
 	NULL,
 };
 
@@ -97,6 +106,8 @@ static int __init bad_init(void)
 	bad_a.id = a_id;
 	bad_b.id = b_id;
 	bad_b.name = b_name;
+	if (share_a)
+		bad_objs[1].shadow_types = bad_vmlinux_types;
 	return klpx_enable_patch(&bad_patch);
 }
 

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # An enable that fails (unknown symbol, ambiguous symbol without sympos,
-# shadow type id conflict) leaves no redirection, no registration, and the
-# patches enabled before it untouched.
+# shadow type id conflict, one shadow type struct listed by two objects)
+# leaves no redirection, no registration, and the patches enabled before
+# it untouched.
 
 . "$(dirname "$0")/../functions.sh"
 
@@ -61,6 +62,8 @@ dup=${dup% *}
 #   -ENOENT
 # - bad_b reusing stack_state's id under another name fails with -EINVAL
 #   after bad_a was registered: bad_a is unregistered again
+# - the struct bad_a listed by both objects fails with -EINVAL naming
+#   the type and both objects
 # - after each, everything is as stack1 left it
 
 start_test "failed enables roll back completely"
@@ -76,6 +79,8 @@ unchanged
 load_failing_mod $BAD "No such file or directory" old_name=$dup sympos=$((dups + 1))
 unchanged
 load_failing_mod $BAD "Invalid argument" b_id=$((0x6b700010)) b_name=bad_b
+unchanged
+load_failing_mod $BAD "Invalid argument" share_a=1
 unchanged
 write_file 0 $KLPX_SYSFS/$P1/enabled || die "cannot disable $P1"
 unload_mod $P1
@@ -116,6 +121,11 @@ $state
 klpx: enabling patch '$BAD'
 klpx: shadow type bad_b (id 1802502160, size 8) conflicts with registered stack_state (id 1802502160, size 8)
 klpx: '$BAD': cannot register shadow type bad_b (id 1802502160) of $TARGET: -22
+insmod: can't insert '$BAD.ko': Invalid argument
+$state
+% insmod $BAD.ko share_a=1
+klpx: enabling patch '$BAD'
+klpx: '$BAD': shadow type bad_a (id 1802502154) is listed by $TARGET and again by vmlinux: each object needs a struct of its own (the same id is fine)
 insmod: can't insert '$BAD.ko': Invalid argument
 $state
 % echo 0 > $KLPX_SYSFS/$P1/enabled
