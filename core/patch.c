@@ -21,6 +21,7 @@
 #include <linux/module.h>
 #include <linux/panic.h>
 #include <linux/rcupdate.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/wait.h>
 #include "core.h"
@@ -208,6 +209,44 @@ static void klpx_object_unlink(struct klpx_object *obj)
 	}
 }
 
+/*
+ * A module object's name must be one a loaded module can have, and must
+ * not take a name the patch's sysfs directory already uses.  The kernel
+ * turns '-' into '_' when it loads a module, so a name with '-' would
+ * never match: it is refused rather than rewritten, so that the name in
+ * sysfs and in the logs stays the one the author wrote and the mistake
+ * shows at once.
+ */
+static int klpx_object_check_name(struct klpx_object *obj)
+{
+	const char *patch = klpx_patch_name(obj->patch);
+	const char *name = obj->name;
+
+	if (!name)
+		return 0;
+	if (!*name || strlen(name) >= MODULE_NAME_LEN) {
+		pr_err("'%s': object name '%s' cannot be a module's name (1 to %zu characters)\n",
+		       patch, name, MODULE_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	if (strchr(name, '-')) {
+		pr_err("'%s': object name '%s' never matches: loaded modules are named with '_' where their file has '-'\n",
+		       patch, name);
+		return -EINVAL;
+	}
+	if (!strcmp(name, "vmlinux")) {
+		pr_err("'%s': object name 'vmlinux': the vmlinux object is the one whose name is NULL\n",
+		       patch);
+		return -EINVAL;
+	}
+	if (!strcmp(name, "enabled") || !strcmp(name, "replace")) {
+		pr_err("'%s': object name '%s' is taken by a file of the patch's sysfs directory\n",
+		       patch, name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Check what the author filled in and reset what klpx owns. */
 static int klpx_patch_init(struct klpx_patch *patch)
 {
@@ -236,6 +275,8 @@ static int klpx_patch_init(struct klpx_patch *patch)
 	patch->enabled = false;
 	klpx_for_each_object(patch, obj) {
 		obj->patch = patch;
+		if (klpx_object_check_name(obj))
+			return -EINVAL;
 		obj->mod = NULL;
 		obj->kobj = NULL;
 		obj->nr_types = 0;

@@ -150,7 +150,8 @@ struct klpx_callbacks {
 
 /**
  * struct klpx_object - vmlinux or one module, and what a patch does to it
- * @name:	NULL for vmlinux, else the module's name
+ * @name:	NULL for vmlinux, else the module's name as the kernel knows it
+ *		(with '_', never '-'); not "vmlinux", "enabled" or "replace"
  * @funcs:	functions to replace; ends with an entry whose old_name is NULL
  * @shadow_types: NULL-terminated shadow types owned by this object; may be
  *		NULL.  Each object of a patch lists structs of its own: one

@@ -4,8 +4,8 @@
  * failure leaves nothing behind.
  *
  * Objects, in order:
- *  - klpx_target: klpx_target_version() returns 99; shadow types bad_a
- *    (id a_id) and bad_b (id b_id, name b_name);
+ *  - klpx_target (or obj_name): klpx_target_version() returns 99;
+ *    shadow types bad_a (id a_id) and bad_b (id b_id, name b_name);
  *  - vmlinux: the function named by old_name (default: cmdline_proc_show),
  *    position sympos, replaced by a cmdline_proc_show look-alike.
  *
@@ -13,7 +13,8 @@
  * with b_id equal to another patch's id under another name it fails while
  * registering bad_b, after bad_a was registered and the klpx_target
  * functions were resolved.  With share_a, the vmlinux object lists the
- * very struct bad_a too, which is refused before anything is resolved.
+ * very struct bad_a too, which is refused before anything is resolved;
+ * so is an obj_name no loaded module can have.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,6 +37,9 @@ MODULE_PARM_DESC(b_id, "id of the shadow type named b_name");
 static char *b_name = "bad_b";
 module_param(b_name, charp, 0444);
 MODULE_PARM_DESC(b_name, "name of the second shadow type");
+static char *obj_name = "klpx_target";
+module_param(obj_name, charp, 0444);
+MODULE_PARM_DESC(obj_name, "the name of the module object");
 static bool share_a;
 module_param(share_a, bool, 0444);
 MODULE_PARM_DESC(share_a, "the vmlinux object lists bad_a as well");
@@ -106,6 +110,7 @@ static int __init bad_init(void)
 	bad_a.id = a_id;
 	bad_b.id = b_id;
 	bad_b.name = b_name;
+	bad_objs[0].name = obj_name;
 	if (share_a)
 		bad_objs[1].shadow_types = bad_vmlinux_types;
 	return klpx_enable_patch(&bad_patch);

@@ -64,6 +64,8 @@ dup=${dup% *}
 #   after bad_a was registered: bad_a is unregistered again
 # - the struct bad_a listed by both objects fails with -EINVAL naming
 #   the type and both objects
+# - a module object named with '-' (never a loaded module's name) or
+#   with the name of a file of the patch's directory fails with -EINVAL
 # - after each, everything is as stack1 left it
 
 start_test "failed enables roll back completely"
@@ -81,6 +83,10 @@ unchanged
 load_failing_mod $BAD "Invalid argument" b_id=$((0x6b700010)) b_name=bad_b
 unchanged
 load_failing_mod $BAD "Invalid argument" share_a=1
+unchanged
+load_failing_mod $BAD "Invalid argument" obj_name=klpx-target
+unchanged
+load_failing_mod $BAD "Invalid argument" obj_name=replace
 unchanged
 write_file 0 $KLPX_SYSFS/$P1/enabled || die "cannot disable $P1"
 unload_mod $P1
@@ -126,6 +132,16 @@ $state
 % insmod $BAD.ko share_a=1
 klpx: enabling patch '$BAD'
 klpx: '$BAD': shadow type bad_a (id 1802502154) is listed by $TARGET and again by vmlinux: each object needs a struct of its own (the same id is fine)
+insmod: can't insert '$BAD.ko': Invalid argument
+$state
+% insmod $BAD.ko obj_name=klpx-target
+klpx: enabling patch '$BAD'
+klpx: '$BAD': object name 'klpx-target' never matches: loaded modules are named with '_' where their file has '-'
+insmod: can't insert '$BAD.ko': Invalid argument
+$state
+% insmod $BAD.ko obj_name=replace
+klpx: enabling patch '$BAD'
+klpx: '$BAD': object name 'replace' is taken by a file of the patch's sysfs directory
 insmod: can't insert '$BAD.ko': Invalid argument
 $state
 % echo 0 > $KLPX_SYSFS/$P1/enabled
