@@ -21,11 +21,15 @@ static int __init klpx_init(void)
 	if (ret)
 		return ret;
 	ret = klpx_sysfs_init();
-	if (ret)
+	if (ret) {
+		pr_err("cannot create /sys/kernel/klpx: %d\n", ret);
 		return ret;
+	}
 	ret = klpx_module_init();
-	if (ret)
+	if (ret) {
+		pr_err("cannot listen to module loads: %d\n", ret);
 		goto err_sysfs;
+	}
 	klpx_debugfs_init();
 	return 0;
 

@@ -53,6 +53,15 @@ static const char *klpx_patch_name(const struct klpx_patch *patch)
 	return patch->mod->name;
 }
 
+/* Planning a switch allocates: say so when that is what failed. */
+static int klpx_plan_nomem(const struct klpx_patch *patch, const char *what,
+			   int ret)
+{
+	pr_err("'%s': %s: no memory to plan the switch\n",
+	       klpx_patch_name(patch), what);
+	return ret;
+}
+
 /* ---- shadow types ------------------------------------------------- */
 
 static void klpx_object_unregister_types(struct klpx_object *obj)
@@ -85,7 +94,7 @@ static int klpx_object_register_types(struct klpx_object *obj)
 /*
  * Unregister what a release plan lists, in order, saying which ids it
  * garbage-collects.  Without memory for a plan, unregister the same types
- * object by object, just without the log.
+ * object by object, just without naming the ids.
  */
 static void klpx_release(struct klpx_release *rel, int plan_error,
 			 struct klpx_object *obj, struct list_head *leaving)
@@ -95,6 +104,7 @@ static void klpx_release(struct klpx_release *rel, int plan_error,
 	unsigned int i;
 
 	if (plan_error) {
+		pr_warn("no memory to list the shadow types being released; unregistering them without naming the ids collected\n");
 		if (obj) {
 			klpx_object_unregister_types(obj);
 			return;
@@ -456,6 +466,8 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
 	if (!ret) {
 		ret = klpx_switch_run(&sw, klpx_patch_name(patch));
 		klpx_plan_free(&sw);
+	} else {
+		klpx_plan_nomem(patch, "cannot enable", ret);
 	}
 	if (ret) {
 		klpx_patch_unprepare(patch);
@@ -538,8 +550,11 @@ int klpx_enable_patch(struct klpx_patch *patch)
 		       __func__);
 		return -EINVAL;
 	}
-	if (!try_module_get(patch->mod))
+	if (!try_module_get(patch->mod)) {
+		pr_err("'%s': cannot enable: the module is going away\n",
+		       klpx_patch_name(patch));
 		return -ENODEV;
+	}
 
 	mutex_lock(&klpx_mutex);
 	if (patch->used) {
@@ -622,6 +637,9 @@ static int __klpx_disable_patch(struct klpx_patch *patch, bool check)
 	if (!ret) {
 		ret = klpx_switch_run(&sw, klpx_patch_name(patch));
 		klpx_plan_free(&sw);
+	} else {
+		klpx_plan_nomem(patch, check ? "cannot disable" :
+				"taking its functions off one at a time", ret);
 	}
 	if (ret && !check) {
 		klpx_for_each_object(patch, obj)
@@ -743,8 +761,10 @@ int klpx_patch_coming_object(struct klpx_object *obj, struct module *mod)
 	if (ret)
 		goto err_redirect;
 	ret = klpx_plan_object(&sw, obj, true, false);
-	if (ret)
+	if (ret) {
+		klpx_plan_nomem(patch, "cannot patch the loading module", ret);
 		goto err_redirect;
+	}
 	ret = klpx_switch_run(&sw, klpx_patch_name(patch));
 	klpx_plan_free(&sw);
 	if (ret)
@@ -791,6 +811,10 @@ void klpx_patch_going_object(struct klpx_object *obj)
 		ret = klpx_plan_object(&sw, obj, false, false);
 		if (!ret)
 			ret = klpx_switch_run(&sw, klpx_patch_name(obj->patch));
+		else
+			klpx_plan_nomem(obj->patch,
+					"taking its functions off one at a time",
+					ret);
 		klpx_plan_free(&sw);
 		/* The module's exit has run: nothing calls into it any more. */
 		if (ret)

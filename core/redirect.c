@@ -91,8 +91,11 @@ static struct klpx_ops *klpx_ops_create(struct klpx_func *func,
 	int ret;
 
 	ops = kzalloc(sizeof(*ops), GFP_KERNEL);
-	if (!ops)
+	if (!ops) {
+		pr_err("'%s': no memory to redirect '%s' in %s\n", patch,
+		       func->old_name, klpx_object_name(func->obj));
 		return ERR_PTR(-ENOMEM);
+	}
 	ops->stack.ip = ip;
 	INIT_LIST_HEAD(&ops->stack.funcs);
 	ops->fops.func = klpx_ftrace_handler;
