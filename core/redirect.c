@@ -12,7 +12,9 @@
  * FTRACE_OPS_FL_IPMODIFY makes ftrace refuse a second redirection of the
  * same address: a function the kernel's own livepatch (or anything else
  * that changes the instruction pointer) already owns cannot be patched,
- * and register_ftrace_function() says so with -EBUSY.
+ * and register_ftrace_function() says so with -EBUSY.  It says the same
+ * while ftrace is disabled (kernel.ftrace_enabled=0), because our ops are
+ * FTRACE_OPS_FL_PERMANENT.
  */
 #define pr_fmt(fmt) "klpx: " fmt
 
@@ -22,15 +24,42 @@
 #include "core.h"
 
 /*
- * The setter of the instruction pointer is ftrace_instruction_pointer_set()
- * in 6.1 and became ftrace_regs_set_instruction_pointer() in later
- * releases; both are macros on x86.
+ * Where the traced function goes on is set through its ftrace_regs:
+ * ftrace_instruction_pointer_set() in 6.1, renamed
+ * ftrace_regs_set_instruction_pointer() in later releases; both are
+ * macros on x86.
  */
 #ifdef ftrace_regs_set_instruction_pointer
 #define klpx_set_ip(fregs, ip) ftrace_regs_set_instruction_pointer(fregs, ip)
 #else
 #define klpx_set_ip(fregs, ip) ftrace_instruction_pointer_set(fregs, ip)
 #endif
+
+/*
+ * What every klpx ftrace_ops asks of ftrace, and why:
+ *
+ * IPMODIFY   the handler changes where the traced function goes on.
+ *            ftrace grants that to one ops per address: this is what
+ *            keeps klpx and any other redirector (the kernel's own
+ *            livepatch, say) off each other's addresses.
+ * PERMANENT  ftrace may not be switched off (kernel.ftrace_enabled=0)
+ *            while a redirection stands, which would quietly bring the
+ *            original back; in turn, while it is off, registering fails
+ *            with -EBUSY.
+ * DYNAMIC    the ops is allocated: unregistering it waits until no CPU
+ *            can still be in its handler, after which it may be freed.
+ * SAVE_REGS  only without DYNAMIC_FTRACE_WITH_ARGS, where the handler
+ *            can reach the instruction pointer through full registers only.
+ */
+#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#define KLPX_FTRACE_FL_REGS	0
+#else
+#define KLPX_FTRACE_FL_REGS	FTRACE_OPS_FL_SAVE_REGS
+#endif
+#define KLPX_FTRACE_FLAGS	(FTRACE_OPS_FL_IPMODIFY | \
+				 FTRACE_OPS_FL_PERMANENT | \
+				 FTRACE_OPS_FL_DYNAMIC | \
+				 KLPX_FTRACE_FL_REGS)
 
 /**
  * struct klpx_ops - the ftrace side of one patched address
@@ -47,30 +76,49 @@ struct klpx_ops {
 /* Every registered klpx_ops; guarded by klpx_mutex. */
 static LIST_HEAD(klpx_ops_list);
 
-static void notrace klpx_ftrace_handler(unsigned long ip,
-					unsigned long parent_ip,
-					struct ftrace_ops *fops,
-					struct ftrace_regs *fregs)
+/*
+ * The implementation @stack's address runs now, seen from the handler:
+ * the newest function on it, or NULL for the original.  The caller is in
+ * an RCU read-side section.  Inlined: the handler calls nothing ftrace
+ * could trace.
+ */
+static __always_inline struct klpx_func *
+klpx_stack_top_rcu(struct klpx_func_stack *stack)
+{
+	/* Pairs with list_add_rcu() in klpx_switch_apply(). */
+	return list_first_or_null_rcu(&stack->funcs, struct klpx_func,
+				      stack_node);
+}
+
+/*
+ * ftrace calls this on entry to a redirected address, before the body of
+ * the original runs, and goes on wherever it leaves the instruction
+ * pointer.  An empty stack (the ops is registered before the first switch
+ * and unregistered only after the last pop) leaves it where it is.
+ */
+static void notrace klpx_ftrace_entry(unsigned long ip,
+				      unsigned long parent_ip,
+				      struct ftrace_ops *fops,
+				      struct ftrace_regs *fregs)
 {
 	struct klpx_ops *ops = container_of(fops, struct klpx_ops, fops);
-	struct klpx_func *func;
-	int bit;
+	struct klpx_func *top;
+	int rctx;
 
 	/*
-	 * Also disables preemption: that is the RCU read side the switch
-	 * waits out (see the concurrency notes in core.h).
+	 * Holding the recursion context keeps this CPU from being preempted
+	 * until we let go of it, which makes us an RCU reader the switch can
+	 * wait out (see the concurrency notes in core.h).  It is refused only
+	 * when the handler runs inside itself in one context, which no
+	 * redirection should cause: the original then runs untouched.
 	 */
-	bit = ftrace_test_recursion_trylock(ip, parent_ip);
-	if (WARN_ON_ONCE(bit < 0))
+	rctx = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (WARN_ON_ONCE(rctx < 0))
 		return;
-
-	/* Pairs with list_add_rcu() in klpx_switch_apply(). */
-	func = list_first_or_null_rcu(&ops->stack.funcs, struct klpx_func,
-				      stack_node);
-	if (func)
-		klpx_set_ip(fregs, (unsigned long)func->new_func);
-
-	ftrace_test_recursion_unlock(bit);
+	top = klpx_stack_top_rcu(&ops->stack);
+	if (top)
+		klpx_set_ip(fregs, (unsigned long)top->new_func);
+	ftrace_test_recursion_unlock(rctx);
 }
 
 static struct klpx_ops *klpx_ops_find(unsigned long ip)
@@ -98,13 +146,8 @@ static struct klpx_ops *klpx_ops_create(struct klpx_func *func,
 	}
 	ops->stack.ip = ip;
 	INIT_LIST_HEAD(&ops->stack.funcs);
-	ops->fops.func = klpx_ftrace_handler;
-	ops->fops.flags = FTRACE_OPS_FL_DYNAMIC |
-#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-			  FTRACE_OPS_FL_SAVE_REGS |
-#endif
-			  FTRACE_OPS_FL_IPMODIFY |
-			  FTRACE_OPS_FL_PERMANENT;
+	ops->fops.func = klpx_ftrace_entry;
+	ops->fops.flags = KLPX_FTRACE_FLAGS;
 
 	ret = ftrace_set_filter_ip(&ops->fops, ip, 0, 0);
 	if (ret) {
@@ -114,7 +157,8 @@ static struct klpx_ops *klpx_ops_create(struct klpx_func *func,
 	}
 	ret = register_ftrace_function(&ops->fops);
 	if (ret == -EBUSY) {
-		pr_err("'%s': '%s' in %s is already redirected by another ftrace user (the kernel's livepatch?)\n",
+		/* IPMODIFY taken or PERMANENT refused: ftrace does not say which. */
+		pr_err("'%s': ftrace refuses to redirect '%s' in %s: another ftrace user (the kernel's livepatch?) already redirects it, or ftrace is disabled (sysctl kernel.ftrace_enabled=0)\n",
 		       patch, func->old_name, klpx_object_name(func->obj));
 		goto err_filter;
 	} else if (ret) {
@@ -142,7 +186,8 @@ err_free:
  *
  * Context: klpx_mutex held; sleeps.
  * Return: 0; -EBUSY when another ftrace user already redirects one of the
- * addresses; another negative errno when ftrace refuses otherwise.
+ * addresses, or ftrace is disabled; another negative errno when ftrace
+ * refuses otherwise.
  */
 int klpx_redirect_prepare(struct klpx_object *obj)
 {

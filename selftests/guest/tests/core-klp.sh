@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # A function the kernel's own livepatch already patches cannot be patched
-# by klpx: the enable fails with -EBUSY and leaves nothing behind.
+# by klpx, nor can anything while ftrace is disabled: the enable fails
+# with -EBUSY, says which of the two it may be, and leaves nothing behind.
 
 . "$(dirname "$0")/../functions.sh"
 
@@ -10,6 +11,7 @@ TARGET=klpx_target
 KLP=klpx_test_core_klp
 PATCH=klpx_test_core_basic
 KLP_DIR=/sys/kernel/livepatch/$KLP
+FTRACE_ENABLED=/proc/sys/kernel/ftrace_enabled
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
 # show(path) - cat path into the transcript, each line as "| line"
@@ -30,6 +32,7 @@ klp_off() {
 
 cleanup() {
 	klp_off
+	[ -n "$ftrace_was" ] && echo "$ftrace_was" >$FTRACE_ENABLED
 	cleanup_modules
 }
 
@@ -66,7 +69,7 @@ $TARGET: init: greeting: hello from the original
 klpx: enabling patch '$PATCH'
 $PATCH: pre_patch vmlinux
 $PATCH: pre_patch $TARGET
-klpx: '$PATCH': 'klpx_target_greeting' in $TARGET is already redirected by another ftrace user (the kernel's livepatch?)
+klpx: '$PATCH': ftrace refuses to redirect 'klpx_target_greeting' in $TARGET: another ftrace user (the kernel's livepatch?) already redirects it, or ftrace is disabled (sysctl kernel.ftrace_enabled=0)
 $PATCH: post_unpatch vmlinux
 $PATCH: post_unpatch $TARGET
 insmod: can't insert '$PATCH.ko': Device or resource busy
@@ -77,5 +80,45 @@ insmod: can't insert '$PATCH.ko': Device or resource busy
 | counter: -1
 % rmmod $KLP
 % rmmod $TARGET"
+
+# - with ftrace disabled (kernel.ftrace_enabled=0) the patch of vmlinux's
+#   cmdline_proc_show() fails with EBUSY, and the log names both causes
+# - its pre_patch is answered with post_unpatch; nothing stays hooked
+# - with ftrace enabled again the same patch loads
+
+start_test "no patch while ftrace is disabled"
+
+[ -w $FTRACE_ENABLED ] || skip "no $FTRACE_ENABLED"
+ftrace_was=$(cat $FTRACE_ENABLED)
+write_file 0 $FTRACE_ENABLED || skip "ftrace cannot be disabled here"
+load_failing_mod $PATCH "Device or resource busy"
+write_file 1 $FTRACE_ENABLED || die "cannot enable ftrace again"
+ftrace_was=
+assert_eq "/proc/cmdline" "$cmdline" "$(cat /proc/cmdline)"
+[ -e $KLPX_SYSFS/$PATCH ] && die "$PATCH has a sysfs directory"
+load_mod $PATCH
+write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
+unload_mod $PATCH
+
+check_result "% echo 0 > $FTRACE_ENABLED
+% insmod $PATCH.ko
+klpx: enabling patch '$PATCH'
+$PATCH: pre_patch vmlinux
+klpx: '$PATCH': ftrace refuses to redirect 'cmdline_proc_show' in vmlinux: another ftrace user (the kernel's livepatch?) already redirects it, or ftrace is disabled (sysctl kernel.ftrace_enabled=0)
+$PATCH: post_unpatch vmlinux
+insmod: can't insert '$PATCH.ko': Device or resource busy
+% echo 1 > $FTRACE_ENABLED
+% insmod $PATCH.ko
+klpx: enabling patch '$PATCH'
+$PATCH: pre_patch vmlinux
+$PATCH: post_patch vmlinux
+klpx: '$PATCH': enabled
+% echo 0 > $KLPX_SYSFS/$PATCH/enabled
+klpx: disabling patch '$PATCH'
+$PATCH: pre_unpatch vmlinux
+$PATCH: post_unpatch vmlinux
+klpx: shadow type basic_state (id 1802502145) dropped: garbage-collecting 0 variable(s)
+klpx: '$PATCH': disabled
+% rmmod $PATCH"
 
 exit 0
