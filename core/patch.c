@@ -91,10 +91,54 @@ static int klpx_object_register_types(struct klpx_object *obj)
 	return 0;
 }
 
+struct klpx_id_refs {
+	unsigned long id;
+	unsigned int refs;
+};
+
+static void klpx_id_refs_find(const struct klpx_shadow_stat *st, void *arg)
+{
+	struct klpx_id_refs *r = arg;
+
+	if (st->id == r->id)
+		r->refs = st->refs;
+}
+
+/*
+ * The number of registrations of @id, patches or not.  Only what was true
+ * a moment ago: registrations outside klpx_mutex may come and go.
+ */
+static unsigned int klpx_id_refs(unsigned long id)
+{
+	struct klpx_id_refs r = { .id = id };
+
+	klpx_shadow_for_each_class(klpx_id_refs_find, &r);
+	return r.refs;
+}
+
+/*
+ * Say what releasing the last registration of @type's id that an enabled
+ * patch holds does: collect its variables, unless a registration outside
+ * the patches (a module calling klpx_shadow_register() itself) keeps it.
+ */
+static void klpx_release_log(struct klpx_shadow_type *type)
+{
+	unsigned int refs = klpx_id_refs(type->id);
+
+	if (refs > 1)
+		pr_info("shadow type %s (id %lu) released by the patches; kept with %zu variable(s) by %u other registration(s)\n",
+			type->name, type->id, klpx_shadow_count(type),
+			refs - 1);
+	else
+		pr_info("shadow type %s (id %lu) dropped: garbage-collecting %zu variable(s)\n",
+			type->name, type->id, klpx_shadow_count(type));
+}
+
 /*
  * Unregister what a release plan lists, in order, saying which ids it
- * garbage-collects.  Without memory for a plan, unregister the same types
- * object by object, just without naming the ids.
+ * releases and whether that garbage-collects them.  Without memory for a
+ * plan, unregister the same types object by object, just without naming
+ * the ids.
  */
 static void klpx_release(struct klpx_release *rel, int plan_error,
 			 struct klpx_object *obj, struct list_head *leaving)
@@ -118,8 +162,7 @@ static void klpx_release(struct klpx_release *rel, int plan_error,
 	for (i = 0; i < rel->nr; i++) {
 		type = rel->types[i];
 		if (rel->drops[i])
-			pr_info("shadow type %s (id %lu) dropped: garbage-collecting %zu variable(s)\n",
-				type->name, type->id, klpx_shadow_count(type));
+			klpx_release_log(type);
 		klpx_shadow_unregister(type);
 	}
 	klpx_release_free(rel);

@@ -29,8 +29,12 @@
  * @shadow_data: the variable's zeroed data, @type->size bytes
  * @ctor_data:	the pointer given to klpx_shadow_alloc()
  *
- * Runs before the variable becomes visible, in atomic context under a lock
- * private to the id: it must not sleep.
+ * Runs before the variable becomes visible, under the spinlock of the id
+ * with interrupts off: it must not sleep.  The locks of all ids share one
+ * lockdep class, so the ctor may call klpx_shadow_get() and
+ * klpx_shadow_count() (of any id) and no other klpx_shadow_*() function:
+ * never alloc, get_or_alloc, free, free_all, register or unregister, not
+ * even of another id.
  *
  * Return: 0 to keep the variable, an error to discard it.
  */
@@ -39,11 +43,23 @@ typedef int (*klpx_shadow_ctor_t)(void *obj, void *shadow_data,
 
 /**
  * typedef klpx_shadow_dtor_t - release what a shadow variable holds
- * @obj:	the object the variable was attached to
+ * @obj:	the object the variable was attached to, as an address only
  * @shadow_data: the variable's data
  *
- * Called exactly once per destroyed variable, possibly in atomic context:
- * it must not sleep and must not call klpx_shadow_*() on the same id.
+ * Called exactly once per destroyed variable: by klpx_shadow_free() and
+ * klpx_shadow_free_all() under the spinlock of the id with interrupts off,
+ * and by garbage collection (the last registration of the id going: a
+ * patch disabled or replaced, a patched module unloaded) in process
+ * context with the registry locked.  It must not sleep.
+ *
+ * A variable can outlive its object: when garbage collection runs, @obj
+ * may long be freed, or reused for something else.  Never dereference it;
+ * use it only as a value (to log it, or as a key).
+ *
+ * As for the ctor, the dtor may call klpx_shadow_get() and
+ * klpx_shadow_count() (of any id) and no other klpx_shadow_*() function.
+ * During garbage collection the id being collected is no longer
+ * registered: a get of it returns NULL.
  */
 typedef void (*klpx_shadow_dtor_t)(void *obj, void *shadow_data);
 

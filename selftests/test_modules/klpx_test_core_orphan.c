@@ -4,8 +4,9 @@
  * patch, while its patch is enabled.
  *
  * The patch: klpx_target_version() returns 77; the object klpx_target
- * owns the shadow type orphan_state (id 0x6b700040), and the init
- * attaches one variable of it to NULL once the patch is enabled.
+ * owns the shadow type orphan_state (id 0x6b700040, no data: size 0, so
+ * that klpx_test_shadow can register the same id), and the init attaches
+ * one variable of it to NULL once the patch is enabled.
  *
  * Parameters:
  *  - init_ret: what the init returns after enabling the patch (default 0).
@@ -41,7 +42,6 @@ static void orphan_state_dtor(void *obj, void *shadow_data)
 static struct klpx_shadow_type orphan_state = {
 	.id = 0x6b700040,
 	.name = "orphan_state",
-	.size = sizeof(long),
 	.dtor = orphan_state_dtor,
 };
 

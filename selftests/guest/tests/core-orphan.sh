@@ -120,7 +120,7 @@ klpx: '$ORPHAN': enabled
 | counter: -1
 % grep -E 'stack_state|orphan_state' $KLPX_DEBUGFS/shadow_types
 | id=1802502160 name=stack_state size=8 refs=1 live=0
-| id=1802502208 name=orphan_state size=8 refs=1 live=1
+| id=1802502208 name=orphan_state size=0 refs=1 live=1
 % echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
 klpx: disabling patch '$ORPHAN'
 klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
