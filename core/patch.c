@@ -577,10 +577,11 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
  * Context: process context, from the patch module's init; sleeps.
  * Return: 0, or a negative errno with nothing changed: -EINVAL (bad or
  * reused patch, the module's other patch is enabled, ambiguous symbol,
- * shadow type conflict), -ENOENT (unknown symbol), -EBUSY (a task stayed
- * inside changed code, or another ftrace user owns a function), -ENODEV
- * (the patch module is going away), -ENOMEM, or what a pre_patch callback
- * returned.
+ * shadow type conflict, shadow type struct listed twice, object name no
+ * module can have), -ENOENT (unknown symbol), -EBUSY (a task stayed
+ * inside changed code, another ftrace user owns a function, or ftrace is
+ * disabled), -ENODEV (the patch module is going away), -ENOMEM, or what a
+ * pre_patch callback returned.
  */
 int klpx_enable_patch(struct klpx_patch *patch)
 {
