@@ -452,6 +452,40 @@ static struct klpx_shadow_type type_c = { .id = 3, .name = "c" };
 
 #define TYPES(...) ((struct klpx_shadow_type *[]){ __VA_ARGS__, NULL })
 
+static void test_a_type_struct_listed_twice_is_found(void)
+{
+	struct klpx_object across[] = {
+		{ .funcs = FUNCS(F("f0")), .shadow_types = TYPES(&type_a, &type_b) },
+		{ .name = "m", .funcs = FUNCS(F("f1")), .shadow_types = TYPES(&type_b) },
+		{ }
+	};
+	struct klpx_object within[] = {
+		{ .funcs = FUNCS(F("f0")), .shadow_types = TYPES(&type_c, &type_c) },
+		{ }
+	};
+	/* Distinct structs of one id, one per object: what authors should do. */
+	struct klpx_object fine[] = {
+		{ .funcs = FUNCS(F("f0")), .shadow_types = TYPES(&type_a, &type_b) },
+		{ .name = "m", .funcs = FUNCS(F("f1")), .shadow_types = TYPES(&type_a2) },
+		{ .name = "n", .funcs = FUNCS(F("f2")), .shadow_types = TYPES(&type_a3, &type_b2) },
+		{ }
+	};
+	struct klpx_patch pa = { .objs = across }, pw = { .objs = within };
+	struct klpx_patch pf = { .objs = fine };
+	struct klpx_object *first = NULL, *second = NULL;
+
+	reset_stacks();
+	init_patch(&pa);
+	init_patch(&pw);
+	init_patch(&pf);
+	CHECK(klpx_plan_duplicate_type(&pa, &first, &second) == &type_b);
+	CHECK(first == &across[0] && second == &across[1]);
+	first = second = NULL;
+	CHECK(klpx_plan_duplicate_type(&pw, &first, &second) == &type_c);
+	CHECK(first == &within[0] && second == &within[0]);
+	CHECK(klpx_plan_duplicate_type(&pf, &first, &second) == NULL);
+}
+
 static void test_replace_drops_only_ids_the_new_patch_does_not_carry(void)
 {
 	struct klpx_object o1[] = { { .funcs = FUNCS(F("f0")),
@@ -623,6 +657,7 @@ static const struct {
 	CASE(test_ranges_cover_every_implementation_of_touched_addresses),
 	CASE(test_ranges_list_each_stack_once),
 	CASE(test_duplicates_are_found),
+	CASE(test_a_type_struct_listed_twice_is_found),
 	CASE(test_replace_drops_only_ids_the_new_patch_does_not_carry),
 	CASE(test_an_id_is_dropped_by_its_last_leaving_registration),
 	CASE(test_disable_keeps_ids_another_enabled_patch_holds),
