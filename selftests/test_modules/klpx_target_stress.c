@@ -11,7 +11,8 @@
  *
  * Read-only parameters: calls, mixed (results whose halves differ),
  * backwards (a thread saw an older version after a newer one), newest
- * (the highest version seen).  "threads" (at load) says how many.
+ * (the highest version seen).  "threads" (at load) says how many;
+ * writing 1 to "stop" stops them before the module goes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -93,14 +94,36 @@ static int stress_thread(void *unused)
 	return 0;
 }
 
+/* Called at exit, or earlier through the "stop" parameter; once is enough. */
 static void stress_stop(void)
 {
 	int i;
 
-	for (i = 0; i < STRESS_MAX_THREADS; i++)
+	for (i = 0; i < STRESS_MAX_THREADS; i++) {
 		if (stress_tasks[i])
 			kthread_stop(stress_tasks[i]);
+		stress_tasks[i] = NULL;
+	}
 }
+
+static int stress_stop_set(const char *val, const struct kernel_param *kp)
+{
+	bool stop;
+	int ret;
+
+	ret = kstrtobool(val, &stop);
+	if (ret)
+		return ret;
+	if (stop)
+		stress_stop();
+	return 0;
+}
+
+static const struct kernel_param_ops stress_stop_ops = {
+	.set = stress_stop_set,
+};
+module_param_cb(stop, &stress_stop_ops, NULL, 0200);
+MODULE_PARM_DESC(stop, "write 1 to stop the calling threads");
 
 static int __init stress_init(void)
 {

@@ -48,6 +48,13 @@ assert_eq "newest version seen" $ROUNDS "$(cat $P/newest)"
 last=$A
 [ $((ROUNDS % 2)) = 0 ] && last=$B
 LOADED_MODS="$last $LOADED_MODS"
+# Disabling the last patch takes the ftrace hook off the functions, which
+# rewrites their first instruction (int3 first, then the rest).  Under
+# QEMU's TCG a vCPU spinning on that instruction can keep running a stale
+# translation of the int3, which the kernel answers by rewinding to the
+# same address, forever.  The replaces above never rewrite code; stop the
+# callers before the one step that does.
+echo 1 >$P/stop || die "cannot stop the calling threads"
 write_file 0 $KLPX_SYSFS/$last/enabled || die "cannot disable $last"
 unload_mod $last
 unload_mod $STRESS
