@@ -56,6 +56,8 @@ struct klpx_shadow_table;
  * @dead:	set when the last registration went: no more changes
  * @resize_pending: @resize_work is queued or running
  * @resize_work: grows or shrinks the table in process context
+ * @gc_node:	entry in a list of classes being collected together
+ * @gc_dtor:	the dtor of the type whose unregistration collects the class
  */
 struct klpx_shadow_class {
 	struct list_head node;
@@ -73,6 +75,9 @@ struct klpx_shadow_class {
 	bool dead;
 	bool resize_pending;
 	struct work_struct resize_work;
+
+	struct list_head gc_node;
+	klpx_shadow_dtor_t gc_dtor;
 };
 
 /*
@@ -108,7 +113,8 @@ klpx_shadow_class_of(struct klpx_shadow_type *type)
 /* store.c */
 struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type *type);
 void klpx_shadow_class_kill(struct klpx_shadow_class *class);
-void klpx_shadow_class_destroy(struct klpx_shadow_class *class,
-			       klpx_shadow_dtor_t dtor);
+void klpx_shadow_class_drain(struct klpx_shadow_class *class,
+			     klpx_shadow_dtor_t dtor);
+void klpx_shadow_class_free(struct klpx_shadow_class *class);
 
 #endif /* _KLPX_SHADOW_INTERNAL_H */

@@ -141,18 +141,52 @@ out:
 }
 EXPORT_SYMBOL_GPL(klpx_shadow_register);
 
-/* Called with klpx_shadow_mutex held, after the class left the list. */
-static void __klpx_shadow_collect(struct klpx_shadow_class *class,
-				  klpx_shadow_dtor_t dtor)
+/*
+ * Collect the classes on @dead, which have left the list and hold no
+ * registration: one wait for readers and one for pending frees serve them
+ * all.  Called with klpx_shadow_mutex held.
+ */
+static void __klpx_shadow_collect(struct list_head *dead)
 {
-	lockdep_assert_held(&klpx_shadow_mutex);
+	struct klpx_shadow_class *class, *tmp;
 
-	klpx_shadow_class_kill(class);
-	/* Allocations that found the class before it left the list... */
+	lockdep_assert_held(&klpx_shadow_mutex);
+	if (list_empty(dead))
+		return;
+
+	list_for_each_entry(class, dead, gc_node)
+		klpx_shadow_class_kill(class);
+	/* Allocations that found a class before it left the list... */
 	synchronize_srcu(&klpx_shadow_srcu);
 	/* ...and lockless readers and frees that did. */
 	synchronize_rcu();
-	klpx_shadow_class_destroy(class, dtor);
+	list_for_each_entry(class, dead, gc_node)
+		klpx_shadow_class_drain(class, class->gc_dtor);
+	/* Variables freed earlier wait in call_rcu() for their caches. */
+	rcu_barrier();
+	list_for_each_entry_safe(class, tmp, dead, gc_node)
+		klpx_shadow_class_free(class);
+}
+
+/* Drop @type's registration; queue its class on @dead if it was the last. */
+static void __klpx_shadow_unregister(struct klpx_shadow_type *type,
+				     struct list_head *dead)
+{
+	struct klpx_shadow_class *class;
+
+	lockdep_assert_held(&klpx_shadow_mutex);
+	class = type ? rcu_dereference_protected(type->class,
+				lockdep_is_held(&klpx_shadow_mutex)) : NULL;
+	if (WARN_ONCE(!class, "klpx: shadow type %s is not registered\n",
+		      type && type->name ? type->name : "(null)"))
+		return;
+
+	RCU_INIT_POINTER(type->class, NULL);
+	if (--class->refs)
+		return;
+	list_del_rcu(&class->node);
+	class->gc_dtor = type->dtor;
+	list_add_tail(&class->gc_node, dead);
 }
 
 /**
@@ -169,25 +203,22 @@ static void __klpx_shadow_collect(struct klpx_shadow_class *class,
  */
 void klpx_shadow_unregister(struct klpx_shadow_type *type)
 {
-	struct klpx_shadow_class *class;
-
-	mutex_lock(&klpx_shadow_mutex);
-	class = type ? rcu_dereference_protected(type->class,
-				lockdep_is_held(&klpx_shadow_mutex)) : NULL;
-	if (WARN_ONCE(!class, "klpx: shadow type %s is not registered\n",
-		      type && type->name ? type->name : "(null)"))
-		goto out;
-
-	RCU_INIT_POINTER(type->class, NULL);
-	if (--class->refs)
-		goto out;
-
-	list_del_rcu(&class->node);
-	__klpx_shadow_collect(class, type->dtor);
-out:
-	mutex_unlock(&klpx_shadow_mutex);
+	klpx_shadow_unregister_many(&type, 1);
 }
 EXPORT_SYMBOL_GPL(klpx_shadow_unregister);
+
+void klpx_shadow_unregister_many(struct klpx_shadow_type **types,
+				 unsigned int nr)
+{
+	LIST_HEAD(dead);
+	unsigned int i;
+
+	mutex_lock(&klpx_shadow_mutex);
+	for (i = 0; i < nr; i++)
+		__klpx_shadow_unregister(types[i], &dead);
+	__klpx_shadow_collect(&dead);
+	mutex_unlock(&klpx_shadow_mutex);
+}
 
 void klpx_shadow_for_each_class(void (*fn)(const struct klpx_shadow_stat *st,
 					   void *arg),
@@ -212,14 +243,18 @@ void klpx_shadow_exit(void)
 {
 	struct klpx_shadow_class *class, *tmp;
 
+	LIST_HEAD(dead);
+
 	mutex_lock(&klpx_shadow_mutex);
 	list_for_each_entry_safe(class, tmp, &klpx_shadow_classes, node) {
 		/* Its owners are gone: their dtors cannot be called. */
 		pr_warn("shadow type %s (id %lu) still registered at exit; freeing %lu variables without dtor\n",
 			class->name, class->id, READ_ONCE(class->count));
 		list_del_rcu(&class->node);
-		__klpx_shadow_collect(class, NULL);
+		class->gc_dtor = NULL;
+		list_add_tail(&class->gc_node, &dead);
 	}
+	__klpx_shadow_collect(&dead);
 	mutex_unlock(&klpx_shadow_mutex);
 	/* No call_rcu() callback of ours may outlive the module. */
 	rcu_barrier();

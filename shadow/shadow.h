@@ -34,6 +34,14 @@ void klpx_shadow_for_each_class(void (*fn)(const struct klpx_shadow_stat *st,
 				void *arg);
 
 /*
+ * klpx_shadow_unregister() of each of @types, in order, except that the
+ * ids whose last registration goes are garbage-collected together, after
+ * one wait for readers instead of one per id.  May sleep.
+ */
+void klpx_shadow_unregister_many(struct klpx_shadow_type **types,
+				 unsigned int nr);
+
+/*
  * Called once when klpx goes away: warns about ids still registered and
  * waits for the frees still in flight.  May sleep.
  */

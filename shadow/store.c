@@ -395,11 +395,13 @@ static void klpx_shadow_table_drain(struct klpx_shadow_class *class,
 }
 
 /*
- * Destroy a dead class nobody can reach any more (no reader, no writer):
- * every variable with @dtor, then the class itself.
+ * Destroy every variable of a dead class nobody can reach any more (no
+ * reader, no writer), with @dtor.  The frees queued earlier by
+ * klpx_shadow_free() may still be pending: rcu_barrier() before
+ * klpx_shadow_class_free().
  */
-void klpx_shadow_class_destroy(struct klpx_shadow_class *class,
-			       klpx_shadow_dtor_t dtor)
+void klpx_shadow_class_drain(struct klpx_shadow_class *class,
+			     klpx_shadow_dtor_t dtor)
 {
 	cancel_work_sync(&class->resize_work);
 	klpx_shadow_table_drain(class, rcu_dereference_protected(class->tbl, 1),
@@ -407,8 +409,13 @@ void klpx_shadow_class_destroy(struct klpx_shadow_class *class,
 	klpx_shadow_table_drain(class,
 				rcu_dereference_protected(class->new_tbl, 1),
 				dtor);
-	/* Variables freed earlier wait in call_rcu() for the cache. */
-	rcu_barrier();
+	RCU_INIT_POINTER(class->tbl, NULL);
+	RCU_INIT_POINTER(class->new_tbl, NULL);
+}
+
+/* Free a drained class, once no call_rcu() free of its variables is pending. */
+void klpx_shadow_class_free(struct klpx_shadow_class *class)
+{
 	kmem_cache_destroy(class->cache);
 	kfree(class->name);
 	kfree(class);
