@@ -121,9 +121,16 @@ static unsigned int klpx_id_refs(unsigned long id)
  * patch holds does: collect its variables, unless a registration outside
  * the patches (a module calling klpx_shadow_register() itself) keeps it.
  */
-static void klpx_release_log(struct klpx_shadow_type *type)
+static void klpx_release_log(struct klpx_release *rel, unsigned int i)
 {
+	struct klpx_shadow_type *type = rel->types[i];
 	unsigned int refs = klpx_id_refs(type->id);
+	unsigned int j;
+
+	/* Registrations of the id this release drops along with @type. */
+	for (j = 0; j < rel->nr; j++)
+		if (j != i && rel->types[j]->id == type->id && refs)
+			refs--;
 
 	if (refs > 1)
 		pr_info("shadow type %s (id %lu) released by the patches; kept with %zu variable(s) by %u other registration(s)\n",
@@ -143,7 +150,6 @@ static void klpx_release_log(struct klpx_shadow_type *type)
 static void klpx_release(struct klpx_release *rel, int plan_error,
 			 struct klpx_object *obj, struct list_head *leaving)
 {
-	struct klpx_shadow_type *type;
 	struct klpx_patch *patch;
 	unsigned int i;
 
@@ -159,12 +165,11 @@ static void klpx_release(struct klpx_release *rel, int plan_error,
 		return;
 	}
 
-	for (i = 0; i < rel->nr; i++) {
-		type = rel->types[i];
+	for (i = 0; i < rel->nr; i++)
 		if (rel->drops[i])
-			klpx_release_log(type);
-		klpx_shadow_unregister(type);
-	}
+			klpx_release_log(rel, i);
+	/* The ids dropped are collected together: one wait for readers. */
+	klpx_shadow_unregister_many(rel->types, rel->nr);
 	klpx_release_free(rel);
 	if (obj) {
 		obj->nr_types = 0;
