@@ -365,6 +365,49 @@ KLPX_TEST(shadow_gc_racing_an_allocation_in_flight_is_safe)
 		"made a variable, collected with the id" : "failed");
 }
 
+KLPX_TEST(shadow_ids_dropped_together_are_collected_after_one_wait)
+{
+	struct klpx_shadow_type one = PROBE_TYPE(33, "alone", 8);
+	struct klpx_shadow_type a = PROBE_TYPE(34, "batch_a", 8);
+	struct klpx_shadow_type b = PROBE_TYPE(35, "batch_b", 8);
+	struct klpx_shadow_type c = PROBE_TYPE(36, "batch_c", 8);
+	struct klpx_shadow_type c_kept = PROBE_TYPE(36, "batch_c", 8);
+	struct klpx_shadow_type *types[] = { &a, &b, &c };
+	unsigned long gp, single, batch;
+
+	probe.size = 8;
+	ASSERT_EQ(klpx_shadow_register(&one), 0);
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	ASSERT_EQ(klpx_shadow_register(&b), 0);
+	ASSERT_EQ(klpx_shadow_register(&c), 0);
+	ASSERT_EQ(klpx_shadow_register(&c_kept), 0);
+	ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(1), &one, GFP_KERNEL, NULL));
+	ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(2), &a, GFP_KERNEL, NULL));
+	ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(3), &b, GFP_KERNEL, NULL));
+	ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(4), &c, GFP_KERNEL, NULL));
+
+	/* What collecting one id waits for... */
+	gp = shim_rcu_gp_completed();
+	klpx_shadow_unregister(&one);
+	single = shim_rcu_gp_completed() - gp;
+	EXPECT_EQ(probe.dtor_calls[0], 1);
+
+	/* ...is all that collecting two ids together waits for. */
+	gp = shim_rcu_gp_completed();
+	klpx_shadow_unregister_many(types, 3);
+	batch = shim_rcu_gp_completed() - gp;
+	EXPECT_LE(batch, single);
+	EXPECT_EQ(probe.dtor_calls[0], 3);
+	EXPECT_EQ(shadow_refs_of(34), 0);
+	EXPECT_EQ(shadow_refs_of(35), 0);
+	/* An id another registration holds is only released. */
+	EXPECT_EQ(shadow_refs_of(36), 1);
+	EXPECT_EQ(klpx_shadow_count(&c_kept), 1);
+
+	klpx_shadow_unregister(&c_kept);
+	EXPECT_EQ(probe.dtor_calls[0], 4);
+}
+
 /* ------------------------------------------------------------------ */
 /* 4. Unregistered types                                               */
 /* ------------------------------------------------------------------ */
