@@ -33,6 +33,8 @@
 #   write_failing_file VALUE PATH WANT
 #                                 the write must fail with WANT in its error
 #   read_file PATH                cat PATH, logged with the value read
+#   show PATH                     cat PATH into the transcript as "| line"
+#   show_ls DIR                   the entries of DIR into the transcript
 #   ctl NAME CMD...               write CMD to test module NAME's debugfs ctl file
 #   start_test TITLE              begin a transcript (marks the kernel log)
 #   check_result EXPECTED         transcript since start_test must equal EXPECTED
@@ -256,6 +258,18 @@ read_file() {
 	log "% cat $1"
 	[ -n "$v" ] && echo "$v" | while IFS= read -r l; do log "$l"; done
 	echo "$v"
+}
+
+# show(path) - cat path into the transcript, each line as "| line"
+show() {
+	log "% cat $1"
+	cat "$1" | while IFS= read -r l; do log "| $l"; done
+}
+
+# show_ls(dir) - the entries of dir into the transcript
+show_ls() {
+	log "% ls $1"
+	ls "$1" | while IFS= read -r l; do log "| $l"; done
 }
 
 # ctl(name, cmd...) - write cmd to /sys/kernel/debug/<name>/ctl, the

@@ -12,12 +12,6 @@ DIR=$KLPX_SYSFS/$PATCH
 TAINT_LIVEPATCH=32768
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
-# show(path) - cat path into the transcript, each line as "| line"
-show() {
-	log "% cat $1"
-	cat "$1" | while IFS= read -r l; do log "| $l"; done
-}
-
 setup_test
 
 # - /proc/cmdline (vmlinux's cmdline_proc_show) and klpx_target_greeting()

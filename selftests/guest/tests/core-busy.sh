@@ -13,12 +13,6 @@ PATCH=klpx_test_core_wait
 WAITERS=/sys/module/$TARGET/parameters/waiters
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
-# show(path) - cat path into the transcript, each line as "| line"
-show() {
-	log "% cat $1"
-	cat "$1" | while IFS= read -r l; do log "| $l"; done
-}
-
 cleanup() {
 	local f
 

@@ -14,12 +14,6 @@ KLP_DIR=/sys/kernel/livepatch/$KLP
 FTRACE_ENABLED=/proc/sys/kernel/ftrace_enabled
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
-# show(path) - cat path into the transcript, each line as "| line"
-show() {
-	log "% cat $1"
-	cat "$1" | while IFS= read -r l; do log "| $l"; done
-}
-
 # klp_off() - disable the kernel livepatch and wait until it is gone
 klp_off() {
 	[ -d $KLP_DIR ] || return 0

@@ -11,12 +11,6 @@ PATCH=klpx_test_core_basic
 V1=klpx_test_core_state_v1
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
-# show(path) - cat path into the transcript, each line as "| line"
-show() {
-	log "% cat $1"
-	cat "$1" | while IFS= read -r l; do log "| $l"; done
-}
-
 # show_types(pattern) - the debugfs lines of shadow types matching pattern
 show_types() {
 	log "% grep $1 $KLPX_DEBUGFS/shadow_types"

@@ -11,18 +11,6 @@ P1=klpx_test_core_stack1
 PATCH=klpx_test_core_basic
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
-# show(path) - cat path into the transcript, each line as "| line"
-show() {
-	log "% cat $1"
-	cat "$1" | while IFS= read -r l; do log "| $l"; done
-}
-
-# show_ls(dir) - the entries of dir into the transcript
-show_ls() {
-	log "% ls $1"
-	ls "$1" | while IFS= read -r l; do log "| $l"; done
-}
-
 setup_test
 
 # - stack1 is enabled (version 1)

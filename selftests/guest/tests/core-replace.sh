@@ -14,18 +14,6 @@ P3=klpx_test_core_stack3
 R=klpx_test_core_replace
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
-# show(path) - cat path into the transcript, each line as "| line"
-show() {
-	log "% cat $1"
-	cat "$1" | while IFS= read -r l; do log "| $l"; done
-}
-
-# show_ls(dir) - the entries of dir into the transcript
-show_ls() {
-	log "% ls $1"
-	ls "$1" | while IFS= read -r l; do log "| $l"; done
-}
-
 # show_type(name) - the debugfs line of shadow type name, or nothing
 show_type() {
 	log "% grep $1 $KLPX_DEBUGFS/shadow_types"

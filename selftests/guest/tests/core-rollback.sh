@@ -13,18 +13,6 @@ P1=klpx_test_core_stack1
 BAD=klpx_test_core_bad
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
-# show(path) - cat path into the transcript, each line as "| line"
-show() {
-	log "% cat $1"
-	cat "$1" | while IFS= read -r l; do log "| $l"; done
-}
-
-# show_ls(dir) - the entries of dir into the transcript
-show_ls() {
-	log "% ls $1"
-	ls "$1" | while IFS= read -r l; do log "| $l"; done
-}
-
 # show_types() - the debugfs lines of the shadow types of these patches
 show_types() {
 	log "% grep -E 'stack_state|bad_' $KLPX_DEBUGFS/shadow_types"

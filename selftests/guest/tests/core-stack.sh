@@ -11,12 +11,6 @@ P1=klpx_test_core_stack1
 P2=klpx_test_core_stack2
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
-# show(path) - cat path into the transcript, each line as "| line"
-show() {
-	log "% cat $1"
-	cat "$1" | while IFS= read -r l; do log "| $l"; done
-}
-
 # show_type(name) - the debugfs line of shadow type name, or nothing
 show_type() {
 	log "% grep $1 $KLPX_DEBUGFS/shadow_types"

@@ -14,12 +14,6 @@ V3=klpx_test_core_state_v3
 V4=klpx_test_core_state_v4
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
-# show(path) - cat path into the transcript, each line as "| line"
-show() {
-	log "% cat $1"
-	cat "$1" | while IFS= read -r l; do log "| $l"; done
-}
-
 # show_types() - the debugfs lines of the state_* shadow types
 show_types() {
 	log "% grep state_ $KLPX_DEBUGFS/shadow_types"

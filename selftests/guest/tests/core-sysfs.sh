@@ -11,12 +11,6 @@ PATCH=klpx_test_core_basic
 DIR=$KLPX_SYSFS/$PATCH
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
-# show(path) - cat path into the transcript, each line as "| line"
-show() {
-	log "% cat $1"
-	cat "$1" | while IFS= read -r l; do log "| $l"; done
-}
-
 setup_test
 
 # - rmmod of the enabled patch fails (the module is in use) and changes
