@@ -181,6 +181,8 @@ struct klpx_callbacks {
  * @nr_types:	internal: how many of @shadow_types, from the first, hold a
  *		registration
  * @patched:	internal: the object is loaded and patched
+ * @relocated:	internal: the patch's KLPX_SYMBOLS() of this module are
+ *		written (or partly, being undone)
  */
 struct klpx_object {
 	/* external */
@@ -195,6 +197,7 @@ struct klpx_object {
 	struct klpx_kobj *kobj;
 	unsigned int nr_types;
 	bool patched;
+	bool relocated;
 };
 
 /**
