@@ -16,7 +16,7 @@ KVER	?= $(shell $(TOP)/scripts/kver.sh)
 KDIR	?= /usr/src/linux-headers-$(KVER)
 export KVER KDIR TOP CACHE OUT
 
-TIERS	:= userspace core kunit guest
+TIERS	:= userspace core symbols kunit guest
 
 .PHONY: all modules deps clean check $(addprefix check-,$(TIERS)) \
 	demo bench guest-shell
@@ -48,6 +48,10 @@ check-userspace:
 check-core:
 	@mkdir -p $(OUT)/results
 	$(MAKE) -C selftests/core check RESULT=$(OUT)/results/core
+
+check-symbols: modules
+	@mkdir -p $(OUT)/results
+	$(TOP)/selftests/symbols/run.sh $(OUT)/results/symbols
 
 check-kunit:
 	@mkdir -p $(OUT)/results

@@ -52,7 +52,8 @@
 /* The layout KLPX_SYMBOLS() emits; see include/linux/klpx.h. */
 #define KLPX_SYMBOLS_SECTION	".discard.klpx_symbols"
 #define KLPX_SYMBOLS_MAGIC	0x53504c4bU	/* "KLPS" */
-#define KLPX_OBJECT_LEN		56		/* MODULE_NAME_LEN on 64-bit */
+#define KLPX_OBJECT_LEN		64		/* room for more than a module name */
+#define MODULE_NAME_LEN		56		/* the kernel's, on 64-bit */
 #define KLPX_SYMBOL_LEN		512		/* KSYM_NAME_LEN, 6.1+ */
 #define KLPX_HEADER_SIZE	(8 + KLPX_OBJECT_LEN)
 #define KLPX_ENTRY_SIZE		(KLPX_SYMBOL_LEN + 8)
@@ -61,7 +62,7 @@
 #define KLP_RELA_PREFIX		".klp.rela."
 
 struct listed {
-	char object[KLPX_OBJECT_LEN];
+	char object[KLPX_OBJECT_LEN + 1];
 	char name[KLPX_SYMBOL_LEN];
 	uint64_t pos;
 	char *klp_name;		/* .klp.sym.<object>.<name>,<pos> */
@@ -146,11 +147,11 @@ static const char *sym_name(struct file *f, const GElf_Sym *sym)
  */
 static const char *object_name_problem(const char *name)
 {
-	size_t i, len = strnlen(name, KLPX_OBJECT_LEN);
+	size_t i, len = strlen(name);
 
 	if (!len)
 		return "is empty";
-	if (len == KLPX_OBJECT_LEN)
+	if (len >= MODULE_NAME_LEN)
 		return "is too long for a module name";
 	for (i = 0; i < len; i++) {
 		char c = name[i];
@@ -235,7 +236,7 @@ static int read_list(struct file *f)
 	end = p + data->d_size;
 	while (p < end) {
 		uint32_t magic, nr, i;
-		char object[KLPX_OBJECT_LEN];
+		char object[KLPX_OBJECT_LEN + 1];
 
 		if ((size_t)(end - p) < KLPX_HEADER_SIZE)
 			goto corrupt;
@@ -248,9 +249,9 @@ static int read_list(struct file *f)
 		if (magic != KLPX_SYMBOLS_MAGIC ||
 		    (size_t)(end - p - KLPX_HEADER_SIZE) / KLPX_ENTRY_SIZE < nr)
 			goto corrupt;
+		/* Unterminated when too long: still seen as too long. */
 		memcpy(object, p + 8, KLPX_OBJECT_LEN);
-		if (!memchr(object, 0, KLPX_OBJECT_LEN))
-			object[KLPX_OBJECT_LEN - 1] = 0;
+		object[KLPX_OBJECT_LEN] = 0;
 		p += KLPX_HEADER_SIZE;
 		for (i = 0; i < nr; i++, p += KLPX_ENTRY_SIZE) {
 			struct listed *l;

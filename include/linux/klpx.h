@@ -234,7 +234,7 @@ int klpx_enable_patch(struct klpx_patch *patch);
 
 /* Sizes of the records below; scripts/klpx-syms.c reads them. */
 #define KLPX_SYMBOLS_MAGIC	0x53504c4bU
-#define KLPX_OBJECT_NAME_LEN	56	/* MODULE_NAME_LEN on 64-bit */
+#define KLPX_OBJECT_NAME_LEN	64	/* more than MODULE_NAME_LEN: see too long */
 #define KLPX_SYMBOL_NAME_LEN	512	/* KSYM_NAME_LEN of 6.1 and later */
 
 /**
