@@ -71,7 +71,7 @@ int klpx_redirect_prepare(struct klpx_object *obj);
 void klpx_redirect_release(void);
 
 /* switch.c: the consistent step */
-int klpx_switch_run(struct klpx_switch *sw, const char *who);
+int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch);
 
 /* patch.c: object lifecycle, shared with the module notifier */
 int klpx_patch_coming_object(struct klpx_object *obj, struct module *mod);

@@ -308,7 +308,8 @@ static int klpx_object_check_name(struct klpx_object *obj)
 		       patch);
 		return -EINVAL;
 	}
-	if (!strcmp(name, "enabled") || !strcmp(name, "replace")) {
+	if (!strcmp(name, "enabled") || !strcmp(name, "replace") ||
+	    !strcmp(name, "transition")) {
 		pr_err("'%s': object name '%s' is taken by a file of the patch's sysfs directory\n",
 		       patch, name);
 		return -EINVAL;
@@ -524,7 +525,7 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
 
 	ret = klpx_plan_enable(&sw, patch, &klpx_patches, true);
 	if (!ret) {
-		ret = klpx_switch_run(&sw, klpx_patch_name(patch));
+		ret = klpx_switch_run(&sw, patch);
 		klpx_plan_free(&sw);
 	} else {
 		klpx_plan_nomem(patch, "cannot enable", ret);
@@ -699,7 +700,7 @@ static int __klpx_disable_patch(struct klpx_patch *patch, bool check)
 
 	ret = klpx_plan_disable(&sw, patch, check);
 	if (!ret) {
-		ret = klpx_switch_run(&sw, klpx_patch_name(patch));
+		ret = klpx_switch_run(&sw, patch);
 		klpx_plan_free(&sw);
 	} else {
 		klpx_plan_nomem(patch, check ? "cannot disable" :
@@ -829,7 +830,7 @@ int klpx_patch_coming_object(struct klpx_object *obj, struct module *mod)
 		klpx_plan_nomem(patch, "cannot patch the loading module", ret);
 		goto err_redirect;
 	}
-	ret = klpx_switch_run(&sw, klpx_patch_name(patch));
+	ret = klpx_switch_run(&sw, patch);
 	klpx_plan_free(&sw);
 	if (ret)
 		goto err_redirect;
@@ -874,7 +875,7 @@ void klpx_patch_going_object(struct klpx_object *obj)
 		klpx_pre_unpatch(obj);
 		ret = klpx_plan_object(&sw, obj, false, false);
 		if (!ret)
-			ret = klpx_switch_run(&sw, klpx_patch_name(obj->patch));
+			ret = klpx_switch_run(&sw, obj->patch);
 		else
 			klpx_plan_nomem(obj->patch,
 					"taking its functions off one at a time",

@@ -209,6 +209,7 @@ struct klpx_object {
  * @kobj:	internal: /sys/kernel/klpx/<patch>
  * @enabled:	internal: the patch is enabled
  * @used:	internal: klpx_enable_patch() was called with this patch
+ * @transition: internal: a switch of this patch waits for tasks to leave
  * @mod_exit:	internal: @mod's exit function, held back (@mod->exit is
  *		NULL) while the patch is enabled, so that rmmod answers EBUSY
  */
@@ -223,6 +224,7 @@ struct klpx_patch {
 	struct klpx_kobj *kobj;
 	bool enabled;
 	bool used;
+	bool transition;
 	void (*mod_exit)(void);
 };
 
