@@ -82,6 +82,10 @@ void klpx_patch_module_going(struct module *mod, bool init_failed,
 			     struct list_head *gone);
 void klpx_patch_release_gone(struct list_head *gone, bool run_exit);
 
+/* lifetime.c: an enabled patch's module stays */
+void klpx_patch_hold_exit(struct klpx_patch *patch);
+void klpx_patch_give_exit(struct klpx_patch *patch);
+
 /* module.c: objects of modules that come and go */
 int klpx_module_init(void);
 void klpx_module_exit(void);

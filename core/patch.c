@@ -373,36 +373,6 @@ static int klpx_patch_init(struct klpx_patch *patch)
 
 /* ---- the patch module ---------------------------------------------- */
 
-/*
- * An enabled patch's module must stay.  The module reference klpx takes
- * keeps it, but 6.1's delete_module() answers a referenced module with
- * -EAGAIN ("try again"), which tells an administrator nothing true: the
- * patch will not go away by waiting.  The kernel refuses with -EBUSY a
- * module that has an init but no exit (/proc/modules shows it as
- * [permanent]), so the exit is held back for exactly as long as the patch
- * is enabled.  Holding and giving back happen under klpx_mutex, in the
- * same step as the patch joining or leaving klpx_patches, and
- * klpx_enable_patch() refuses a second patch of a module whose first one
- * is enabled: what is saved is always the module's own exit.
- */
-static void klpx_patch_hold_exit(struct klpx_patch *patch)
-{
-	lockdep_assert_held(&klpx_mutex);
-#ifdef CONFIG_MODULE_UNLOAD
-	patch->mod_exit = patch->mod->exit;
-	WRITE_ONCE(patch->mod->exit, NULL);
-#endif
-}
-
-/* Give back what klpx_patch_hold_exit() held. */
-static void klpx_patch_give_exit(struct klpx_patch *patch)
-{
-	lockdep_assert_held(&klpx_mutex);
-#ifdef CONFIG_MODULE_UNLOAD
-	WRITE_ONCE(patch->mod->exit, patch->mod_exit);
-	patch->mod_exit = NULL;
-#endif
-}
 
 /* The enabled patch of @mod, if it has one. */
 static struct klpx_patch *klpx_patch_of_module(struct module *mod)
@@ -908,18 +878,14 @@ void klpx_patch_going_object(struct klpx_object *obj)
  * While its patch is enabled a module keeps a reference and has no exit,
  * so rmmod refuses it.  Two ways still free it: an init that enables the
  * patch and then fails (the kernel frees the module whatever holds it), and
- * a forced removal.  Either way its code and data are still mapped now
- * and are freed as soon as the notifier chain returns, and nothing can
- * refuse or postpone that.  So the patch is disabled here: callbacks, the
- * switch back, the release of its shadow types (their dtors are still
- * there) and its leaving klpx_patches.
- *
- * The switch back runs without the activeness check.  A check that found
- * a task inside the patch's code could only leave every function pointing
- * into memory about to be freed, for every later caller too; switching
- * anyway sends new calls to the code below at once, and the grace period
- * after the switch waits out the handlers in flight.  A task asleep inside
- * the replacement is beyond rescue either way: this is the best there is.
+ * a forced removal.  Either way its code and data are freed as soon as the
+ * notifier chain returns, and nothing can refuse that; but the notifier
+ * can make it wait.  So the patch is disabled here, with the activeness
+ * check, as often as it takes: tasks asleep in its code are moved out,
+ * the others are waited for (the log says for whom).  Only a failure to
+ * plan the switch (no memory) makes it switch back unchecked.  This runs
+ * first among the GOING notifiers, where the module's exit would have run,
+ * before the kernel tears down its jump labels, static calls and the like.
  *
  * Context: klpx_mutex held; sleeps.
  */
@@ -931,13 +897,26 @@ void klpx_patch_module_going(struct module *mod, bool init_failed,
 	lockdep_assert_held(&klpx_mutex);
 
 	while ((patch = klpx_patch_of_module(mod))) {
+		int ret;
+
 		if (init_failed)
-			WARN(1, "klpx: '%s': init failed after enabling its patch; disabling it without the activeness check\n",
+			WARN(1, "klpx: '%s': init failed after enabling its patch; disabling it\n",
 			     klpx_patch_name(patch));
 		else
-			pr_err("'%s': module removed by force while its patch is enabled; disabling it without the activeness check\n",
+			pr_err("'%s': module removed by force while its patch is enabled; disabling it\n",
 			       klpx_patch_name(patch));
-		__klpx_disable_patch(patch, false);
+		/*
+		 * Its code is freed once this returns: wait, as long as it
+		 * takes, for every task to be out of it.
+		 */
+		do {
+			ret = __klpx_disable_patch(patch, true);
+		} while (ret == -EBUSY);
+		if (ret) {
+			pr_err("'%s': disabling it without the activeness check: %d\n",
+			       klpx_patch_name(patch), ret);
+			__klpx_disable_patch(patch, false);
+		}
 		list_add_tail(&patch->list, gone);
 	}
 }
