@@ -86,7 +86,7 @@ struct module *klpx_module_live(const char *name)
 	return NULL;
 }
 
-static void klpx_module_going(struct module *mod)
+static void klpx_module_unpatch_objects(struct module *mod)
 {
 	struct klpx_patch *patch;
 	struct klpx_object *obj;
@@ -95,7 +95,7 @@ static void klpx_module_going(struct module *mod)
 	list_for_each_entry_reverse(patch, &klpx_patches, list)
 		klpx_for_each_object(patch, obj)
 			if (obj->mod == mod)
-				klpx_patch_going_object(obj);
+				klpx_object_unpatch_unloading(obj);
 }
 
 static int klpx_module_coming(struct module *mod)
@@ -114,7 +114,7 @@ static int klpx_module_coming(struct module *mod)
 		klpx_for_each_object(patch, obj) {
 			if (!obj->name || strcmp(obj->name, mod->name))
 				continue;
-			ret = klpx_patch_coming_object(obj, mod);
+			ret = klpx_object_patch_loading(obj, mod);
 			if (ret)
 				goto err;
 		}
@@ -125,7 +125,7 @@ err:
 	pr_err("refusing to load module '%s': patch '%s' cannot be applied to it\n",
 	       mod->name, patch->mod->name);
 	/* The load fails: our GOING will not come, undo it all now. */
-	klpx_module_going(mod);
+	klpx_module_unpatch_objects(mod);
 	klpx_coming_forget(mod);
 	return ret;
 }
@@ -146,7 +146,7 @@ static int klpx_module_notify(struct notifier_block *nb, unsigned long action,
 		break;
 	case MODULE_STATE_GOING:
 		klpx_coming_forget(mod);
-		klpx_module_going(mod);
+		klpx_module_unpatch_objects(mod);
 		break;
 	}
 	mutex_unlock(&klpx_mutex);
@@ -175,10 +175,10 @@ static int klpx_patch_module_notify(struct notifier_block *nb,
 	mutex_lock(&klpx_mutex);
 	/* Still among the coming ones: it never got to LIVE. */
 	init_failed = klpx_coming_find(mod) != NULL;
-	klpx_patch_module_going(mod, init_failed, &gone);
+	klpx_patch_teardown_orphan(mod, init_failed, &gone);
 	mutex_unlock(&klpx_mutex);
 	/* Outside the lock: sysfs removal waits for writers, who take it. */
-	klpx_patch_release_gone(&gone, !init_failed);
+	klpx_patch_release_orphans(&gone, !init_failed);
 	return NOTIFY_DONE;
 }
 

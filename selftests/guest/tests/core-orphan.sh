@@ -52,7 +52,7 @@ load_mod $P1
 show /proc/klpx_target
 expect_warning_begin "an init that fails after enabling its patch"
 load_failing_mod $ORPHAN "Operation not permitted" init_ret=-1
-expect_warning_end "WARNING: .*klpx_patch_module_going"
+expect_warning_end "WARNING: .*klpx_patch_teardown_orphan"
 is_loaded $ORPHAN && die "$ORPHAN is still loaded"
 show /proc/klpx_target
 show_ls $KLPX_SYSFS
