@@ -16,8 +16,8 @@
 
 /*
  * Where a traced function goes on, set through its ftrace_regs: 6.1
- * calls it ftrace_instruction_pointer_set(), 6.2 renamed it to
- * ftrace_regs_set_instruction_pointer().  Both are macros on x86.
+ * calls it ftrace_instruction_pointer_set(), later releases (6.12 among
+ * them) ftrace_regs_set_instruction_pointer().  Both are macros on x86.
  */
 #ifdef ftrace_regs_set_instruction_pointer
 #define klpx_ftrace_regs_set_ip(fregs, ip) \

@@ -323,7 +323,7 @@ static void bench_set_clear_klp(struct bench_set *s)
 }
 
 /*
- * flush_scheduled_work() warns at build time from 6.11 on: a module that
+ * flush_scheduled_work() warns at build time on 6.12: a module that
  * flushes the system workqueue while holding a lock some work item takes
  * deadlocks.  The benchmark flushes from a debugfs write, holding nothing,
  * and must wait for work klpx queued there.
