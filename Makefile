@@ -38,10 +38,10 @@ kernel-vars = KERNEL=$(1) \
 	KVER=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh) \
 	KDIR=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh --kdir)
 
-TIERS	:= userspace core kunit $(addprefix guest-,$(CHECK_KERNELS))
+TIERS	:= userspace core symbols kunit $(addprefix guest-,$(CHECK_KERNELS))
 
 .PHONY: all modules kernel deps clean check check-matrix \
-	check-userspace check-core check-kunit check-guest \
+	check-userspace check-core check-symbols check-kunit check-guest \
 	$(addprefix check-guest-,$(KERNELS)) demo bench guest-shell
 
 all: modules
@@ -75,6 +75,10 @@ check-userspace:
 check-core:
 	@mkdir -p $(OUT)/results
 	$(MAKE) -C selftests/core check RESULT=$(OUT)/results/core
+
+check-symbols: modules
+	@mkdir -p $(OUT)/results
+	$(TOP)/selftests/symbols/run.sh $(OUT)/results/symbols
 
 # KERNEL=6.1 or 6.12: the linux-source package of that version.
 check-kunit:

@@ -37,14 +37,34 @@ struct attribute;
 extern struct mutex klpx_mutex;
 extern struct list_head klpx_patches;
 
-/* kallsyms.c: symbols and the kernel facilities modules cannot link to */
-int klpx_kallsyms_init(void);
+/**
+ * struct klpx_symbol_query - a symbol looked up by name and position
+ * @name:	the symbol
+ * @sympos:	0: the name must be unique; N >= 1: the Nth of that name
+ * @count:	out: symbols of that name seen (all of them, unless the
+ *		walk stopped at the @sympos-th)
+ * @addr:	out: its address, 0 when not found or ambiguous
+ */
+struct klpx_symbol_query {
+	const char *name;
+	unsigned long sympos;
+	unsigned long count;
+	unsigned long addr;
+};
+
+/* kallsyms.c: symbols, and the kernel functions modules cannot link to */
+void klpx_symbol_lookup(struct module *mod, struct klpx_symbol_query *q);
 int klpx_resolve_func(struct klpx_func *func);
 unsigned long klpx_ftrace_ip(struct klpx_func *func);
 struct module *klpx_find_module(const char *name);
 int klpx_stack_trace_reliable(struct task_struct *task, unsigned long *store,
 			      unsigned int size);
 struct task_struct *klpx_idle_task(int cpu);
+
+/* symbols.c: what a patch lists with KLPX_SYMBOLS() in a module object */
+int klpx_symbols_check(struct klpx_patch *patch);
+int klpx_symbols_resolve(struct klpx_object *obj);
+void klpx_symbols_clear(struct klpx_object *obj);
 
 /* redirect.c: one ftrace_ops per patched address */
 int klpx_redirect_prepare(struct klpx_object *obj);

@@ -215,6 +215,10 @@ static void klpx_post_unpatch(struct klpx_object *obj)
 
 /* ---- resolution ---------------------------------------------------- */
 
+/*
+ * Find the functions an object replaces, then write the addresses of the
+ * module symbols its patch lists (KLPX_SYMBOLS()): both before pre_patch.
+ */
 static int klpx_object_resolve(struct klpx_object *obj)
 {
 	struct klpx_func *func;
@@ -225,7 +229,14 @@ static int klpx_object_resolve(struct klpx_object *obj)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return klpx_symbols_resolve(obj);
+}
+
+/* The object's module is no longer patched: forget it, and its symbols. */
+static void klpx_object_detach(struct klpx_object *obj)
+{
+	klpx_symbols_clear(obj);
+	obj->mod = NULL;
 }
 
 static int klpx_patch_check_duplicates(struct klpx_patch *patch)
@@ -339,6 +350,7 @@ static int klpx_patch_init(struct klpx_patch *patch)
 		obj->kobj = NULL;
 		obj->nr_types = 0;
 		obj->patched = false;
+		obj->relocated = false;
 		klpx_for_each_func(obj, func) {
 			if (!func->new_func) {
 				pr_err("'%s': '%s' of %s has no replacement\n",
@@ -355,7 +367,7 @@ static int klpx_patch_init(struct klpx_patch *patch)
 			func->patched = false;
 		}
 	}
-	return 0;
+	return klpx_symbols_check(patch);
 }
 
 /* ---- the patch module ---------------------------------------------- */
@@ -474,7 +486,7 @@ err_types:
 		klpx_object_unregister_types(obj);
 err_detach:
 	klpx_for_each_object(patch, obj)
-		obj->mod = NULL;
+		klpx_object_detach(obj);
 	return ret;
 }
 
@@ -491,7 +503,7 @@ static void klpx_patch_unprepare(struct klpx_patch *patch)
 	}
 	klpx_for_each_object(patch, obj) {
 		klpx_object_unregister_types(obj);
-		obj->mod = NULL;
+		klpx_object_detach(obj);
 	}
 }
 
@@ -554,6 +566,9 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
 	klpx_redirect_release();
 	/* No handler may still stand on a function a replaced patch owns. */
 	synchronize_rcu();
+	list_for_each_entry(old, replaced, list)
+		klpx_for_each_object(old, obj)
+			klpx_symbols_clear(obj);
 
 	add_taint(TAINT_LIVEPATCH, LOCKDEP_STILL_OK);
 	return 0;
@@ -716,11 +731,11 @@ static int __klpx_disable_patch(struct klpx_patch *patch, bool check)
 	rel_ret = klpx_plan_release_patches(&rel, &leaving, &klpx_patches);
 	klpx_release(&rel, rel_ret, NULL, &leaving);
 	list_del_init(&patch->list);
-	klpx_for_each_object(patch, obj)
-		obj->mod = NULL;
 
 	klpx_redirect_release();
 	synchronize_rcu();
+	klpx_for_each_object(patch, obj)
+		klpx_object_detach(obj);
 	pr_info("'%s': disabled\n", klpx_patch_name(patch));
 	return 0;
 }
@@ -830,7 +845,7 @@ err_redirect:
 err_types:
 	klpx_object_unregister_types(obj);
 err_detach:
-	obj->mod = NULL;
+	klpx_object_detach(obj);
 	return ret;
 }
 
@@ -875,9 +890,9 @@ void klpx_patch_going_object(struct klpx_object *obj)
 	ret = klpx_plan_release_object(&rel, obj, &klpx_patches);
 	klpx_release(&rel, ret, obj, NULL);
 	klpx_object_forget_stacks(obj);
-	obj->mod = NULL;
 	klpx_redirect_release();
 	synchronize_rcu();
+	klpx_object_detach(obj);
 }
 
 /* ---- a patch module that goes away while its patch is enabled ------- */

@@ -181,6 +181,8 @@ struct klpx_callbacks {
  * @nr_types:	internal: how many of @shadow_types, from the first, hold a
  *		registration
  * @patched:	internal: the object is loaded and patched
+ * @relocated:	internal: the patch's KLPX_SYMBOLS() of this module are
+ *		written (or partly, being undone)
  */
 struct klpx_object {
 	/* external */
@@ -195,6 +197,7 @@ struct klpx_object {
 	struct klpx_kobj *kobj;
 	unsigned int nr_types;
 	bool patched;
+	bool relocated;
 };
 
 /**
@@ -224,6 +227,77 @@ struct klpx_patch {
 };
 
 int klpx_enable_patch(struct klpx_patch *patch);
+
+/* ------------------------------------------------------------------ */
+/* Symbols that no module exports                                      */
+/* ------------------------------------------------------------------ */
+
+/* Sizes of the records below; scripts/klpx-syms.c reads them. */
+#define KLPX_SYMBOLS_MAGIC	0x53504c4bU
+#define KLPX_OBJECT_NAME_LEN	64	/* more than MODULE_NAME_LEN: see too long */
+#define KLPX_SYMBOL_NAME_LEN	512	/* KSYM_NAME_LEN of 6.1 and later */
+
+/**
+ * struct klpx_symbol_decl - one symbol of a KLPX_SYMBOLS() list
+ * @symbol:	the symbol, as the code names it
+ * @sympos:	0: the name is unique in the object; N >= 1: the Nth symbol
+ *		of that name, in kallsyms order (symbol table order for a
+ *		module)
+ */
+struct klpx_symbol_decl {
+	char symbol[KLPX_SYMBOL_NAME_LEN];
+	unsigned long sympos;
+};
+
+/**
+ * struct klpx_symbol_list - what one KLPX_SYMBOLS() records
+ * @magic:	KLPX_SYMBOLS_MAGIC
+ * @nr:		number of @syms
+ * @objname:	"vmlinux" or a module name
+ * @syms:	the symbols
+ *
+ * Build-time data only: scripts/klpx-syms reads it from the patch
+ * module's object file and turns each listed symbol into livepatch
+ * relocations; the list never reaches module memory.
+ */
+struct klpx_symbol_list {
+	unsigned int magic;
+	unsigned int nr;
+	char objname[KLPX_OBJECT_NAME_LEN];
+	struct klpx_symbol_decl syms[];
+};
+
+/**
+ * KLPX_SYMPOS() - one entry of KLPX_SYMBOLS()
+ * @sym:	a symbol the patch declares extern and uses
+ * @pos:	0 when @sym is unique in its object, else its position N >= 1
+ *		among the symbols of that name
+ */
+#define KLPX_SYMPOS(sym, pos)	{ .symbol = #sym, .sympos = (pos) }
+
+/**
+ * KLPX_SYMBOLS() - use symbols of an object that it does not export
+ * @object:	vmlinux, or the name of a module (as the kernel spells it,
+ *		with '_'), not quoted
+ * @...:	one KLPX_SYMPOS() per symbol
+ *
+ * The patch declares each symbol as usual (extern) and uses it directly;
+ * calls to such functions are direct calls.  The module must be built
+ * with scripts/patch.kbuild included from its Kbuild.  vmlinux symbols
+ * are resolved by the module loader before the patch module's init runs;
+ * a module's symbols are resolved when klpx patches that object (at
+ * enable, or when the module loads) and cleared when it goes away.
+ * List each symbol once, at file scope, in any file of the module.
+ */
+#define KLPX_SYMBOLS(object, ...)					\
+	static const struct klpx_symbol_list __UNIQUE_ID(klpx_symbols)	\
+	__used __section(".discard.klpx_symbols") __aligned(8) = {		\
+		.magic = KLPX_SYMBOLS_MAGIC,				\
+		.nr = sizeof((struct klpx_symbol_decl[]){ __VA_ARGS__ }) /	\
+		      sizeof(struct klpx_symbol_decl),			\
+		.objname = #object,					\
+		.syms = { __VA_ARGS__ },				\
+	}
 
 #endif /* __KERNEL__ */
 

@@ -99,10 +99,11 @@ assemble() {
 	install -m 0755 "$run/insmod" "$root/bin/klpx-insmod"
 
 	cp "$TOP/klpx.ko" "$root/lib/modules/$KVER/extra/"
-	# Only modules whose source is still there: no stale .ko.
-	for m in "$here"/../test_modules/*.c; do
-		case "$m" in *.mod.c) continue ;; esac
-		[ -e "${m%.c}.ko" ] && cp "${m%.c}.ko" "$root/lib/modules/$KVER/extra/"
+	# Only the modules of the last build (modules.order lists .ko up to
+	# 6.2, .o from 6.3): no stale .ko.
+	for m in $(sed 's/\.k\?o$//' "$here/../test_modules/modules.order"); do
+		case "$m" in /*) ;; *) m="$here/../test_modules/${m#./}" ;; esac
+		[ -e "$m.ko" ] && cp "$m.ko" "$root/lib/modules/$KVER/extra/"
 	done
 	# So that modprobe works in the shell; insmod does not need it.
 	depmod -b "$root" "$KVER" 2>/dev/null || true
