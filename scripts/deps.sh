@@ -21,7 +21,9 @@ set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${CACHE:-$top/.cache}
 mkdir -p "$cache/debs"
-rm -rf "$cache"/debs/dl.*
+# One set-up at a time: two would unpack into the same folders.
+exec 8>"$cache/.deps.lock"
+flock 8
 
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
