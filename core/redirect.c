@@ -22,19 +22,8 @@
 #include <linux/module.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
+#include "compat.h"
 #include "core.h"
-
-/*
- * Where the traced function goes on is set through its ftrace_regs:
- * ftrace_instruction_pointer_set() in 6.1, renamed
- * ftrace_regs_set_instruction_pointer() in later releases; both are
- * macros on x86.
- */
-#ifdef ftrace_regs_set_instruction_pointer
-#define klpx_set_ip(fregs, ip) ftrace_regs_set_instruction_pointer(fregs, ip)
-#else
-#define klpx_set_ip(fregs, ip) ftrace_instruction_pointer_set(fregs, ip)
-#endif
 
 /*
  * What every klpx ftrace_ops asks of ftrace, and why:
@@ -113,7 +102,7 @@ static void notrace klpx_ftrace_entry(unsigned long ip,
 		return;
 	top = klpx_stack_top_rcu(&ops->stack);
 	if (top)
-		klpx_set_ip(fregs, (unsigned long)top->new_func);
+		klpx_ftrace_regs_set_ip(fregs, (unsigned long)top->new_func);
 	ftrace_test_recursion_unlock(rctx);
 }
 

@@ -109,19 +109,19 @@ static void klpx_kobj_release(struct kobject *kobj)
 	kfree(to_klpx_kobj(kobj));
 }
 
-static struct kobj_type klpx_patch_ktype = {
+static const struct kobj_type klpx_patch_ktype = {
 	.release = klpx_kobj_release,
 	.sysfs_ops = &kobj_sysfs_ops,
 	.default_groups = klpx_patch_groups,
 };
 
-static struct kobj_type klpx_object_ktype = {
+static const struct kobj_type klpx_object_ktype = {
 	.release = klpx_kobj_release,
 	.sysfs_ops = &kobj_sysfs_ops,
 	.default_groups = klpx_object_groups,
 };
 
-static struct klpx_kobj *klpx_kobj_add(struct kobj_type *ktype,
+static struct klpx_kobj *klpx_kobj_add(const struct kobj_type *ktype,
 				       struct kobject *parent,
 				       const char *name)
 {
