@@ -8,10 +8,13 @@
 #ifndef _KLPX_SHADOW_INTERNAL_H
 #define _KLPX_SHADOW_INTERNAL_H
 
+#include <linux/irq_work.h>
 #include <linux/klpx.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/rcupdate.h>
 #include <linux/seqlock.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/workqueue.h>
@@ -47,6 +50,10 @@ struct klpx_shadow_table;
  * @cache:	slab cache of variables: header + @size bytes each
  * @lock:	guards the tables' chains, @tbl, @new_tbl, @count, @dead and
  *		@resize_pending; ctors and dtors run under it
+ * @lock_key:	@lock's own lockdep class, so that lockdep sees how ids nest
+ * @move_lock:	taken inside @lock, IRQs off, around each batch of moves
+ *		and the swap of tables: a raw lock even on PREEMPT_RT, so a
+ *		reader spinning on @seq waits one bounded batch at most
  * @seq:	bumped while variables move from @tbl to @new_tbl, so that a
  *		lockless miss during a move is retried
  * @tbl:	the table readers look in first
@@ -55,6 +62,8 @@ struct klpx_shadow_table;
  * @count:	live variables; written under @lock, read locklessly
  * @dead:	set when the last registration went: no more changes
  * @resize_pending: @resize_work is queued or running
+ * @resize_kick: queues @resize_work from an interrupt, never under the
+ *		caller's locks (a wake-up there could need a lock they hold)
  * @resize_work: grows or shrinks the table in process context
  * @gc_node:	entry in a list of classes being collected together
  * @gc_dtor:	the dtor of the type whose unregistration collects the class
@@ -68,17 +77,24 @@ struct klpx_shadow_class {
 	struct kmem_cache *cache;
 
 	spinlock_t lock;
-	seqcount_spinlock_t seq;
+	struct lock_class_key lock_key;
+	raw_spinlock_t move_lock;
+	seqcount_raw_spinlock_t seq;
 	struct klpx_shadow_table __rcu *tbl;
 	struct klpx_shadow_table __rcu *new_tbl;
 	unsigned long count;
 	bool dead;
 	bool resize_pending;
+	struct irq_work resize_kick;
 	struct work_struct resize_work;
 
 	struct list_head gc_node;
 	klpx_shadow_dtor_t gc_dtor;
 };
+
+/* The largest @size a variable can have: header and data in one kmalloc. */
+#define KLPX_SHADOW_MAX_SIZE \
+	(KMALLOC_MAX_SIZE - sizeof(struct klpx_shadow_var))
 
 /*
  * Held for reading across an allocation that may sleep, so that garbage

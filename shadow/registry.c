@@ -90,8 +90,9 @@ void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type)
  * whose name or size differs from the registered id's is refused.
  *
  * Context: process context, may sleep.
- * Return: 0; -EINVAL if @type is NULL or unnamed, is already registered,
- * or conflicts with the registered id; -ENOMEM.
+ * Return: 0; -EINVAL if @type is NULL or unnamed, its size is more than
+ * KMALLOC_MAX_SIZE less klpx's header, it is already registered, or it
+ * conflicts with the registered id; -ENOMEM.
  */
 int klpx_shadow_register(struct klpx_shadow_type *type)
 {
@@ -101,6 +102,12 @@ int klpx_shadow_register(struct klpx_shadow_type *type)
 	if (!type || !type->name) {
 		pr_err("cannot register %s\n",
 		       type ? "a shadow type without a name" : "a NULL shadow type");
+		return -EINVAL;
+	}
+	if (type->size > KLPX_SHADOW_MAX_SIZE) {
+		pr_err("cannot register shadow type %s (id %lu): size %zu is more than any allocation can hold (at most %zu)\n",
+		       type->name, type->id, type->size,
+		       (size_t)KLPX_SHADOW_MAX_SIZE);
 		return -EINVAL;
 	}
 	might_sleep();

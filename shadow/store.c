@@ -8,12 +8,19 @@
  * as with the kernel's own shadow variables), and rhashtable's bucket locks
  * re-enable bottom halves, which is not allowed there.
  *
- * Resizing runs in a work item.  It allocates the new table with
- * GFP_KERNEL, then moves the chains over in small batches, each under the
- * id's lock and inside a write section of @seq.  A lockless reader looks in
- * @tbl and then @new_tbl; a variable being moved may lead it astray, so a
- * miss is retried when @seq changed.  A hit is always right: a variable's
- * key never changes and its memory outlives every reader.
+ * Resizing runs in a work item, which a change that crosses a load limit
+ * queues through an irq_work: the change may run under any lock of its
+ * caller, even one the wake-up of a kworker needs (a runqueue's, a task's
+ * pi_lock).  The work allocates the new table with GFP_KERNEL, then moves
+ * the chains over in small batches, each under the id's lock and, inside
+ * it, under the raw @move_lock with IRQs off and a write section of @seq.
+ * A lockless reader looks in @tbl and then @new_tbl; a variable being
+ * moved may lead it astray, so a miss is retried when @seq changed.  A hit
+ * is always right: a variable's key never changes and its memory outlives
+ * every reader.  Readers wait for nothing but an odd @seq, that is for one
+ * batch that runs with IRQs off and cannot be preempted, also on
+ * PREEMPT_RT, where @lock sleeps: so klpx_shadow_get() works in hard IRQ
+ * context there too.
  */
 
 #define pr_fmt(fmt) "klpx: " fmt
@@ -21,6 +28,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/hash.h>
+#include <linux/irq_work.h>
 #include <linux/log2.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
@@ -193,8 +201,38 @@ static void __klpx_shadow_maybe_resize(struct klpx_shadow_class *class)
 	if (shift > klpx_shadow_tbl_shift(tbl) ||
 	    shift + 2 < klpx_shadow_tbl_shift(tbl)) {
 		class->resize_pending = true;
-		schedule_work(&class->resize_work);
+		irq_work_queue(&class->resize_kick);
 	}
+}
+
+/* From an interrupt, holding none of the caller's locks. */
+static void klpx_shadow_resize_kick(struct irq_work *work)
+{
+	struct klpx_shadow_class *class =
+		container_of(work, struct klpx_shadow_class, resize_kick);
+
+	schedule_work(&class->resize_work);
+}
+
+/*
+ * A write section of @seq: readers that missed meanwhile retry.  Inside
+ * class->lock; IRQs off and no preemption even on PREEMPT_RT, so readers
+ * spinning on @seq, in hard IRQ context too, wait a bounded time.
+ */
+static unsigned long klpx_shadow_move_begin(struct klpx_shadow_class *class)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&class->move_lock, flags);
+	write_seqcount_begin(&class->seq);
+	return flags;
+}
+
+static void klpx_shadow_move_end(struct klpx_shadow_class *class,
+				 unsigned long flags)
+{
+	write_seqcount_end(&class->seq);
+	raw_spin_unlock_irqrestore(&class->move_lock, flags);
 }
 
 /* The caller holds class->lock. */
@@ -244,7 +282,8 @@ static void klpx_shadow_move(struct klpx_shadow_var *var, struct hlist_head *h)
 	struct hlist_node *first = h->first;
 
 	hlist_del_rcu(&var->node);
-	WRITE_ONCE(var->node.next, first);
+	/* Released: a reader reaching @first through @var sees it whole. */
+	rcu_assign_pointer(hlist_next_rcu(&var->node), first);
 	WRITE_ONCE(var->node.pprev, &h->first);
 	rcu_assign_pointer(hlist_first_rcu(h), &var->node);
 	if (first)
@@ -258,7 +297,7 @@ static void klpx_shadow_resize(struct work_struct *work)
 	struct klpx_shadow_table *old, *new;
 	struct klpx_shadow_var *var;
 	struct hlist_node *tmp;
-	unsigned long flags, i, j, n;
+	unsigned long flags, mflags, i, j, n;
 	unsigned int shift;
 
 	spin_lock_irqsave(&class->lock, flags);
@@ -288,13 +327,13 @@ static void klpx_shadow_resize(struct work_struct *work)
 			spin_unlock_irqrestore(&class->lock, flags);
 			return;
 		}
-		write_seqcount_begin(&class->seq);
+		mflags = klpx_shadow_move_begin(class);
 		for (j = i; j < min(i + KLPX_SHADOW_RESIZE_BATCH, n); j++) {
 			hlist_for_each_entry_safe(var, tmp,
 						  &klpx_shadow_tbl_buckets(old)[j], node)
 				klpx_shadow_move(var, klpx_shadow_bucket(new, var->obj));
 		}
-		write_seqcount_end(&class->seq);
+		klpx_shadow_move_end(class, mflags);
 		spin_unlock_irqrestore(&class->lock, flags);
 		cond_resched();
 	}
@@ -304,10 +343,10 @@ static void klpx_shadow_resize(struct work_struct *work)
 		spin_unlock_irqrestore(&class->lock, flags);
 		return;
 	}
-	write_seqcount_begin(&class->seq);
+	mflags = klpx_shadow_move_begin(class);
 	rcu_assign_pointer(class->tbl, new);
 	RCU_INIT_POINTER(class->new_tbl, NULL);
-	write_seqcount_end(&class->seq);
+	klpx_shadow_move_end(class, mflags);
 	class->resize_pending = false;
 	/* The count may have moved on meanwhile. */
 	__klpx_shadow_maybe_resize(class);
@@ -321,7 +360,7 @@ struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type
 {
 	struct klpx_shadow_class *class;
 	struct klpx_shadow_table *tbl;
-	char cache_name[32];
+	char cache_name[sizeof("klpx_shadow_") + 2 * sizeof(long)];
 
 	class = kzalloc(sizeof(*class), GFP_KERNEL);
 	if (!class)
@@ -332,8 +371,12 @@ struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type
 	if (!class->name)
 		goto err_class;
 
-	/* Ids are unique while registered, so is the cache's name. */
-	snprintf(cache_name, sizeof(cache_name), "klpx_shadow_%lu", type->id);
+	/*
+	 * Ids are unique while registered, and so is the name: every id
+	 * fits in it whole (slab_nomerge, which Debian kernels default to,
+	 * refuses a second cache of the same name).
+	 */
+	snprintf(cache_name, sizeof(cache_name), "klpx_shadow_%lx", type->id);
 	class->cache = kmem_cache_create(cache_name,
 					 struct_size((struct klpx_shadow_var *)NULL,
 						     data, type->size),
@@ -347,8 +390,13 @@ struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type
 		goto err_cache;
 	RCU_INIT_POINTER(class->tbl, tbl);
 
+	lockdep_register_key(&class->lock_key);
 	spin_lock_init(&class->lock);
-	seqcount_spinlock_init(&class->seq, &class->lock);
+	lockdep_set_class(&class->lock, &class->lock_key);
+	raw_spin_lock_init(&class->move_lock);
+	seqcount_raw_spinlock_init(&class->seq, &class->move_lock);
+	/* Hard: on PREEMPT_RT too it runs at once, not in a thread. */
+	class->resize_kick = IRQ_WORK_INIT_HARD(klpx_shadow_resize_kick);
 	INIT_WORK(&class->resize_work, klpx_shadow_resize);
 	return class;
 
@@ -403,6 +451,8 @@ static void klpx_shadow_table_drain(struct klpx_shadow_class *class,
 void klpx_shadow_class_drain(struct klpx_shadow_class *class,
 			     klpx_shadow_dtor_t dtor)
 {
+	/* The class is dead: neither is queued again. */
+	irq_work_sync(&class->resize_kick);
 	cancel_work_sync(&class->resize_work);
 	klpx_shadow_table_drain(class, rcu_dereference_protected(class->tbl, 1),
 				dtor);
@@ -417,6 +467,7 @@ void klpx_shadow_class_drain(struct klpx_shadow_class *class,
 void klpx_shadow_class_free(struct klpx_shadow_class *class)
 {
 	kmem_cache_destroy(class->cache);
+	lockdep_unregister_key(&class->lock_key);
 	kfree(class->name);
 	kfree(class);
 }
@@ -449,6 +500,13 @@ void *klpx_shadow_get(void *obj, struct klpx_shadow_type *type)
 }
 EXPORT_SYMBOL_GPL(klpx_shadow_get);
 
+static void klpx_shadow_warn_duplicate(const struct klpx_shadow_type *type,
+				       const void *obj)
+{
+	WARN(1, "klpx: shadow %s (id %lu) already exists for %p\n",
+	     type->name, type->id, obj);
+}
+
 static void *klpx_shadow_create(void *obj, struct klpx_shadow_type *type,
 				gfp_t gfp_flags, void *ctor_data, bool exclusive)
 {
@@ -456,20 +514,24 @@ static void *klpx_shadow_create(void *obj, struct klpx_shadow_type *type,
 	struct klpx_shadow_var *var, *new;
 	unsigned long flags;
 	void *data = NULL;
-	int idx;
+	int idx, ret;
 
 	/* Keeps the class alive across an allocation that may sleep. */
 	idx = srcu_read_lock(&klpx_shadow_srcu);
 	rcu_read_lock();
 	class = klpx_shadow_class_of(type);
-	var = class && !exclusive ? klpx_shadow_lookup(class, obj) : NULL;
+	var = class ? klpx_shadow_lookup(class, obj) : NULL;
 	rcu_read_unlock();
 	if (unlikely(!class)) {
 		klpx_shadow_report_unregistered(type);
 		goto out;
 	}
 	if (var) {
-		data = var->data;
+		/* A duplicate is a bug, whether memory is short or not. */
+		if (exclusive)
+			klpx_shadow_warn_duplicate(type, obj);
+		else
+			data = var->data;
 		goto out;
 	}
 	if (unlikely(type->size != class->size)) {
@@ -495,14 +557,18 @@ static void *klpx_shadow_create(void *obj, struct klpx_shadow_type *type,
 		/* Lost a race, or a duplicate: drop the spare. */
 		spin_unlock_irqrestore(&class->lock, flags);
 		kmem_cache_free(class->cache, new);
-		WARN(exclusive, "klpx: shadow %s (id %lu) already exists for %p\n",
-		     type->name, type->id, obj);
-		data = exclusive ? NULL : var->data;
+		if (exclusive)
+			klpx_shadow_warn_duplicate(type, obj);
+		else
+			data = var->data;
 		goto out;
 	}
-	if (type->ctor && type->ctor(obj, new->data, ctor_data)) {
+	ret = type->ctor ? type->ctor(obj, new->data, ctor_data) : 0;
+	if (unlikely(ret)) {
 		spin_unlock_irqrestore(&class->lock, flags);
 		kmem_cache_free(class->cache, new);
+		pr_err_ratelimited("shadow type %s (id %lu): ctor failed with error %d; no variable added\n",
+				   type->name, type->id, ret);
 		goto out;
 	}
 	__klpx_shadow_insert(class, new);
