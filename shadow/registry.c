@@ -31,7 +31,10 @@
  *
  * - Every change to an id's variables (alloc, free, free_all, resize steps)
  *   takes that id's own spinlock, with IRQs disabled, so that GFP_ATOMIC
- *   callers in any non-NMI context are supported.  Ids never share a lock.
+ *   callers in any non-NMI context are supported (on PREEMPT_RT, where
+ *   that lock sleeps, any context a spinlock_t may be taken in).  Ids
+ *   never share a lock, nor a lockdep class.  Nothing is woken under it:
+ *   resizes are queued through an irq_work.
  *
  * - An allocation may sleep between finding the class and taking its lock;
  *   it holds klpx_shadow_srcu for reading meanwhile.

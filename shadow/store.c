@@ -477,9 +477,12 @@ void klpx_shadow_class_free(struct klpx_shadow_class *class)
  * @obj:	the parent object (may be NULL)
  * @type:	the variable's type
  *
- * Lockless; O(1) expected however many variables exist.
+ * Lockless; O(1) expected however many variables exist.  It never takes
+ * the id's lock: at most it spins for one batch of a resize, which runs
+ * with IRQs off under a raw lock.
  *
- * Context: any context but NMI.
+ * Context: any context but NMI, hard IRQ context included, also on
+ * PREEMPT_RT.
  * Return: the variable's data, or NULL if @obj has none of @type's id or
  * the id is not registered.
  */
@@ -590,7 +593,9 @@ out:
  * the variable becomes visible.  The allocation happens outside any lock;
  * the ctor runs under the id's lock, in atomic context.
  *
- * Context: any context but NMI; may sleep if @gfp_flags allow it.
+ * Context: any context but NMI; may sleep if @gfp_flags allow it.  On
+ * PREEMPT_RT, where the id's spinlock_t sleeps: not in hard IRQ context
+ * nor under a raw spinlock.
  * Return: the new variable's data; NULL if one already exists for @obj
  * (with a WARN), if the ctor failed, on allocation failure, or if the id is
  * not registered.
@@ -612,7 +617,9 @@ EXPORT_SYMBOL_GPL(klpx_shadow_alloc);
  * Racing callers for the same @obj all get the same variable, and the ctor
  * runs exactly once.
  *
- * Context: any context but NMI; may sleep if @gfp_flags allow it.
+ * Context: any context but NMI; may sleep if @gfp_flags allow it.  On
+ * PREEMPT_RT, where the id's spinlock_t sleeps: not in hard IRQ context
+ * nor under a raw spinlock.
  * Return: the existing or new variable's data; NULL if the ctor failed, on
  * allocation failure, or if the id is not registered.
  */
@@ -632,7 +639,8 @@ EXPORT_SYMBOL_GPL(klpx_shadow_get_or_alloc);
  * called once (under the id's lock) and the memory is freed after an RCU
  * grace period.
  *
- * Context: any context but NMI.
+ * Context: any context but NMI.  On PREEMPT_RT, where the id's spinlock_t
+ * sleeps: not in hard IRQ context nor under a raw spinlock.
  */
 void klpx_shadow_free(void *obj, struct klpx_shadow_type *type)
 {
@@ -667,7 +675,8 @@ EXPORT_SYMBOL_GPL(klpx_shadow_free);
  * Costs time proportional to the number of variables of @type's id, not to
  * the number of variables of other ids, which are not touched.
  *
- * Context: any context but NMI.
+ * Context: any context but NMI.  On PREEMPT_RT, where the id's spinlock_t
+ * sleeps: not in hard IRQ context nor under a raw spinlock.
  */
 void klpx_shadow_free_all(struct klpx_shadow_type *type)
 {
@@ -712,7 +721,8 @@ EXPORT_SYMBOL_GPL(klpx_shadow_free_all);
  * klpx_shadow_count() - number of live variables of an id
  * @type:	the variables' type
  *
- * Context: any context but NMI.
+ * Context: any context but NMI, hard IRQ context included, also on
+ * PREEMPT_RT.
  * Return: the number of live variables of @type's id; 0 if it is not
  * registered.
  */
