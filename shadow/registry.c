@@ -47,9 +47,13 @@
  *   call_rcu() before the slab cache goes.
  */
 
-/* Guards klpx_shadow_classes, class->refs and type->class; see DOC above. */
+/*
+ * Guards klpx_shadow_classes, class->refs, type->class and the list of
+ * slab caches; see DOC above.
+ */
 static DEFINE_MUTEX(klpx_shadow_mutex);
 static LIST_HEAD(klpx_shadow_classes);
+static LIST_HEAD(klpx_shadow_caches);
 
 DEFINE_SRCU(klpx_shadow_srcu);
 
@@ -72,6 +76,52 @@ static struct klpx_shadow_class *klpx_shadow_class_find(unsigned long id)
 struct klpx_shadow_class *klpx_shadow_class_find_rcu(unsigned long id)
 {
 	return klpx_shadow_class_find(id);
+}
+
+/*
+ * The slab cache for variables of @size bytes of data, shared with the
+ * other ids of that size; one more user.  Its name is unique among klpx's
+ * caches (slab_nomerge refuses two caches of one name).
+ */
+static struct klpx_shadow_cache *klpx_shadow_cache_get(size_t size)
+{
+	size_t object_size = klpx_shadow_object_size(size);
+	struct klpx_shadow_cache *cache;
+	char name[sizeof("klpx_shadow_") + 20];
+
+	lockdep_assert_held(&klpx_shadow_mutex);
+	list_for_each_entry(cache, &klpx_shadow_caches, node) {
+		if (cache->object_size == object_size) {
+			cache->users++;
+			return cache;
+		}
+	}
+	cache = kzalloc(sizeof(*cache), GFP_KERNEL);
+	if (!cache)
+		return NULL;
+	snprintf(name, sizeof(name), "klpx_shadow_%zu", object_size);
+	cache->slab = kmem_cache_create(name, object_size,
+					__alignof__(struct klpx_shadow_var),
+					0, NULL);
+	if (!cache->slab) {
+		kfree(cache);
+		return NULL;
+	}
+	cache->object_size = object_size;
+	cache->users = 1;
+	list_add(&cache->node, &klpx_shadow_caches);
+	return cache;
+}
+
+/* One user less; the last destroys the cache, once no RCU free is pending. */
+static void klpx_shadow_cache_put(struct klpx_shadow_cache *cache)
+{
+	lockdep_assert_held(&klpx_shadow_mutex);
+	if (--cache->users)
+		return;
+	list_del(&cache->node);
+	kmem_cache_destroy(cache->slab);
+	kfree(cache);
 }
 
 void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type)
@@ -99,6 +149,7 @@ void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type)
  */
 int klpx_shadow_register(struct klpx_shadow_type *type)
 {
+	struct klpx_shadow_cache *cache;
 	struct klpx_shadow_class *class;
 	int ret = 0;
 
@@ -134,13 +185,17 @@ int klpx_shadow_register(struct klpx_shadow_type *type)
 		}
 		class->refs++;
 	} else {
-		class = klpx_shadow_class_create(type);
+		cache = klpx_shadow_cache_get(type->size);
+		class = cache ? klpx_shadow_class_create(type) : ERR_PTR(-ENOMEM);
 		if (IS_ERR(class)) {
+			if (cache)
+				klpx_shadow_cache_put(cache);
 			ret = PTR_ERR(class);
 			pr_err("cannot register shadow type %s (id %lu): error %d\n",
 			       type->name, type->id, ret);
 			goto out;
 		}
+		class->cache = cache;
 		class->refs = 1;
 		list_add_tail_rcu(&class->node, &klpx_shadow_classes);
 	}
@@ -159,6 +214,7 @@ EXPORT_SYMBOL_GPL(klpx_shadow_register);
 static void __klpx_shadow_collect(struct list_head *dead)
 {
 	struct klpx_shadow_class *class, *tmp;
+	struct klpx_shadow_cache *cache;
 
 	lockdep_assert_held(&klpx_shadow_mutex);
 	if (list_empty(dead))
@@ -174,8 +230,11 @@ static void __klpx_shadow_collect(struct list_head *dead)
 		klpx_shadow_class_drain(class, class->gc_dtor);
 	/* Variables freed earlier wait in call_rcu() for their caches. */
 	rcu_barrier();
-	list_for_each_entry_safe(class, tmp, dead, gc_node)
+	list_for_each_entry_safe(class, tmp, dead, gc_node) {
+		cache = class->cache;
 		klpx_shadow_class_free(class);
+		klpx_shadow_cache_put(cache);
+	}
 }
 
 /* Drop @type's registration; queue its class on @dead if it was the last. */

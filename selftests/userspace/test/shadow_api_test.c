@@ -155,6 +155,36 @@ KLPX_TEST(shadow_register_refuses_sizes_no_allocator_can_serve)
 	EXPECT_WARNS(0);
 }
 
+KLPX_TEST(shadow_ids_of_one_size_share_one_slab_cache)
+{
+	static struct klpx_shadow_type t[64];
+	struct klpx_shadow_type other = PROBE_TYPE(28, "other_size", 24);
+	long caches = shim_alloc_live(SHIM_CACHE);
+	char names[64][16];
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		snprintf(names[i], sizeof(names[i]), "many%d", i);
+		t[i] = (struct klpx_shadow_type)PROBE_TYPE(1000 + i, names[i], 16);
+		ASSERT_EQ(klpx_shadow_register(&t[i]), 0);
+		ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(i), &t[i], GFP_KERNEL, NULL));
+	}
+	/* a cache per id would cost partial slabs per id */
+	EXPECT_EQ(shim_alloc_live(SHIM_CACHE), caches + 1);
+	ASSERT_EQ(klpx_shadow_register(&other), 0);
+	EXPECT_EQ(shim_alloc_live(SHIM_CACHE), caches + 2);
+	klpx_shadow_unregister(&other);
+	EXPECT_EQ(shim_alloc_live(SHIM_CACHE), caches + 1);
+	/* the cache goes with its last user, not before */
+	for (i = 0; i < 63; i++)
+		klpx_shadow_unregister(&t[i]);
+	EXPECT_EQ(shim_alloc_live(SHIM_CACHE), caches + 1);
+	EXPECT_NOT_NULL(klpx_shadow_get(OBJ(63), &t[63]));
+	klpx_shadow_unregister(&t[63]);
+	EXPECT_EQ(shim_alloc_live(SHIM_CACHE), caches);
+	EXPECT_EQ(probe.dtor_calls[0], 64);
+}
+
 KLPX_TEST(shadow_register_returns_enomem_without_memory)
 {
 	struct klpx_shadow_type a = PROBE_TYPE(22, "nomem", 16);
