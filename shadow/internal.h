@@ -76,6 +76,7 @@ struct klpx_shadow_cache {
  * @name:	the id's name, our own copy
  * @cache:	the slab cache of variables: header + @size bytes each
  * @node:	entry in the registry, under klpx_shadow_mutex (RCU readers)
+ * @id_node:	entry in the registry's hash by id, likewise
  * @refs:	registrations holding this id, under klpx_shadow_mutex
  * @gc_node:	entry in a list of classes being collected together
  * @gc_dtor:	the dtor of the type whose unregistration collects the class
@@ -103,6 +104,7 @@ struct klpx_shadow_class {
 	const char *name;
 	struct klpx_shadow_cache *cache;
 	struct list_head node;
+	struct hlist_node id_node;
 	unsigned int refs;
 	struct list_head gc_node;
 	klpx_shadow_dtor_t gc_dtor;

@@ -6,6 +6,7 @@
 
 #define pr_fmt(fmt) "klpx: " fmt
 
+#include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -55,18 +56,42 @@ static DEFINE_MUTEX(klpx_shadow_mutex);
 static LIST_HEAD(klpx_shadow_classes);
 static LIST_HEAD(klpx_shadow_caches);
 
+/*
+ * The classes again, hashed by id, for lookups by id: those of a type
+ * struct that is not itself registered would otherwise walk every id.
+ * Fixed size: patches hold tens of ids, not thousands.
+ */
+#define KLPX_SHADOW_ID_BITS	8
+static struct hlist_head klpx_shadow_ids[1 << KLPX_SHADOW_ID_BITS];
+
 DEFINE_SRCU(klpx_shadow_srcu);
 
 static struct klpx_shadow_class *klpx_shadow_class_find(unsigned long id)
 {
 	struct klpx_shadow_class *class;
 
-	list_for_each_entry_rcu(class, &klpx_shadow_classes, node,
-				lockdep_is_held(&klpx_shadow_mutex)) {
+	hlist_for_each_entry_rcu(class,
+				 &klpx_shadow_ids[hash_long(id, KLPX_SHADOW_ID_BITS)],
+				 id_node, lockdep_is_held(&klpx_shadow_mutex)) {
 		if (class->id == id)
 			return class;
 	}
 	return NULL;
+}
+
+/* Make @class findable, or no longer.  Under klpx_shadow_mutex. */
+static void klpx_shadow_class_list(struct klpx_shadow_class *class)
+{
+	list_add_tail_rcu(&class->node, &klpx_shadow_classes);
+	hlist_add_head_rcu(&class->id_node,
+			   &klpx_shadow_ids[hash_long(class->id,
+						      KLPX_SHADOW_ID_BITS)]);
+}
+
+static void klpx_shadow_class_unlist(struct klpx_shadow_class *class)
+{
+	list_del_rcu(&class->node);
+	hlist_del_rcu(&class->id_node);
 }
 
 /*
@@ -197,7 +222,7 @@ int klpx_shadow_register(struct klpx_shadow_type *type)
 		}
 		class->cache = cache;
 		class->refs = 1;
-		list_add_tail_rcu(&class->node, &klpx_shadow_classes);
+		klpx_shadow_class_list(class);
 	}
 	rcu_assign_pointer(type->class, class);
 out:
@@ -253,7 +278,7 @@ static void __klpx_shadow_unregister(struct klpx_shadow_type *type,
 	RCU_INIT_POINTER(type->class, NULL);
 	if (--class->refs)
 		return;
-	list_del_rcu(&class->node);
+	klpx_shadow_class_unlist(class);
 	class->gc_dtor = type->dtor;
 	list_add_tail(&class->gc_node, dead);
 }
@@ -319,7 +344,7 @@ void klpx_shadow_exit(void)
 		/* Its owners are gone: their dtors cannot be called. */
 		pr_warn("shadow type %s (id %lu) still registered at exit; freeing %lu variables without dtor\n",
 			class->name, class->id, READ_ONCE(class->count));
-		list_del_rcu(&class->node);
+		klpx_shadow_class_unlist(class);
 		class->gc_dtor = NULL;
 		list_add_tail(&class->gc_node, &dead);
 	}

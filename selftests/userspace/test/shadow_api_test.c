@@ -185,6 +185,35 @@ KLPX_TEST(shadow_ids_of_one_size_share_one_slab_cache)
 	EXPECT_EQ(probe.dtor_calls[0], 64);
 }
 
+KLPX_TEST(shadow_unregistered_structs_find_their_id_among_many)
+{
+	static struct klpx_shadow_type t[600], alias[600];
+	static char names[600][16];
+	int i;
+
+	/* more ids than the registry's hash by id has chains */
+	for (i = 0; i < 600; i++) {
+		snprintf(names[i], sizeof(names[i]), "id%d", i);
+		t[i] = (struct klpx_shadow_type){ .id = 5000 + 256 * i,
+						  .name = names[i], .size = 8 };
+		alias[i] = t[i];
+		ASSERT_EQ(klpx_shadow_register(&t[i]), 0);
+		ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(i), &t[i], GFP_KERNEL, NULL));
+	}
+	for (i = 0; i < 600; i += 2)
+		klpx_shadow_unregister(&t[i]);
+	/* a struct that is not registered itself reaches its live id only */
+	for (i = 0; i < 600; i++) {
+		EXPECT_PTR_EQ(klpx_shadow_get(OBJ(i), &alias[i]),
+			      i % 2 ? klpx_shadow_get(OBJ(i), &t[i]) : NULL);
+		EXPECT_NULL(klpx_shadow_get(OBJ(i + 1), &alias[i]));
+	}
+	shim_log_clear();
+	for (i = 1; i < 600; i += 2)
+		klpx_shadow_unregister(&t[i]);
+	EXPECT_WARNS(0);
+}
+
 KLPX_TEST(shadow_register_returns_enomem_without_memory)
 {
 	struct klpx_shadow_type a = PROBE_TYPE(22, "nomem", 16);
