@@ -172,7 +172,7 @@ BENCH_FN int klpx_bench_by_klp(int x)
 }
 
 /* The lookup of the empty loop: a call that finds nothing. */
-BENCH_FN void *klpx_bench_get_nothing(void *obj, unsigned long kind)
+static BENCH_FN void *klpx_bench_get_nothing(void *obj, unsigned long kind)
 {
 	return NULL;
 }
