@@ -225,7 +225,7 @@ FILENAME != us && $1 == "@slab" {
 
 # The userspace benchmark: "variables hot cold miss get_or_alloc free_all/var"
 FILENAME == us && $1 ~ /^[0-9]+$/ && NF == 6 {
-	usget[$1] = $3; usmiss[$1] = $4; usn[++nus] = $1
+	ushot[$1] = $2; usget[$1] = $3; usmiss[$1] = $4; usn[++nus] = $1
 	next
 }
 
@@ -356,7 +356,10 @@ END {
 	if (nus) {
 		printf("\nNot emulated: the userspace harness (shadow/ over liburcu) on the host, klpx only\n")
 		for (j = 1; j <= nus; j++)
-			row("userspace get of a present variable, 1 id", sz(usn[j]),
+			row("userspace get, hot set of 1024, 1 id", sz(usn[j]),
+			    ushot[usn[j]], "", "ns/op")
+		for (j = 1; j <= nus; j++)
+			row("userspace get, random (cold) keys, 1 id", sz(usn[j]),
 			    usget[usn[j]], "", "ns/op")
 		for (j = 1; j <= nus; j++)
 			row("userspace get of a missing variable, 1 id", sz(usn[j]),
