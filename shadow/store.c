@@ -159,24 +159,36 @@ klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
 
 /*
  * Lockless lookup; the caller holds rcu_read_lock().  A hit needs no
- * check (a variable's key never changes and its memory outlives us).  A
- * miss is final when no resize is under way and no move began since @seq
- * was read (moves happen only while @new_tbl is set, and the swap of
- * tables is itself a write section); otherwise it goes the slow way.
+ * check: a variable's key never changes and its memory outlives us.  A
+ * miss is final when no resize was under way, which costs two loads
+ * after the walk and nothing on a hit:
+ *
+ * - a walk that a move led astray read a link the move wrote, and moves
+ *   happen after @new_tbl is set (release stores both): so @new_tbl,
+ *   read after the walk, is set, unless the resize has ended since;
+ * - a resize ends by setting @tbl and then clearing @new_tbl: so @tbl,
+ *   read after @new_tbl, is no longer the table walked.  It cannot come
+ *   back as the same pointer: the old table is freed after a grace
+ *   period, not while we read.
+ *
+ * Anything else goes the slow way, which retries on @seq.
  */
 static __always_inline struct klpx_shadow_var *
 klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
 {
+	struct klpx_shadow_table *tbl = rcu_dereference(class->tbl);
 	struct klpx_shadow_var *var;
-	unsigned int seq;
 
-	seq = raw_read_seqcount(&class->seq);
-	var = klpx_shadow_chain_find(class, rcu_dereference(class->tbl), obj);
+	var = klpx_shadow_chain_find(class, tbl, obj);
 	if (likely(var))
 		return var;
-	if (likely(!(seq & 1) && !rcu_access_pointer(class->new_tbl) &&
-		   !read_seqcount_retry(&class->seq, seq)))
-		return NULL;
+	/* Pairs with the release stores of klpx_shadow_resize(). */
+	smp_rmb();
+	if (likely(!rcu_access_pointer(class->new_tbl))) {
+		smp_rmb();
+		if (likely(rcu_access_pointer(class->tbl) == tbl))
+			return NULL;
+	}
 	return klpx_shadow_lookup_slow(class, obj);
 }
 
@@ -398,6 +410,8 @@ static void klpx_shadow_resize(struct work_struct *work)
 	}
 	mflags = klpx_shadow_move_begin(class);
 	rcu_assign_pointer(class->tbl, new);
+	/* @new_tbl clears after @tbl changes: see klpx_shadow_lookup(). */
+	smp_wmb();
 	RCU_INIT_POINTER(class->new_tbl, NULL);
 	klpx_shadow_move_end(class, mflags);
 	class->resize_pending = false;
