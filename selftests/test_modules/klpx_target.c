@@ -44,7 +44,7 @@ const char *klpx_target_greeting(void);
 int klpx_target_version(void);
 int klpx_target_item_value(struct klpx_target_item *item);
 long klpx_target_counter(void);
-void klpx_target_wait(void);
+int klpx_target_wait(void);
 
 static struct klpx_target_item klpx_target_items[KLPX_TARGET_NR_ITEMS];
 
