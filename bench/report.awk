@@ -109,18 +109,19 @@ function lrow(what, size, m, set, n) {
 }
 
 # judge(WHAT, RATIO, LO, HI, THRESHOLD) - a ratio target, judged on net
-# figures: within noise when the margin is smaller than the spread
-# between rounds.
-function judge(what, x, lo, hi, thr,    margin, spread, verdict) {
+# figures: MET when every round meets it, MISSED when none does, within
+# noise when the rounds straddle it (the margin is smaller than the
+# spread between rounds).
+function judge(what, x, lo, hi, thr,    verdict) {
 	if (x == "") {
 		printf("  %-12s %s: not measured\n", "MISSED", what)
 		return
 	}
-	margin = x - thr
-	spread = (lo != "" && hi != "") ? hi - lo : 0
-	if (margin >= 0 && margin >= spread)
+	if (lo == "" || hi == "")
+		lo = hi = x
+	if (x >= thr && lo >= thr)
 		verdict = "MET"
-	else if (margin < 0 && -margin >= spread)
+	else if (x < thr && hi < thr)
 		verdict = "MISSED"
 	else
 		verdict = "within noise"
