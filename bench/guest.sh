@@ -21,6 +21,11 @@ ROUNDS=${BENCH_ROUNDS:-5}
 SIZES=${BENCH_SIZES:-"1000 10000 100000 1000000"}
 CREATE=${BENCH_CREATE:-1000}
 CYCLES=${BENCH_CYCLES:-3}
+# Threads asleep and enable/disable cycles of the 200-function patch
+# while the time the machine stays stopped is measured.
+STOP_THREADS=${BENCH_STOP_THREADS:-10000}
+STOP_CYCLES=${BENCH_STOP_CYCLES:-2}
+KLPX_SYSFS=/sys/kernel/klpx
 MODDIR=/lib/modules/$(uname -r)/extra
 CTL=/sys/kernel/debug/klpx_bench/ctl
 RESULT=/sys/kernel/debug/klpx_bench/result
@@ -148,9 +153,30 @@ redirect_phase() {
 	bench stopmachine "$ROUNDS"
 }
 
+# The machine stopped by a switch: 10^4 kthreads asleep, a patch of 200
+# functions enabled and disabled STOP_CYCLES times (two checked switches
+# each), next to stop_machine() of a no-op with the same threads.
+stop_phase() {
+	local c stats=/sys/kernel/debug/klpx_bench_stop/samples
+	insmod "$MODDIR/klpx_bench_stop.ko" threads="$STOP_THREADS" ||
+		{ error "klpx_bench_stop does not load"; return 1; }
+	for c in $(seq 1 "$STOP_CYCLES"); do
+		insmod "$MODDIR/klpx_bench_stop_patch.ko" ||
+			{ error "klpx_bench_stop_patch does not load"; break; }
+		echo 0 >"$KLPX_SYSFS/klpx_bench_stop_patch/enabled" ||
+			error "cannot disable klpx_bench_stop_patch"
+		wait_for "rmmod klpx_bench_stop_patch 2>/dev/null" ||
+			error "cannot remove klpx_bench_stop_patch"
+	done
+	echo "$ROUNDS" >"$stats" || error "cannot time stop_machine()"
+	cat "$stats"
+	rmmod klpx_bench_stop || error "cannot remove klpx_bench_stop"
+}
+
 echo "@start $(uname -r) $(nproc) cpus $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) kB"
 if insmod "$MODDIR/klpx_bench.ko"; then
 	redirect_phase
+	stop_phase
 	shadow_phase
 	rmmod klpx_bench || error "cannot remove klpx_bench"
 else

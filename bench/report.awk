@@ -184,6 +184,8 @@ FILENAME != us && $1 == "@" {
 		nrounds[m, set, n] = r + 1
 	if (m == "get" || m == "miss")
 		sizes[set, n] = 1
+	if (m == "stopped")
+		stopn[n] = 1
 	next
 }
 
@@ -342,6 +344,13 @@ END {
 	k = median("stopmachine" SUBSEP "-" SUBSEP 0 SUBSEP "klpx")
 	if (k != "")
 		row("stop_machine() of a no-op, for scale", "-", k, "", "us")
+	for (nt in stopn) {
+		k = median("stopped" SUBSEP "-" SUBSEP nt SUBSEP "klpx")
+		nop = median("stopnop" SUBSEP "-" SUBSEP nt SUBSEP "klpx")
+		row("stopped by a switch, " nt " threads, 200 funcs", "-", k, "", "us")
+		if (nop != "")
+			row("stop_machine() of a no-op, " nt " threads", "-", nop, "", "us")
+	}
 	k = median("enablecall" SUBSEP "-" SUBSEP 0 SUBSEP "klpx")
 	if (k != "") {
 		row("*_enable_patch() call", "-", k,
