@@ -27,6 +27,7 @@
 #ifndef _KLPX_CORE_CORE_H
 #define _KLPX_CORE_CORE_H
 
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include "plan.h"
@@ -71,16 +72,46 @@ int klpx_redirect_prepare(struct klpx_object *obj);
 void klpx_redirect_release(void);
 
 /* switch.c: the consistent step */
-int klpx_switch_run(struct klpx_switch *sw, const char *who);
+int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch);
 
-/* patch.c: object lifecycle, shared with the module notifier */
-int klpx_patch_coming_object(struct klpx_object *obj, struct module *mod);
-void klpx_patch_going_object(struct klpx_object *obj);
+static inline const char *klpx_patch_name(const struct klpx_patch *patch)
+{
+	return patch->mod->name;
+}
+
+/* patch.c: enable, disable, and a patch whose module goes away */
+int klpx_plan_nomem(const struct klpx_patch *patch, const char *what, int ret);
 int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 			     const struct attribute *attr);
-void klpx_patch_module_going(struct module *mod, bool init_failed,
-			     struct list_head *gone);
-void klpx_patch_release_gone(struct list_head *gone, bool run_exit);
+void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
+				struct list_head *gone);
+void klpx_patch_release_orphans(struct list_head *gone, bool run_exit);
+
+/* object.c: one object: checks, resolution, callbacks, its module */
+int klpx_patch_init(struct klpx_patch *patch);
+int klpx_patch_check_duplicates(struct klpx_patch *patch);
+int klpx_object_resolve(struct klpx_object *obj);
+void klpx_object_detach(struct klpx_object *obj);
+void klpx_object_forget_stacks(struct klpx_object *obj);
+void klpx_object_unlink(struct klpx_object *obj);
+int klpx_pre_patch(struct klpx_object *obj);
+void klpx_post_patch(struct klpx_object *obj);
+void klpx_pre_unpatch(struct klpx_object *obj);
+void klpx_post_unpatch(struct klpx_object *obj);
+int klpx_object_patch_loading(struct klpx_object *obj, struct module *mod);
+void klpx_object_unpatch_unloading(struct klpx_object *obj);
+
+/* types.c: the shadow types an object owns */
+int klpx_object_register_types(struct klpx_object *obj);
+void klpx_object_unregister_types(struct klpx_object *obj);
+void klpx_release_object(struct klpx_release *rel, int plan_error,
+			 struct klpx_object *obj);
+void klpx_release_patches(struct klpx_release *rel, int plan_error,
+			  struct list_head *leaving);
+
+/* lifetime.c: an enabled patch's module stays */
+void klpx_patch_hold_exit(struct klpx_patch *patch);
+void klpx_patch_give_exit(struct klpx_patch *patch);
 
 /* module.c: objects of modules that come and go */
 int klpx_module_init(void);

@@ -19,6 +19,7 @@
 #define pr_fmt(fmt) "klpx: " fmt
 
 #include <linux/ftrace.h>
+#include <linux/module.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include "compat.h"
@@ -37,18 +38,13 @@
  *            with -EBUSY.
  * DYNAMIC    the ops is allocated: unregistering it waits until no CPU
  *            can still be in its handler, after which it may be freed.
- * SAVE_REGS  only without DYNAMIC_FTRACE_WITH_ARGS, where the handler
- *            can reach the instruction pointer through full registers only.
  */
-#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-#define KLPX_FTRACE_FL_REGS	0
-#else
-#define KLPX_FTRACE_FL_REGS	FTRACE_OPS_FL_SAVE_REGS
+#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#error "klpx redirects through ftrace_regs: it needs DYNAMIC_FTRACE_WITH_ARGS"
 #endif
 #define KLPX_FTRACE_FLAGS	(FTRACE_OPS_FL_IPMODIFY | \
 				 FTRACE_OPS_FL_PERMANENT | \
-				 FTRACE_OPS_FL_DYNAMIC | \
-				 KLPX_FTRACE_FL_REGS)
+				 FTRACE_OPS_FL_DYNAMIC)
 
 /**
  * struct klpx_ops - the ftrace side of one patched address
@@ -219,9 +215,14 @@ void klpx_redirect_release(void)
 			continue;
 		ret = unregister_ftrace_function(&ops->fops);
 		if (ret) {
-			/* Keep it: freeing a registered ops would be worse. */
-			pr_err("cannot unregister the ftrace_ops of %ps: %d\n",
+			/*
+			 * ftrace may still call the handler: keep the ops,
+			 * and klpx.ko with it, for good.
+			 */
+			pr_err("cannot unregister the ftrace_ops of %ps: %d; klpx.ko stays loaded\n",
 			       (void *)ops->stack.ip, ret);
+			list_del(&ops->node);
+			__module_get(THIS_MODULE);
 			continue;
 		}
 		ftrace_free_filter(&ops->fops);

@@ -29,12 +29,18 @@
  * @shadow_data: the variable's zeroed data, @type->size bytes
  * @ctor_data:	the pointer given to klpx_shadow_alloc()
  *
- * Runs before the variable becomes visible, under the spinlock of the id
- * with interrupts off: it must not sleep.  The locks of all ids share one
- * lockdep class, so the ctor may call klpx_shadow_get() and
- * klpx_shadow_count() (of any id) and no other klpx_shadow_*() function:
- * never alloc, get_or_alloc, free, free_all, register or unregister, not
- * even of another id.
+ * Runs before the variable becomes visible, under the id's spinlock_t,
+ * taken with spin_lock_irqsave().  Interrupts are off, except on
+ * PREEMPT_RT, where that lock is a sleeping lock and interrupts stay on:
+ * do not rely on either.  The ctor must not sleep (no mutex, no GFP_KERNEL
+ * allocation) and, on PREEMPT_RT, must not take a raw spinlock around a
+ * spinlock_t.
+ *
+ * Each id's lock has a lockdep class of its own.  The ctor may call
+ * klpx_shadow_get() and klpx_shadow_count() of any id, and create (with
+ * GFP_ATOMIC) or free variables of another id, as long as ids always nest
+ * in the same order (lockdep checks it).  It must never change variables
+ * of its own id (that deadlocks), register or unregister.
  *
  * Return: 0 to keep the variable, an error to discard it.
  */
@@ -47,19 +53,27 @@ typedef int (*klpx_shadow_ctor_t)(void *obj, void *shadow_data,
  * @shadow_data: the variable's data
  *
  * Called exactly once per destroyed variable: by klpx_shadow_free() and
- * klpx_shadow_free_all() under the spinlock of the id with interrupts off,
- * and by garbage collection (the last registration of the id going: a
- * patch disabled or replaced, a patched module unloaded) in process
- * context with the registry locked.  It must not sleep.
+ * klpx_shadow_free_all() under the id's spinlock_t, as the ctor is (IRQs
+ * off except on PREEMPT_RT), and by garbage collection (the last
+ * registration of the id going: a patch disabled or replaced, a patched
+ * module unloaded) in process context with the registry locked.  It must
+ * not sleep.
  *
  * A variable can outlive its object: when garbage collection runs, @obj
  * may long be freed, or reused for something else.  Never dereference it;
  * use it only as a value (to log it, or as a key).
  *
- * As for the ctor, the dtor may call klpx_shadow_get() and
- * klpx_shadow_count() (of any id) and no other klpx_shadow_*() function.
+ * What the ctor may call, the dtor may call too: get and count of any id,
+ * and changes to variables of other ids, nesting ids in one order.
  * During garbage collection the id being collected is no longer
  * registered: a get of it returns NULL.
+ *
+ * Contexts, in short: klpx_shadow_get() and klpx_shadow_count() may be
+ * called from any context but NMI, hard IRQ context and raw spinlocks
+ * included, on PREEMPT_RT too.  alloc, get_or_alloc, free and free_all
+ * take the id's spinlock_t: any context but NMI on most kernels; on
+ * PREEMPT_RT, only where a spinlock_t may be taken (not in hard IRQ
+ * context, not under a raw spinlock or with IRQs disabled).
  */
 typedef void (*klpx_shadow_dtor_t)(void *obj, void *shadow_data);
 
@@ -209,6 +223,7 @@ struct klpx_object {
  * @kobj:	internal: /sys/kernel/klpx/<patch>
  * @enabled:	internal: the patch is enabled
  * @used:	internal: klpx_enable_patch() was called with this patch
+ * @transition: internal: a switch of this patch waits for tasks to leave
  * @mod_exit:	internal: @mod's exit function, held back (@mod->exit is
  *		NULL) while the patch is enabled, so that rmmod answers EBUSY
  */
@@ -223,6 +238,7 @@ struct klpx_patch {
 	struct klpx_kobj *kobj;
 	bool enabled;
 	bool used;
+	bool transition;
 	void (*mod_exit)(void);
 };
 

@@ -24,6 +24,7 @@
 #define SYM_TARGET_FN __attribute__((__noipa__, __used__))
 
 int klpx_sym_target_dup_second(void);
+int klpx_sym_target_compute(int x);
 
 /*
  * Written here, so that the compiler keeps it writable: a static variable
