@@ -204,8 +204,13 @@ static void kt_after_case(void)
 
 static int kt_child(const struct kt_case *c, unsigned int timeout)
 {
+	struct kt_rng r;
+
 	alarm(timeout);
 	kt_running = c;
+	/* the case's schedule perturbations follow from the printed seed */
+	kt_rng_init(&r, 0x5ced);
+	shim_sched_seed(kt_rand(&r) | 1);
 	shim_thread_enter();
 	c->fn();
 	kt_after_case();
