@@ -149,8 +149,24 @@ def tier_userspace(tree, out, log, which):
     env = {'ASAN_OPTIONS': 'detect_leaks=0:abort_on_error=1',
            'UBSAN_OPTIONS': 'print_stacktrace=1:halt_on_error=1',
            'TSAN_OPTIONS': 'atexit_sleep_ms=0:second_deadlock_stack=1'}
+    start = os.path.getsize(log)
     rc = run([binary, '-s', SEED, '-t', CASE_TIMEOUT], tree, log, env)
-    return None if rc == 0 else ('timeout' if rc == 'timeout' else 'fail')
+    if rc == 0:
+        return None
+    if rc == 'timeout':
+        return 'timeout'
+    return first_failure(log, start, r'^not ok \d+ - (\S+)')
+
+
+def first_failure(log, start, pattern):
+    """'fail: <first failing case>' from what @log got after @start."""
+    with open(log, errors='replace') as f:
+        f.seek(start)
+        for line in f:
+            m = re.match(pattern, line)
+            if m:
+                return 'fail: ' + m.group(1)
+    return 'fail'
 
 
 def tier_fuzz(tree, out, log):
@@ -184,9 +200,14 @@ def tier_script(tree, out, log, cmd):
 
 def tier_core(tree, out, log):
     result = os.path.join(out, 'core.result')
+    start = os.path.getsize(log) if os.path.exists(log) else 0
     rc = run(['make', '-s', '-C', 'selftests/core', 'OUT=' + out,
               'check', 'RESULT=' + result], tree, log)
-    return None if rc == 0 else ('timeout' if rc == 'timeout' else 'fail')
+    if rc == 0:
+        return None
+    if rc == 'timeout':
+        return 'timeout'
+    return first_failure(log, start, r'^not ok \d+ (\S+)')
 
 
 TIERS = {
@@ -291,7 +312,8 @@ def main():
             for t in default_tiers(m, allowed):
                 verdict = TIERS[t](tree, out, log)
                 if verdict:
-                    killer = t if verdict == 'fail' else '%s (%s)' % (t, verdict)
+                    killer = t if verdict == 'fail' else '%s (%s)' % (
+                        t, verdict[6:] if verdict.startswith('fail: ') else verdict)
                     break
         finally:
             for p, text in saved.items():
@@ -305,7 +327,7 @@ def main():
         else:
             status, killer = 'SURVIVED', 'log: ' + log
         rows.append((m, status, killer, dt))
-        print('%-44s %-14s %-28s %6.1f s' % (m.name, status, killer if status == 'killed' else '', dt)
+        print('%-44s %-10s %6.1f s  %s' % (m.name, status, dt, killer if status == 'killed' else '')
               + ('' if status == 'killed' else '  ' + killer), flush=True)
 
     judged = [r for r in rows if r[1] != 'stale']
