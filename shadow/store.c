@@ -244,7 +244,7 @@ static void klpx_shadow_move(struct klpx_shadow_var *var, struct hlist_head *h)
 	struct hlist_node *first = h->first;
 
 	hlist_del_rcu(&var->node);
-	WRITE_ONCE(var->node.next, first);
+	rcu_assign_pointer(hlist_next_rcu(&var->node), first);
 	WRITE_ONCE(var->node.pprev, &h->first);
 	rcu_assign_pointer(hlist_first_rcu(h), &var->node);
 	if (first)
