@@ -8,6 +8,7 @@
 #   make demo       the story of a patch author, in a Debian kernel under QEMU
 #   make bench      klpx against the kernel's own shadow variables and livepatch
 #   make guest-shell  a shell in the guest with klpx loaded
+#   make mutate     the mutation tier: do the tests catch planted bugs? (slow)
 
 TOP	:= $(CURDIR)
 CACHE	:= $(TOP)/.cache
@@ -19,7 +20,7 @@ export KVER KDIR TOP CACHE OUT
 TIERS	:= userspace core kunit guest
 
 .PHONY: all modules deps clean check $(addprefix check-,$(TIERS)) \
-	demo bench guest-shell
+	demo bench guest-shell mutate
 
 all: modules
 
@@ -65,6 +66,10 @@ guest-shell: deps modules
 
 bench: deps modules
 	$(TOP)/bench/run.sh
+
+# Not part of check: it rebuilds and reruns tiers once per mutant.
+mutate:
+	$(TOP)/scripts/mutate/mutate.py $(MUTATE_ARGS)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(TOP) clean

@@ -127,6 +127,11 @@ def apply(m, src):
 
 def run(cmd, cwd, log, env=None, timeout=TIER_TIMEOUT):
     e = dict(os.environ)
+    # make mutate exports the real tree's TOP, OUT and CACHE: judge the copy
+    for k in ('OUT', 'MAKEFLAGS', 'MAKELEVEL', 'MFLAGS'):
+        e.pop(k, None)
+    e['TOP'] = cwd
+    e['CACHE'] = os.path.join(cwd, '.cache')
     e.update(env or {})
     with open(log, 'a') as out:
         out.write('$ %s\n' % ' '.join(cmd))
