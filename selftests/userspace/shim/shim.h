@@ -266,6 +266,19 @@ extern __thread unsigned int shim_hash_last_bits;
  */
 extern __thread unsigned long shim_hlist_walks;
 extern __thread unsigned long shim_hlist_nodes;
+/*
+ * Called with every node an RCU hlist walk of the calling thread steps
+ * on, before it looks at the node: a test may hold a lockless reader
+ * there while writers move on.
+ */
+extern __thread void (*shim_hlist_visit_hook)(const void *node);
+
+static inline void shim_hlist_visit(const void *node)
+{
+	shim_hlist_nodes++;
+	if (__builtin_expect(shim_hlist_visit_hook != NULL, 0))
+		shim_hlist_visit_hook(node);
+}
 
 /* ------------------------------------------------------------------ */
 /* RCU and deferred work                                               */

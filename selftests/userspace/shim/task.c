@@ -13,6 +13,7 @@ static __thread struct shim_task shim_self;
 __thread unsigned int shim_hash_last_bits;
 __thread unsigned long shim_hlist_walks;
 __thread unsigned long shim_hlist_nodes;
+__thread void (*shim_hlist_visit_hook)(const void *node);
 static unsigned long shim_next_task_id;
 
 struct shim_task *shim_current(void)

@@ -9,7 +9,10 @@
  * deliberate misuse reaches: a struct whose size disagrees with its id's,
  * and the once-only WARN.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <linux/gfp.h>
 #include <linux/klpx.h>
@@ -269,4 +272,167 @@ KLPX_TEST(shadow_unregister_of_unregistered_type_warns_only_the_first_time)
 	klpx_shadow_unregister(&a);
 	klpx_shadow_unregister(&a);
 	EXPECT_WARNS(0);
+}
+
+/* ------------------------------------------------------------------ */
+/* a lockless miss while the resize moves chains                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The resize held after its first batch of chains (see store.c), and a
+ * lockless reader held on a node of a chain the resize has not moved yet.
+ */
+static struct {
+	unsigned long main_task;
+	bool armed, worker_held, release_worker;
+	unsigned long walks_at_start;
+	bool reader_held, release_reader;
+	void *key, *found;
+	struct klpx_shadow_type *type;
+} mv;
+
+static void mv_hold_resize(void)
+{
+	if (shim_current()->id == mv.main_task ||
+	    !__atomic_exchange_n(&mv.armed, false, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_store_n(&mv.worker_held, true, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&mv.release_worker, __ATOMIC_SEQ_CST))
+		sched_yield();
+}
+
+/* the first node of the reader's second walk: its look at the old table after a miss */
+static void mv_hold_reader(const void *node)
+{
+	if (shim_hlist_walks != mv.walks_at_start + 2 ||
+	    __atomic_load_n(&mv.reader_held, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_store_n(&mv.reader_held, true, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&mv.release_reader, __ATOMIC_SEQ_CST))
+		sched_yield();
+}
+
+static void *mv_reader(void *arg)
+{
+	unsigned long *walks = arg;
+
+	mv.walks_at_start = shim_hlist_walks;
+	shim_hlist_visit_hook = mv_hold_reader;
+	mv.found = klpx_shadow_get(mv.key, mv.type);
+	shim_hlist_visit_hook = NULL;
+	*walks = shim_hlist_walks - mv.walks_at_start;
+	return NULL;
+}
+
+/* walk 1 of a get of a missing key: does the old table's chain have a node? */
+static unsigned long mv_first_walk_nodes;
+static unsigned long mv_walk0;
+
+static void mv_count_first_walk(const void *node)
+{
+	if (shim_hlist_walks == mv_walk0 + 1)
+		mv_first_walk_nodes++;
+}
+
+enum mv_result { MV_RETRIED, MV_INCONCLUSIVE, MV_MISSED, MV_NO_HOLD };
+
+/*
+ * One try: grow @a's table from 256 to 512 chains, held after the first
+ * batch; make a variable for the @nth new key whose old chain is not
+ * moved yet; hold a reader of it on that chain's first node, in its
+ * second look at the old table; let the resize finish.
+ */
+static enum mv_result mv_try(struct klpx_shadow_type *a, unsigned int nth)
+{
+	unsigned long works, i, j, walks = 0;
+	pthread_t reader;
+	void *x = NULL;
+
+	memset(&mv, 0, sizeof(mv));
+	if (klpx_shadow_register(a))
+		return MV_NO_HOLD;
+	for (i = 0; i < 200; i++)
+		if (!klpx_shadow_alloc(KEY(DIRECT_MAP, 64, i), a, GFP_KERNEL, NULL))
+			kt_abort();
+	shim_workqueue_drain();
+	mv.main_task = shim_current()->id;
+	mv.armed = true;
+	shim_set_resched_hook(mv_hold_resize);
+	works = shim_work_executed();
+	for (; i < 256; i++)
+		if (!klpx_shadow_alloc(KEY(DIRECT_MAP, 64, i), a, GFP_KERNEL, NULL))
+			kt_abort();
+	KT_WAIT_FOR(__atomic_load_n(&mv.worker_held, __ATOMIC_SEQ_CST) ||
+		    shim_work_executed() > works);
+	if (!__atomic_load_n(&mv.worker_held, __ATOMIC_SEQ_CST)) {
+		shim_set_resched_hook(NULL);
+		klpx_shadow_unregister(a);
+		return MV_NO_HOLD;
+	}
+
+	shim_hlist_visit_hook = mv_count_first_walk;
+	for (j = 0; j < 4096 && !x; j++) {
+		void *key = KEY(DIRECT_MAP + 32, 64, j);
+
+		mv_first_walk_nodes = 0;
+		mv_walk0 = shim_hlist_walks;
+		if (klpx_shadow_get(key, a))
+			kt_abort();
+		if (mv_first_walk_nodes && !nth--) {
+			x = klpx_shadow_alloc(key, a, GFP_KERNEL, NULL);
+			mv.key = key;
+		}
+	}
+	shim_hlist_visit_hook = NULL;
+	ASSERT_NOT_NULL(x);
+
+	mv.type = a;
+	ASSERT_EQ(shim_thread_create(&reader, mv_reader, &walks), 0);
+	KT_WAIT_FOR(__atomic_load_n(&mv.reader_held, __ATOMIC_SEQ_CST));
+	/* the resize moves everything, retires the old table, waits for us */
+	__atomic_store_n(&mv.release_worker, true, __ATOMIC_SEQ_CST);
+	KT_WAIT_FOR(shim_rcu_gp_waiters() > 0);
+	__atomic_store_n(&mv.release_reader, true, __ATOMIC_SEQ_CST);
+	pthread_join(reader, NULL);
+	shim_set_resched_hook(NULL);
+	shim_workqueue_drain();
+	klpx_shadow_unregister(a);
+
+	if (mv.found != x)
+		return mv.found ? MV_INCONCLUSIVE : MV_MISSED;
+	/* found on the way the held node now leads: shares its new chain */
+	return walks > 2 ? MV_RETRIED : MV_INCONCLUSIVE;
+}
+
+/*
+ * A reader that missed in the old table and walks it again while the
+ * resize moves the rest of the chains and retires the old table follows
+ * a moved node into a chain of the new table, then finds no new table:
+ * only the seqcount retry makes it look again.  A variable made during a
+ * resize lives in the new table only, so its first miss is real.  When
+ * the held node's new chain happens to lead to the variable, the try
+ * proves nothing and the next key is tried.
+ */
+KLPX_TEST(shadow_get_miss_during_a_move_is_retried)
+{
+	struct klpx_shadow_type a = { .id = 208, .name = "moving", .size = 8 };
+	unsigned int nth, retried = 0;
+
+	for (nth = 0; nth < 8 && !retried; nth++) {
+		switch (mv_try(&a, nth)) {
+		case MV_NO_HOLD:
+			kt_skip("the store resizes without a scheduling point to stop at");
+		case MV_MISSED:
+			kt_fail(__FILE__, __LINE__,
+				"a variable made during a resize was missed by a reader the move led astray");
+			return;
+		case MV_INCONCLUSIVE:
+			break;
+		case MV_RETRIED:
+			retried++;
+			break;
+		}
+	}
+	kt_info("conclusive after %u tries", nth);
+	EXPECT_EQ(retried, 1);
 }

@@ -179,7 +179,7 @@ static inline void hlist_replace_rcu(struct hlist_node *old,
 	for (__shim_hlist_check_rcu(dummy, ##cond, 0), shim_hlist_walks++, \
 	     pos = hlist_entry_safe(rcu_dereference_raw(hlist_first_rcu(head)), \
 				    __typeof__(*(pos)), member);	\
-	     pos && (shim_hlist_nodes++, 1);				\
+	     pos && (shim_hlist_visit(&(pos)->member), 1);		\
 	     pos = hlist_entry_safe(rcu_dereference_raw(hlist_next_rcu(&(pos)->member)), \
 				    __typeof__(*(pos)), member))
 #define hlist_for_each_entry_rcu_notrace(pos, head, member, cond...)	\
