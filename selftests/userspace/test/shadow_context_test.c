@@ -390,8 +390,12 @@ static enum mv_result mv_try(struct klpx_shadow_type *a, unsigned int nth)
 	ASSERT_EQ(shim_thread_create(&reader, mv_reader, &walks), 0);
 	KT_WAIT_FOR(__atomic_load_n(&mv.reader_held, __ATOMIC_SEQ_CST));
 	/* the resize moves everything, retires the old table, waits for us */
+	works = shim_work_executed();
 	__atomic_store_n(&mv.release_worker, true, __ATOMIC_SEQ_CST);
-	KT_WAIT_FOR(shim_rcu_gp_waiters() > 0);
+	KT_WAIT_FOR(shim_rcu_gp_waiters() > 0 || shim_work_executed() > works);
+	if (!shim_rcu_gp_waiters())
+		kt_fail(__FILE__, __LINE__,
+			"the resize finished without waiting for a reader in its old table");
 	__atomic_store_n(&mv.release_reader, true, __ATOMIC_SEQ_CST);
 	pthread_join(reader, NULL);
 	shim_set_resched_hook(NULL);
