@@ -24,7 +24,7 @@ sanitizer report, a splat, a timeout, or a build that breaks):
   guest  selftests/guest/run.sh check (slow: opt in with --tiers)
 A mutant of shadow/ is tried with asan, tsan and fuzz; one of core/ with
 core (and kunit/guest only when asked).  Exit status: 0 when every mutant
-that is not stale was killed or is declared equivalent.
+was killed or is declared equivalent; a survivor or a stale mutant fails.
 """
 import argparse
 import os
@@ -271,7 +271,7 @@ def main():
     if args.list:
         for m in mutants:
             _, why = apply(m, TOP)
-            print('%-40s %s%s' % (m.name, 'STALE ' + why if why else '', m.what))
+            print('%-44s %s' % (m.name, 'STALE: ' + why if why else m.what))
         return 0
 
     tree = os.path.join(args.work, 'tree')
@@ -293,7 +293,8 @@ def main():
         if verdict:
             print('baseline: tier %s fails unmutated (%s); see %s' % (t, verdict, log))
             return 2
-    print('baseline: %s pass unmutated' % ', '.join(needed), flush=True)
+    print('baseline: %s pass unmutated' % (', '.join(needed) or 'no tier needed'),
+          flush=True)
 
     rows = []
     for m in mutants:
@@ -345,7 +346,7 @@ def main():
           % (len(killed), len(judged), rate, len(equiv), len(survived), len(stale)))
     if args.rst:
         write_rst(args.rst, rows, allowed, killed, judged, equiv, survived, stale, rate)
-    return 0 if not survived and judged else 1
+    return 0 if judged and not survived and not stale else 1
 
 
 def write_rst(path, rows, allowed, killed, judged, equiv, survived, stale, rate):
