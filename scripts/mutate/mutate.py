@@ -246,7 +246,8 @@ def copy_tree(src, dst):
         if not rel or not os.path.isfile(os.path.join(src, rel)):
             continue
         os.makedirs(os.path.dirname(os.path.join(dst, rel)), exist_ok=True)
-        shutil.copy2(os.path.join(src, rel), os.path.join(dst, rel))
+        # new times: nothing built from an earlier copy looks up to date
+        shutil.copy(os.path.join(src, rel), os.path.join(dst, rel))
     # the guest and kunit tiers need the downloads; share them read-only
     cache = os.path.join(src, '.cache')
     if os.path.isdir(cache):
@@ -278,6 +279,7 @@ def main():
     out = os.path.join(args.work, 'out')
     logs = os.path.join(args.work, 'logs')
     copy_tree(TOP, tree)
+    shutil.rmtree(out, ignore_errors=True)
     os.makedirs(logs, exist_ok=True)
     print('mutation tier: %d mutants, tiers %s, seed %s, copy in %s'
           % (len(mutants), ','.join(allowed), SEED, tree), flush=True)
