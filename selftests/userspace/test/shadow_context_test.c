@@ -229,6 +229,35 @@ KLPX_TEST(shadow_free_all_visits_only_its_own_id)
 	klpx_shadow_unregister(&big);
 }
 
+/*
+ * The table follows the variables down as well as up: an id that had
+ * many variables and lost them does not keep a table sized for them.
+ */
+KLPX_TEST(shadow_tables_shrink_when_variables_go)
+{
+	struct klpx_shadow_type a = { .id = 209, .name = "shrinking", .size = 8 };
+	unsigned long n = 1UL << 12, i;
+	unsigned int grown;
+
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	for (i = 0; i < n; i++)
+		ASSERT_NOT_NULL(klpx_shadow_alloc(KEY(DIRECT_MAP, 64, i), &a,
+						  GFP_KERNEL, NULL));
+	shim_workqueue_drain();
+	klpx_shadow_get(KEY(DIRECT_MAP, 64, 1), &a);
+	grown = shim_hash_last_bits;
+	for (i = 0; i < n - 4; i++)
+		klpx_shadow_free(KEY(DIRECT_MAP, 64, i), &a);
+	shim_workqueue_drain();
+	klpx_shadow_get(KEY(DIRECT_MAP, 64, n - 1), &a);
+	kt_info("%lu variables: 2^%u chains; 4 left: 2^%u", n, grown,
+		shim_hash_last_bits);
+	EXPECT_LE(n, 2UL << grown);
+	EXPECT_LE(shim_hash_last_bits, 6);
+	klpx_shadow_free_all(&a);
+	klpx_shadow_unregister(&a);
+}
+
 /* ------------------------------------------------------------------ */
 /* guards                                                              */
 /* ------------------------------------------------------------------ */
