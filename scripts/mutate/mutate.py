@@ -155,7 +155,7 @@ def tier_userspace(tree, out, log, which):
            'UBSAN_OPTIONS': 'print_stacktrace=1:halt_on_error=1',
            'TSAN_OPTIONS': 'atexit_sleep_ms=0:second_deadlock_stack=1'}
     start = os.path.getsize(log)
-    rc = run([binary, '-s', SEED, '-t', CASE_TIMEOUT], tree, log, env)
+    rc = run([binary, '-x', '-s', SEED, '-t', CASE_TIMEOUT], tree, log, env)
     if rc == 0:
         return None
     if rc == 'timeout':

@@ -7,7 +7,8 @@
  *   klpx_test [-s seed] [-f filter] [-r resultfile] [-o outcomes] [-t timeout] [-l] [-v]
  *
  * -o writes one line per case, "ok|fail|skip <name>", for a runner that
- * merges the runs of one case under several sanitizers.
+ * merges the runs of one case under several sanitizers.  -x stops after
+ * the first failing case (the mutation tier needs only one).
  *
  * The seed (printed first) makes every case's random choices repeatable;
  * KLPX_TEST_SEED in the environment sets it too.
@@ -237,7 +238,7 @@ static int kt_cmp(const void *a, const void *b)
 static void kt_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-s seed] [-f filter] [-r resultfile] [-o outcomes] [-t timeout] [-l] [-v]\n",
+		"usage: %s [-s seed] [-f filter] [-r resultfile] [-o outcomes] [-t timeout] [-l] [-v] [-x]\n",
 		prog);
 	exit(2);
 }
@@ -249,13 +250,13 @@ int main(int argc, char **argv)
 	unsigned int timeout = 120, i, nr = 0;
 	unsigned int passed = 0, failed = 0, skipped = 0;
 	struct kt_case **cases, *c;
-	bool list = false;
+	bool list = false, first_failure = false;
 	int opt;
 
 	env = getenv("KLPX_TEST_SEED");
 	kt_the_seed = env ? strtoull(env, NULL, 0) :
 		      (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	while ((opt = getopt(argc, argv, "s:f:r:o:t:lv")) != -1) {
+	while ((opt = getopt(argc, argv, "s:f:r:o:t:lvx")) != -1) {
 		switch (opt) {
 		case 's':
 			kt_the_seed = strtoull(optarg, NULL, 0);
@@ -274,6 +275,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			list = true;
+			break;
+		case 'x':
+			first_failure = true;
 			break;
 		case 'v':
 			setenv("KLPX_SHIM_VERBOSE", "1", 1);
@@ -355,6 +359,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		if (of)
 			fflush(of);
+		if (first_failure && failed)
+			break;
 	}
 	if (of && fclose(of)) {
 		perror(outcomes);
