@@ -273,6 +273,25 @@ extern __thread unsigned long shim_hlist_nodes;
  */
 extern __thread void (*shim_hlist_visit_hook)(const void *node);
 
+/*
+ * Called, in any thread, with every node a non-RCU hlist_for_each_entry()
+ * or _safe() walk steps on, before the loop body runs on it: a test may
+ * hold a writer between two nodes it moves.
+ */
+extern void (*shim_hlist_writer_hook)(const void *node);
+/* read_seqcount_begin() calls that found a writer inside, so far */
+extern unsigned long shim_seq_read_waits;
+
+static inline void shim_hlist_writer_visit(const void *node)
+{
+	void (*hook)(const void *node) =
+		__atomic_load_n(&shim_hlist_writer_hook, __ATOMIC_ACQUIRE);
+
+	shim_hlist_nodes++;
+	if (__builtin_expect(hook != NULL, 0))
+		hook(node);
+}
+
 static inline void shim_hlist_visit(const void *node)
 {
 	shim_hlist_nodes++;

@@ -14,6 +14,8 @@ __thread unsigned int shim_hash_last_bits;
 __thread unsigned long shim_hlist_walks;
 __thread unsigned long shim_hlist_nodes;
 __thread void (*shim_hlist_visit_hook)(const void *node);
+void (*shim_hlist_writer_hook)(const void *node);
+unsigned long shim_seq_read_waits;
 static unsigned long shim_next_task_id;
 
 struct shim_task *shim_current(void)

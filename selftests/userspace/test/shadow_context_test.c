@@ -536,3 +536,205 @@ KLPX_TEST(shadow_allocation_woken_after_gc_started_adds_nothing)
 	EXPECT_EQ(probe.ctor_calls, 0);
 	EXPECT_EQ(probe.dtor_calls[0], 0);
 }
+
+/* ------------------------------------------------------------------ */
+/* a lockless lookup in the middle of one batch of moves               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The old chain of X reads A, B, ..., X.  The reader is held on A in its
+ * first walk; the resize moves A and stops before B, inside its batch.
+ */
+static struct {
+	unsigned long main_task;
+	bool armed, worker_held, release_worker;
+	const void *pause_at;		/* the worker stops before moving this */
+	const void *paused_on;		/* where the worker stands stopped */
+	bool unpause;
+	const void *a, *b, *x;
+	unsigned long walks_at_start;
+	int reader_hold;		/* 1: on A in walk 1; 2: on B in walk 2 */
+	bool release_reader, reader_done;
+	void *key, *found;
+	struct klpx_shadow_type *type;
+} ib;
+
+static void ib_hold_resize(void)
+{
+	if (shim_current()->id == ib.main_task ||
+	    !__atomic_exchange_n(&ib.armed, false, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_store_n(&ib.worker_held, true, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&ib.release_worker, __ATOMIC_SEQ_CST))
+		sched_yield();
+}
+
+static void ib_writer(const void *node)
+{
+	if (!node || node != __atomic_load_n(&ib.pause_at, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_store_n(&ib.paused_on, node, __ATOMIC_SEQ_CST);
+	while (!__atomic_exchange_n(&ib.unpause, false, __ATOMIC_SEQ_CST))
+		sched_yield();
+	__atomic_store_n(&ib.paused_on, NULL, __ATOMIC_SEQ_CST);
+}
+
+static void ib_reader_hold(int where)
+{
+	__atomic_store_n(&ib.reader_hold, where, __ATOMIC_SEQ_CST);
+	while (!__atomic_exchange_n(&ib.release_reader, false, __ATOMIC_SEQ_CST))
+		sched_yield();
+}
+
+static void ib_reader_visit(const void *node)
+{
+	unsigned long walk = shim_hlist_walks - ib.walks_at_start;
+
+	if (walk == 1 && node == ib.a)
+		ib_reader_hold(1);
+	else if (walk == 2 && node == ib.b)
+		ib_reader_hold(2);
+}
+
+static void *ib_reader(void *arg)
+{
+	ib.walks_at_start = shim_hlist_walks;
+	shim_hlist_visit_hook = ib_reader_visit;
+	ib.found = klpx_shadow_get(ib.key, ib.type);
+	shim_hlist_visit_hook = NULL;
+	__atomic_store_n(&ib.reader_done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* the nodes walk 1 of a get visits before it hits */
+static const void *ib_seen[4];
+static unsigned int ib_nr_seen;
+static unsigned long ib_walk0;
+
+static void ib_record(const void *node)
+{
+	if (shim_hlist_walks == ib_walk0 + 1 && ib_nr_seen < 4)
+		ib_seen[ib_nr_seen++] = node;
+}
+
+static enum mv_result ib_try(struct klpx_shadow_type *a, unsigned int nth)
+{
+	unsigned long works, i, seq_waits;
+	pthread_t reader;
+	enum mv_result r;
+
+	memset(&ib, 0, sizeof(ib));
+	if (klpx_shadow_register(a))
+		return MV_NO_HOLD;
+	for (i = 0; i < 200; i++)
+		if (!klpx_shadow_alloc(KEY(DIRECT_MAP, 64, i), a, GFP_KERNEL, NULL))
+			kt_abort();
+	shim_workqueue_drain();
+	ib.main_task = shim_current()->id;
+	ib.armed = true;
+	shim_set_resched_hook(ib_hold_resize);
+	works = shim_work_executed();
+	for (; i < 256; i++)
+		if (!klpx_shadow_alloc(KEY(DIRECT_MAP, 64, i), a, GFP_KERNEL, NULL))
+			kt_abort();
+	KT_WAIT_FOR(__atomic_load_n(&ib.worker_held, __ATOMIC_SEQ_CST) ||
+		    shim_work_executed() > works);
+	if (!__atomic_load_n(&ib.worker_held, __ATOMIC_SEQ_CST)) {
+		shim_set_resched_hook(NULL);
+		klpx_shadow_unregister(a);
+		return MV_NO_HOLD;
+	}
+
+	/* the @nth variable still in the old table, third in its chain */
+	shim_hlist_visit_hook = ib_record;
+	for (i = 0; i < 256 && !ib.key; i++) {
+		ib_nr_seen = 0;
+		ib_walk0 = shim_hlist_walks;
+		if (!klpx_shadow_get(KEY(DIRECT_MAP, 64, i), a))
+			kt_abort();
+		if (ib_nr_seen == 3 && shim_hlist_walks == ib_walk0 + 1 && !nth--) {
+			ib.key = KEY(DIRECT_MAP, 64, i);
+			ib.a = ib_seen[0];
+			ib.b = ib_seen[1];
+			ib.x = ib_seen[2];
+		}
+	}
+	shim_hlist_visit_hook = NULL;
+	if (!ib.key) {
+		__atomic_store_n(&ib.release_worker, true, __ATOMIC_SEQ_CST);
+		shim_set_resched_hook(NULL);
+		shim_workqueue_drain();
+		klpx_shadow_unregister(a);
+		return MV_NO_HOLD;
+	}
+
+	ib.type = a;
+	ASSERT_EQ(shim_thread_create(&reader, ib_reader, NULL), 0);
+	KT_WAIT_FOR(__atomic_load_n(&ib.reader_hold, __ATOMIC_SEQ_CST) == 1);
+	/* the resize goes on, moves A and stops before B, in its batch */
+	__atomic_store_n(&ib.pause_at, ib.b, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&shim_hlist_writer_hook, ib_writer, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&ib.release_worker, true, __ATOMIC_SEQ_CST);
+	KT_WAIT_FOR(__atomic_load_n(&ib.paused_on, __ATOMIC_SEQ_CST) == ib.b);
+
+	/* A now leads the reader into a chain of the new table */
+	seq_waits = __atomic_load_n(&shim_seq_read_waits, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&ib.release_reader, true, __ATOMIC_SEQ_CST);
+	KT_WAIT_FOR(__atomic_load_n(&ib.reader_hold, __ATOMIC_SEQ_CST) == 2 ||
+		    __atomic_load_n(&shim_seq_read_waits, __ATOMIC_SEQ_CST) > seq_waits ||
+		    __atomic_load_n(&ib.reader_done, __ATOMIC_SEQ_CST));
+	if (__atomic_load_n(&ib.reader_hold, __ATOMIC_SEQ_CST) == 2) {
+		/* it looked again without waiting for the batch: move B, not X */
+		__atomic_store_n(&ib.pause_at, ib.x, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&ib.unpause, true, __ATOMIC_SEQ_CST);
+		KT_WAIT_FOR(__atomic_load_n(&ib.paused_on, __ATOMIC_SEQ_CST) == ib.x);
+		__atomic_store_n(&ib.release_reader, true, __ATOMIC_SEQ_CST);
+	}
+	KT_WAIT_FOR(__atomic_load_n(&ib.reader_done, __ATOMIC_SEQ_CST) ||
+		    __atomic_load_n(&shim_seq_read_waits, __ATOMIC_SEQ_CST) > seq_waits);
+	/* let the batch finish */
+	__atomic_store_n(&ib.pause_at, NULL, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&ib.unpause, true, __ATOMIC_SEQ_CST);
+	pthread_join(reader, NULL);
+	__atomic_store_n(&shim_hlist_writer_hook, NULL, __ATOMIC_SEQ_CST);
+	shim_set_resched_hook(NULL);
+	shim_workqueue_drain();
+
+	if (ib.found == klpx_shadow_get(ib.key, a) && ib.found)
+		r = __atomic_load_n(&shim_seq_read_waits, __ATOMIC_SEQ_CST) > seq_waits ?
+			MV_RETRIED : MV_INCONCLUSIVE;
+	else
+		r = MV_MISSED;
+	klpx_shadow_unregister(a);
+	return r;
+}
+
+/*
+ * A lockless reader that steps onto a chain while one batch of the
+ * resize is moving it may be led into the new table before the rest of
+ * its chain got there.  The batch is a seqcount write section, so that
+ * such a reader waits for it and looks again.
+ */
+KLPX_TEST(shadow_get_during_one_batch_of_moves_waits_and_retries)
+{
+	struct klpx_shadow_type a = { .id = 211, .name = "batch", .size = 8 };
+	unsigned int nth, retried = 0;
+
+	for (nth = 0; nth < 8 && !retried; nth++) {
+		switch (ib_try(&a, nth)) {
+		case MV_NO_HOLD:
+			kt_skip("no resize to stop, or no chain of three variables");
+		case MV_MISSED:
+			kt_fail(__FILE__, __LINE__,
+				"a reader in the middle of a batch of moves missed a variable");
+			return;
+		case MV_INCONCLUSIVE:
+			break;
+		case MV_RETRIED:
+			retried++;
+			break;
+		}
+	}
+	kt_info("conclusive after %u tries", nth);
+	EXPECT_EQ(retried, 1);
+}

@@ -229,12 +229,13 @@ static inline void hlist_add_head(struct hlist_node *n, struct hlist_head *h)
 #define hlist_for_each_entry(pos, head, member)				\
 	for (shim_hlist_walks++,					\
 	     pos = hlist_entry_safe((head)->first, __typeof__(*(pos)), member); \
-	     pos && (shim_hlist_nodes++, 1);				\
+	     pos && (shim_hlist_writer_visit(&(pos)->member), 1);	\
 	     pos = hlist_entry_safe((pos)->member.next, __typeof__(*(pos)), member))
 #define hlist_for_each_entry_safe(pos, n, head, member)			\
 	for (shim_hlist_walks++,					\
 	     pos = hlist_entry_safe((head)->first, __typeof__(*pos), member); \
-	     pos && ({ n = pos->member.next; shim_hlist_nodes++; 1; });	\
+	     pos && ({ n = pos->member.next;				\
+		       shim_hlist_writer_visit(&pos->member); 1; });	\
 	     pos = hlist_entry_safe(n, __typeof__(*pos), member))
 
 #endif /* _SHIM_LINUX_LIST_H */
