@@ -3,42 +3,69 @@
 # klpx developer targets.  Kbuild holds the kbuild rules.
 #
 #   make            build klpx.ko and Module.symvers against KDIR
-#   make deps       install what every target needs (apt-get), fetch the guest kernel
+#   make deps       install what every target needs (apt-get), fetch the
+#                   kernels make check boots into .cache/
 #   make check      every test tier; ends with "N passed, N failed"
+#   make check-matrix  the guest tier on every supported kernel, as a table
 #   make demo       the story of a patch author, in a Debian kernel under QEMU
 #   make bench      klpx against the kernel's own shadow variables and livepatch
 #   make guest-shell  a shell in the guest with klpx loaded
 #   make mutate     the mutation tier: do the tests catch planted bugs? (slow)
+#
+# The kernel: KERNEL=6.1 (default), 6.1-rt, 6.12 or 6.12-rt, resolved
+# through Debian's meta-packages by scripts/kver.sh; KVER=<release> names
+# an exact release and wins; KDIR=<headers> builds against any tree.
 
 TOP	:= $(CURDIR)
 CACHE	:= $(TOP)/.cache
 OUT	:= $(TOP)/out
-KVER	?= $(shell $(TOP)/scripts/kver.sh)
-KDIR	?= /usr/src/linux-headers-$(KVER)
-export KVER KDIR TOP CACHE OUT
 
-TIERS	:= userspace core kunit guest
+# Every kernel klpx supports, and those make check boots.
+KERNELS		:= 6.1 6.1-rt 6.12 6.12-rt
+CHECK_KERNELS	:= 6.1 6.12
 
-.PHONY: all modules deps clean check $(addprefix check-,$(TIERS)) \
-	demo bench guest-shell mutate
+KERNEL	?= 6.1
+ifeq ($(strip $(KVER)),)
+override KVER := $(shell KERNEL=$(KERNEL) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh)
+endif
+ifeq ($(strip $(KDIR)),)
+override KDIR := $(shell KVER=$(KVER) CACHE=$(CACHE) $(TOP)/scripts/kver.sh --kdir)
+endif
+export KERNEL KVER KDIR TOP CACHE OUT
+
+# kernel-vars K - the command-line variables that make a sub-make work on
+# kernel K, whatever this make was given.
+kernel-vars = KERNEL=$(1) \
+	KVER=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh) \
+	KDIR=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh --kdir)
+
+TIERS	:= userspace core symbols kunit $(addprefix guest-,$(CHECK_KERNELS))
+
+.PHONY: all modules kernel deps clean check check-matrix \
+	check-userspace check-core check-symbols check-kunit check-guest \
+	$(addprefix check-guest-,$(KERNELS)) demo bench guest-shell mutate
 
 all: modules
 
-modules:
-	@test -d "$(KDIR)" || $(MAKE) deps
+# The headers (and image) of the kernel in use, fetched into the cache.
+kernel:
+	@test -f $(KDIR)/Makefile || $(TOP)/scripts/deps.sh kernel
+
+modules: kernel
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 
 deps:
 	@$(TOP)/scripts/deps.sh
 
 # Each tier records its counts in out/results/<tier>; a failing tier does
-# not stop the others, the summary line decides the exit status.
+# not stop the others, the summary line decides the exit status.  KUnit
+# runs against the 6.1 source.
 check: deps
 	@mkdir -p $(OUT)/results
 	@rm -f $(addprefix $(OUT)/results/,$(TIERS))
 	@for t in $(TIERS); do \
 		echo "=== tier $$t ==="; \
-		$(MAKE) --no-print-directory check-$$t || true; \
+		$(MAKE) --no-print-directory check-$$t KERNEL=6.1 || true; \
 	done
 	@$(TOP)/scripts/summary.sh $(TIERS)
 
@@ -50,6 +77,11 @@ check-core:
 	@mkdir -p $(OUT)/results
 	$(MAKE) -C selftests/core check RESULT=$(OUT)/results/core
 
+check-symbols: modules
+	@mkdir -p $(OUT)/results
+	$(TOP)/selftests/symbols/run.sh $(OUT)/results/symbols
+
+# KERNEL=6.1 or 6.12: the linux-source package of that version.
 check-kunit:
 	@mkdir -p $(OUT)/results
 	$(TOP)/kunit/run.sh $(OUT)/results/kunit
@@ -58,10 +90,27 @@ check-guest: modules
 	@mkdir -p $(OUT)/results
 	$(TOP)/selftests/guest/run.sh check $(OUT)/results/guest
 
+# The guest tier on one kernel, its counts in out/results/guest-<kernel>
+# and its wall time in out/results/guest-<kernel>.seconds.
+$(addprefix check-guest-,$(KERNELS)): check-guest-%:
+	@mkdir -p $(OUT)/results
+	@rm -f $(OUT)/results/guest-$* $(OUT)/results/guest-$*.seconds
+	@start=$$(date +%s); rc=0; \
+	$(call kernel-vars,$*) $(TOP)/selftests/guest/run.sh check $(OUT)/results/guest-$* || rc=$$?; \
+	echo $$(($$(date +%s) - start)) >$(OUT)/results/guest-$*.seconds; \
+	exit $$rc
+
+check-matrix:
+	@for k in $(KERNELS); do \
+		echo "=== guest tier on $$k ==="; \
+		$(MAKE) --no-print-directory check-guest-$$k || true; \
+	done
+	@$(TOP)/scripts/summary.sh --matrix $(KERNELS)
+
 demo: deps modules
 	$(TOP)/selftests/guest/run.sh demo
 
-guest-shell: deps modules
+guest-shell: modules
 	$(TOP)/selftests/guest/run.sh shell
 
 bench: deps modules
@@ -72,7 +121,7 @@ mutate:
 	$(TOP)/scripts/mutate/mutate.py $(MUTATE_ARGS)
 
 clean:
-	$(MAKE) -C $(KDIR) M=$(TOP) clean
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	-$(MAKE) -C selftests/userspace clean
 	-$(MAKE) -C selftests/test_modules clean
 	rm -rf $(OUT)

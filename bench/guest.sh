@@ -41,6 +41,8 @@ bench() {
 
 # mem SET N STEP - memory accounting after a fill step
 mem() {
+	# Fold the per-CPU counter deltas in: meminfo is exact to a page then.
+	echo 1 >/proc/sys/vm/stat_refresh 2>/dev/null
 	awk -v tag="$1 $2 $3" '
 		/^Slab:/ { slab = $2 }
 		/^VmallocUsed:/ { vm = $2 }
@@ -85,6 +87,18 @@ shadow_phase() {
 		[ $set = spread ] && bench freeall "$ROUNDS" 1000
 		bench clear $set
 	done
+	# Key strides that a single golden-ratio multiply spreads badly.
+	for set in one48 one96; do
+		for n in 1000 10000; do
+			bench fill $set klpx $n
+			bench fill $set klp $n
+			bench settle
+			bench get $set "$ROUNDS"
+			bench miss $set "$ROUNDS"
+		done
+		bench clear $set
+	done
+	bench resize "$ROUNDS"
 	bench gc 1000 "$ROUNDS"
 	bench gc 100000 3
 }

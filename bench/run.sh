@@ -15,7 +15,8 @@
 #   bench-get.png    get cost against live variables, klpx and upstream
 #
 # Environment (the top Makefile exports the first five):
-#   TOP CACHE OUT KVER KDIR
+#   TOP CACHE OUT KVER KDIR  KVER from KERNEL=6.1|6.1-rt|6.12|6.12-rt
+#                         through scripts/kver.sh, as make does
 #   BENCH_ROUNDS=N        rounds per measurement (default 5)
 #   BENCH_SIZES="..."     live variables (default "1000 10000 100000 1000000")
 #   BENCH_TIMEOUT=SECONDS limit on the guest run (default 780)
@@ -29,8 +30,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 TOP=${TOP:-$(cd "$here/.." && pwd)}
 CACHE=${CACHE:-$TOP/.cache}
 OUT=${OUT:-$TOP/out}
-KVER=${KVER:-$("$TOP/scripts/kver.sh")}
-KDIR=${KDIR:-/usr/src/linux-headers-$KVER}
+KVER=${KVER:-$(CACHE=$CACHE "$TOP/scripts/kver.sh")}
+KDIR=${KDIR:-$(KVER=$KVER CACHE=$CACHE "$TOP/scripts/kver.sh" --kdir)}
 export TOP CACHE KVER KDIR
 
 out=$OUT/bench

@@ -27,6 +27,7 @@
 #ifndef _KLPX_CORE_CORE_H
 #define _KLPX_CORE_CORE_H
 
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include "plan.h"
@@ -37,8 +38,23 @@ struct attribute;
 extern struct mutex klpx_mutex;
 extern struct list_head klpx_patches;
 
-/* kallsyms.c: symbols and the kernel facilities modules cannot link to */
-int klpx_kallsyms_init(void);
+/**
+ * struct klpx_symbol_query - a symbol looked up by name and position
+ * @name:	the symbol
+ * @sympos:	0: the name must be unique; N >= 1: the Nth of that name
+ * @count:	out: symbols of that name seen (all of them, unless the
+ *		walk stopped at the @sympos-th)
+ * @addr:	out: its address, 0 when not found or ambiguous
+ */
+struct klpx_symbol_query {
+	const char *name;
+	unsigned long sympos;
+	unsigned long count;
+	unsigned long addr;
+};
+
+/* kallsyms.c: symbols, and the kernel functions modules cannot link to */
+void klpx_symbol_lookup(struct module *mod, struct klpx_symbol_query *q);
 int klpx_resolve_func(struct klpx_func *func);
 unsigned long klpx_ftrace_ip(struct klpx_func *func);
 struct module *klpx_find_module(const char *name);
@@ -46,21 +62,56 @@ int klpx_stack_trace_reliable(struct task_struct *task, unsigned long *store,
 			      unsigned int size);
 struct task_struct *klpx_idle_task(int cpu);
 
+/* symbols.c: what a patch lists with KLPX_SYMBOLS() in a module object */
+int klpx_symbols_check(struct klpx_patch *patch);
+int klpx_symbols_resolve(struct klpx_object *obj);
+void klpx_symbols_clear(struct klpx_object *obj);
+
 /* redirect.c: one ftrace_ops per patched address */
 int klpx_redirect_prepare(struct klpx_object *obj);
 void klpx_redirect_release(void);
 
 /* switch.c: the consistent step */
-int klpx_switch_run(struct klpx_switch *sw, const char *who);
+int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch);
 
-/* patch.c: object lifecycle, shared with the module notifier */
-int klpx_patch_coming_object(struct klpx_object *obj, struct module *mod);
-void klpx_patch_going_object(struct klpx_object *obj);
+static inline const char *klpx_patch_name(const struct klpx_patch *patch)
+{
+	return patch->mod->name;
+}
+
+/* patch.c: enable, disable, and a patch whose module goes away */
+int klpx_plan_nomem(const struct klpx_patch *patch, const char *what, int ret);
 int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 			     const struct attribute *attr);
-void klpx_patch_module_going(struct module *mod, bool init_failed,
-			     struct list_head *gone);
-void klpx_patch_release_gone(struct list_head *gone, bool run_exit);
+void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
+				struct list_head *gone);
+void klpx_patch_release_orphans(struct list_head *gone, bool run_exit);
+
+/* object.c: one object: checks, resolution, callbacks, its module */
+int klpx_patch_init(struct klpx_patch *patch);
+int klpx_patch_check_duplicates(struct klpx_patch *patch);
+int klpx_object_resolve(struct klpx_object *obj);
+void klpx_object_detach(struct klpx_object *obj);
+void klpx_object_forget_stacks(struct klpx_object *obj);
+void klpx_object_unlink(struct klpx_object *obj);
+int klpx_pre_patch(struct klpx_object *obj);
+void klpx_post_patch(struct klpx_object *obj);
+void klpx_pre_unpatch(struct klpx_object *obj);
+void klpx_post_unpatch(struct klpx_object *obj);
+int klpx_object_patch_loading(struct klpx_object *obj, struct module *mod);
+void klpx_object_unpatch_unloading(struct klpx_object *obj);
+
+/* types.c: the shadow types an object owns */
+int klpx_object_register_types(struct klpx_object *obj);
+void klpx_object_unregister_types(struct klpx_object *obj);
+void klpx_release_object(struct klpx_release *rel, int plan_error,
+			 struct klpx_object *obj);
+void klpx_release_patches(struct klpx_release *rel, int plan_error,
+			  struct list_head *leaving);
+
+/* lifetime.c: an enabled patch's module stays */
+void klpx_patch_hold_exit(struct klpx_patch *patch);
+void klpx_patch_give_exit(struct klpx_patch *patch);
 
 /* module.c: objects of modules that come and go */
 int klpx_module_init(void);

@@ -2,9 +2,10 @@
 /*
  * main.c - klpx.ko: live patches with garbage-collected shadow variables.
  *
- * The shadow library (shadow/) needs no set-up; the core finds what it
- * needs in the kernel, creates /sys/kernel/klpx and the debugfs view, and
- * listens to module loads.  klpx.ko cannot be removed while a patch module
+ * The shadow library (shadow/) needs no set-up; the core creates
+ * /sys/kernel/klpx and the debugfs view, and listens to module loads.
+ * What it needs of the kernel that is not exported, the module loader
+ * resolved before this init ran (see kallsyms.c).  klpx.ko cannot be removed while a patch module
  * is loaded (they link against it), so at exit no patch is enabled.
  */
 #define pr_fmt(fmt) "klpx: " fmt
@@ -17,9 +18,6 @@ static int __init klpx_init(void)
 {
 	int ret;
 
-	ret = klpx_kallsyms_init();
-	if (ret)
-		return ret;
 	ret = klpx_sysfs_init();
 	if (ret) {
 		pr_err("cannot create /sys/kernel/klpx: %d\n", ret);

@@ -86,7 +86,7 @@ struct module *klpx_module_live(const char *name)
 	return NULL;
 }
 
-static void klpx_module_going(struct module *mod)
+static void klpx_module_unpatch_objects(struct module *mod)
 {
 	struct klpx_patch *patch;
 	struct klpx_object *obj;
@@ -95,7 +95,7 @@ static void klpx_module_going(struct module *mod)
 	list_for_each_entry_reverse(patch, &klpx_patches, list)
 		klpx_for_each_object(patch, obj)
 			if (obj->mod == mod)
-				klpx_patch_going_object(obj);
+				klpx_object_unpatch_unloading(obj);
 }
 
 static int klpx_module_coming(struct module *mod)
@@ -105,12 +105,8 @@ static int klpx_module_coming(struct module *mod)
 	struct klpx_coming *c;
 	int ret;
 
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	if (!c) {
-		pr_err("refusing to load module '%s': out of memory\n",
-		       mod->name);
-		return -ENOMEM;
-	}
+	/* A few bytes: never the reason a module fails to load. */
+	c = kzalloc(sizeof(*c), GFP_KERNEL | __GFP_NOFAIL);
 	c->mod = mod;
 	list_add(&c->node, &klpx_coming_mods);
 
@@ -118,7 +114,7 @@ static int klpx_module_coming(struct module *mod)
 		klpx_for_each_object(patch, obj) {
 			if (!obj->name || strcmp(obj->name, mod->name))
 				continue;
-			ret = klpx_patch_coming_object(obj, mod);
+			ret = klpx_object_patch_loading(obj, mod);
 			if (ret)
 				goto err;
 		}
@@ -129,7 +125,7 @@ err:
 	pr_err("refusing to load module '%s': patch '%s' cannot be applied to it\n",
 	       mod->name, patch->mod->name);
 	/* The load fails: our GOING will not come, undo it all now. */
-	klpx_module_going(mod);
+	klpx_module_unpatch_objects(mod);
 	klpx_coming_forget(mod);
 	return ret;
 }
@@ -138,8 +134,6 @@ static int klpx_module_notify(struct notifier_block *nb, unsigned long action,
 			      void *data)
 {
 	struct module *mod = data;
-	bool init_failed = false;
-	LIST_HEAD(gone);
 	int ret = 0;
 
 	mutex_lock(&klpx_mutex);
@@ -151,18 +145,11 @@ static int klpx_module_notify(struct notifier_block *nb, unsigned long action,
 		klpx_coming_forget(mod);
 		break;
 	case MODULE_STATE_GOING:
-		/* Still among the coming ones: it never got to LIVE. */
-		init_failed = klpx_coming_find(mod) != NULL;
 		klpx_coming_forget(mod);
-		/* A patch module cannot normally go while enabled; see there. */
-		klpx_patch_module_going(mod, init_failed, &gone);
-		klpx_module_going(mod);
+		klpx_module_unpatch_objects(mod);
 		break;
 	}
 	mutex_unlock(&klpx_mutex);
-	/* Outside the lock: sysfs removal waits for writers, who take it. */
-	if (action == MODULE_STATE_GOING)
-		klpx_patch_release_gone(&gone, !init_failed);
 	return notifier_from_errno(ret);
 }
 
@@ -170,9 +157,47 @@ static struct notifier_block klpx_module_nb = {
 	.notifier_call = klpx_module_notify,
 };
 
+/*
+ * A patch module that goes away with its patch enabled (an init that
+ * failed after enabling it, a forced removal): first in the GOING chain,
+ * where its own exit would have run, before any subsystem tears down what
+ * the module's code still uses.
+ */
+static int klpx_patch_module_notify(struct notifier_block *nb,
+				    unsigned long action, void *data)
+{
+	struct module *mod = data;
+	bool init_failed;
+	LIST_HEAD(gone);
+
+	if (action != MODULE_STATE_GOING)
+		return NOTIFY_DONE;
+	mutex_lock(&klpx_mutex);
+	/* Still among the coming ones: it never got to LIVE. */
+	init_failed = klpx_coming_find(mod) != NULL;
+	klpx_patch_teardown_orphan(mod, init_failed, &gone);
+	mutex_unlock(&klpx_mutex);
+	/* Outside the lock: sysfs removal waits for writers, who take it. */
+	klpx_patch_release_orphans(&gone, !init_failed);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block klpx_patch_module_nb = {
+	.notifier_call = klpx_patch_module_notify,
+	.priority = INT_MAX,
+};
+
 int klpx_module_init(void)
 {
-	return register_module_notifier(&klpx_module_nb);
+	int ret;
+
+	ret = register_module_notifier(&klpx_patch_module_nb);
+	if (ret)
+		return ret;
+	ret = register_module_notifier(&klpx_module_nb);
+	if (ret)
+		unregister_module_notifier(&klpx_patch_module_nb);
+	return ret;
 }
 
 void klpx_module_exit(void)
@@ -180,6 +205,7 @@ void klpx_module_exit(void)
 	struct klpx_coming *c, *tmp;
 
 	unregister_module_notifier(&klpx_module_nb);
+	unregister_module_notifier(&klpx_patch_module_nb);
 	mutex_lock(&klpx_mutex);
 	list_for_each_entry_safe(c, tmp, &klpx_coming_mods, node) {
 		list_del(&c->node);

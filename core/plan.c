@@ -22,6 +22,7 @@
 #include <linux/errno.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include "plan.h"
 
@@ -186,6 +187,15 @@ static void klpx_plan_add_stack(struct klpx_switch *sw, struct klpx_func *via)
 				    func->new_size, NULL);
 }
 
+static int klpx_range_cmp(const void *a, const void *b)
+{
+	const struct klpx_range *ra = a, *rb = b;
+
+	if (ra->start != rb->start)
+		return ra->start < rb->start ? -1 : 1;
+	return 0;
+}
+
 /*
  * Every implementation of every touched address: the original, everything
  * on its stack (only the top can be running, but a lower one is just as
@@ -227,6 +237,9 @@ static int klpx_plan_ranges(struct klpx_switch *sw)
 	for (i = 0; i < sw->nr_push; i++)
 		klpx_plan_add_range(sw, (unsigned long)sw->push[i]->new_func,
 				    sw->push[i]->new_size, NULL);
+	/* By start, for klpx_switch_hit()'s binary search. */
+	sort(sw->ranges, sw->nr_ranges, sizeof(*sw->ranges),
+	     klpx_range_cmp, NULL);
 	return 0;
 }
 
@@ -386,25 +399,48 @@ void klpx_switch_apply(struct klpx_switch *sw)
 	}
 }
 
+/* The range @addr falls in, or -1: functions do not overlap. */
+static int klpx_range_find(const struct klpx_switch *sw, unsigned long addr)
+{
+	unsigned int lo = 0, hi = sw->nr_ranges;
+
+	/* The last range starting at or before @addr is the only candidate. */
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (sw->ranges[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && addr < sw->ranges[lo - 1].end)
+		return lo - 1;
+	return -1;
+}
+
 /**
  * klpx_switch_hit() - does a stack trace stand in code the switch changes?
- * @sw:		a plan made with @check
+ * @sw:		a plan made with @check (its ranges sorted by start)
  * @entries:	the addresses of a stack trace
  * @nr_entries: their number
  *
- * Return: the index in @sw->ranges of the first range an address falls in,
- * or -1 when there is none.
+ * O(@nr_entries * log(ranges)): a cumulative patch of hundreds of
+ * functions costs a few comparisons per frame.
+ *
+ * Return: the index in @sw->ranges of the range the first address that
+ * falls in one falls in, or -1 when there is none.
  */
 int klpx_switch_hit(const struct klpx_switch *sw, const unsigned long *entries,
 		    unsigned int nr_entries)
 {
-	unsigned int i, r;
+	unsigned int i;
+	int r;
 
-	for (i = 0; i < nr_entries; i++)
-		for (r = 0; r < sw->nr_ranges; r++)
-			if (entries[i] >= sw->ranges[r].start &&
-			    entries[i] < sw->ranges[r].end)
-				return r;
+	for (i = 0; i < nr_entries; i++) {
+		r = klpx_range_find(sw, entries[i]);
+		if (r >= 0)
+			return r;
+	}
 	return -1;
 }
 

@@ -108,6 +108,20 @@ int klpx_plan_disable(struct klpx_switch *sw, struct klpx_patch *patch,
 		      bool check);
 int klpx_plan_object(struct klpx_switch *sw, struct klpx_object *obj,
 		     bool patch, bool check);
+
+/* The switch that patches a loading module's object (nothing runs in it). */
+static inline int klpx_plan_patch_object(struct klpx_switch *sw,
+					 struct klpx_object *obj)
+{
+	return klpx_plan_object(sw, obj, true, false);
+}
+
+/* The switch that unpatches an object whose module's exit has run. */
+static inline int klpx_plan_unpatch_object(struct klpx_switch *sw,
+					   struct klpx_object *obj)
+{
+	return klpx_plan_object(sw, obj, false, false);
+}
 void klpx_plan_free(struct klpx_switch *sw);
 
 void klpx_switch_apply(struct klpx_switch *sw);

@@ -19,21 +19,11 @@
 #define pr_fmt(fmt) "klpx: " fmt
 
 #include <linux/ftrace.h>
+#include <linux/module.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
+#include "compat.h"
 #include "core.h"
-
-/*
- * Where the traced function goes on is set through its ftrace_regs:
- * ftrace_instruction_pointer_set() in 6.1, renamed
- * ftrace_regs_set_instruction_pointer() in later releases; both are
- * macros on x86.
- */
-#ifdef ftrace_regs_set_instruction_pointer
-#define klpx_set_ip(fregs, ip) ftrace_regs_set_instruction_pointer(fregs, ip)
-#else
-#define klpx_set_ip(fregs, ip) ftrace_instruction_pointer_set(fregs, ip)
-#endif
 
 /*
  * What every klpx ftrace_ops asks of ftrace, and why:
@@ -48,18 +38,13 @@
  *            with -EBUSY.
  * DYNAMIC    the ops is allocated: unregistering it waits until no CPU
  *            can still be in its handler, after which it may be freed.
- * SAVE_REGS  only without DYNAMIC_FTRACE_WITH_ARGS, where the handler
- *            can reach the instruction pointer through full registers only.
  */
-#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-#define KLPX_FTRACE_FL_REGS	0
-#else
-#define KLPX_FTRACE_FL_REGS	FTRACE_OPS_FL_SAVE_REGS
+#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#error "klpx redirects through ftrace_regs: it needs DYNAMIC_FTRACE_WITH_ARGS"
 #endif
 #define KLPX_FTRACE_FLAGS	(FTRACE_OPS_FL_IPMODIFY | \
 				 FTRACE_OPS_FL_PERMANENT | \
-				 FTRACE_OPS_FL_DYNAMIC | \
-				 KLPX_FTRACE_FL_REGS)
+				 FTRACE_OPS_FL_DYNAMIC)
 
 /**
  * struct klpx_ops - the ftrace side of one patched address
@@ -117,7 +102,7 @@ static void notrace klpx_ftrace_entry(unsigned long ip,
 		return;
 	top = klpx_stack_top_rcu(&ops->stack);
 	if (top)
-		klpx_set_ip(fregs, (unsigned long)top->new_func);
+		klpx_ftrace_regs_set_ip(fregs, (unsigned long)top->new_func);
 	ftrace_test_recursion_unlock(rctx);
 }
 
@@ -230,9 +215,14 @@ void klpx_redirect_release(void)
 			continue;
 		ret = unregister_ftrace_function(&ops->fops);
 		if (ret) {
-			/* Keep it: freeing a registered ops would be worse. */
-			pr_err("cannot unregister the ftrace_ops of %ps: %d\n",
+			/*
+			 * ftrace may still call the handler: keep the ops,
+			 * and klpx.ko with it, for good.
+			 */
+			pr_err("cannot unregister the ftrace_ops of %ps: %d; klpx.ko stays loaded\n",
 			       (void *)ops->stack.ip, ret);
+			list_del(&ops->node);
+			__module_get(THIS_MODULE);
 			continue;
 		}
 		ftrace_free_filter(&ops->fops);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sysfs.c - /sys/kernel/klpx/<patch>/{enabled,replace,<object>/patched}
+ * sysfs.c - /sys/kernel/klpx/<patch>/{enabled,replace,transition,
+ *	     <object>/patched}
  *
  * The kobjects are klpx's own allocations, not members of the patch
  * structs: a writer of "enabled" that disables its patch removes the
@@ -70,6 +71,13 @@ static ssize_t replace_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%d\n", to_klpx_kobj(kobj)->patch->replace);
 }
 
+static ssize_t transition_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  READ_ONCE(to_klpx_kobj(kobj)->patch->transition));
+}
+
 static ssize_t patched_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
@@ -79,11 +87,13 @@ static ssize_t patched_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute klpx_attr_enabled = __ATTR_RW(enabled);
 static struct kobj_attribute klpx_attr_replace = __ATTR_RO(replace);
+static struct kobj_attribute klpx_attr_transition = __ATTR_RO(transition);
 static struct kobj_attribute klpx_attr_patched = __ATTR_RO(patched);
 
 static struct attribute *klpx_patch_attrs[] = {
 	&klpx_attr_enabled.attr,
 	&klpx_attr_replace.attr,
+	&klpx_attr_transition.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(klpx_patch);
@@ -99,19 +109,19 @@ static void klpx_kobj_release(struct kobject *kobj)
 	kfree(to_klpx_kobj(kobj));
 }
 
-static struct kobj_type klpx_patch_ktype = {
+static const struct kobj_type klpx_patch_ktype = {
 	.release = klpx_kobj_release,
 	.sysfs_ops = &kobj_sysfs_ops,
 	.default_groups = klpx_patch_groups,
 };
 
-static struct kobj_type klpx_object_ktype = {
+static const struct kobj_type klpx_object_ktype = {
 	.release = klpx_kobj_release,
 	.sysfs_ops = &kobj_sysfs_ops,
 	.default_groups = klpx_object_groups,
 };
 
-static struct klpx_kobj *klpx_kobj_add(struct kobj_type *ktype,
+static struct klpx_kobj *klpx_kobj_add(const struct kobj_type *ktype,
 				       struct kobject *parent,
 				       const char *name)
 {

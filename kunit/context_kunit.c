@@ -11,6 +11,7 @@
 #include <linux/interrupt.h>
 #include <linux/klpx.h>
 #include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 
@@ -254,7 +255,73 @@ static void klpx_shadow_context_softirq_get_races_process_free(struct kunit *tes
 	KUNIT_EXPECT_EQ(test, klpx_shadow_count(ctx->type), 0);
 }
 
+/*
+ * Growing and shrinking a table must wake nothing in the caller's context:
+ * a patched scheduler path may hold a task's pi_lock or a runqueue lock,
+ * which waking a kworker takes.  Under current->pi_lock, a wake-up would
+ * take another task's pi_lock, which lockdep reports as recursion.
+ */
+static void klpx_shadow_context_resizes_wake_nothing_under_a_pi_lock(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	struct klpx_shadow_type *type = registered(test, 0);
+	unsigned long flags;
+	int n, made = 0;
+
+	raw_spin_lock_irqsave(&current->pi_lock, flags);
+	/* 64 variables grow the 16-chain table; freeing them shrinks it */
+	for (n = 0; n < OBJS; n++)
+		made += !!klpx_shadow_alloc(&objs[n], type, GFP_ATOMIC, fx);
+	for (n = 0; n < OBJS; n += 2)
+		klpx_shadow_free(&objs[n], type);
+	klpx_shadow_free_all(type);
+	raw_spin_unlock_irqrestore(&current->pi_lock, flags);
+
+	KUNIT_EXPECT_EQ(test, made, OBJS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->dtor_calls[0]), OBJS);
+	KUNIT_EXPECT_EQ(test, klpx_shadow_count(type), 0);
+}
+
+static struct klpx_shadow_type *nested_inner;
+
+/* A ctor of one id that creates a variable of another. */
+static int nested_ctor(void *obj, void *shadow_data, void *ctor_data)
+{
+	return klpx_shadow_alloc(obj, nested_inner, GFP_ATOMIC, ctor_data) ?
+		0 : -ENOMEM;
+}
+
+/*
+ * Each id's lock has a lockdep class of its own: a ctor of one id may
+ * create a variable of another (ids nesting one way only), and lockdep
+ * sees two locks, not one taken twice.
+ */
+static void klpx_shadow_context_ctor_may_create_in_another_id(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	struct klpx_shadow_type *outer, *inner;
+	int n;
+
+	outer = klpx_kunit_type(fx, 0, klpx_kunit_new_id(), 0);
+	outer->ctor = nested_ctor;
+	outer->dtor = NULL;	/* the data is not a counting record */
+	inner = registered(test, 1);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	nested_inner = inner;
+
+	for (n = 0; n < 4; n++)
+		KUNIT_EXPECT_NOT_NULL(test, klpx_shadow_alloc(&objs[n], outer,
+							      GFP_ATOMIC, fx));
+	for (n = 0; n < 4; n++)
+		KUNIT_EXPECT_NOT_NULL(test, klpx_shadow_get(&objs[n], inner));
+	KUNIT_EXPECT_EQ(test, klpx_shadow_count(outer), 4);
+	KUNIT_EXPECT_EQ(test, klpx_shadow_count(inner), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->ctor_calls), 4);
+}
+
 static struct kunit_case klpx_shadow_context_cases[] = {
+	KUNIT_CASE(klpx_shadow_context_resizes_wake_nothing_under_a_pi_lock),
+	KUNIT_CASE(klpx_shadow_context_ctor_may_create_in_another_id),
 	KUNIT_CASE(klpx_shadow_context_atomic_alloc_works_with_irqs_off),
 	KUNIT_CASE(klpx_shadow_context_calls_work_in_softirq),
 	KUNIT_CASE(klpx_shadow_context_calls_work_in_hardirq),

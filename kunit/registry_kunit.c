@@ -7,6 +7,8 @@
  */
 #include <kunit/test.h>
 #include <linux/klpx.h>
+#include <linux/limits.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "shadow/shadow.h"
@@ -195,6 +197,47 @@ static void klpx_shadow_registry_rejects_an_id_with_another_size(struct kunit *t
 	KUNIT_EXPECT_EQ(test, snapshot(id).refs, 1);
 	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get(&objs[0], &fx->types[0]),
 			    data);
+}
+
+/* API.md 2.15: no size may reach the slab allocator that it cannot serve. */
+static void klpx_shadow_registry_rejects_sizes_no_allocator_serves(struct kunit *test)
+{
+	static const size_t sizes[] = {
+		SIZE_MAX, SIZE_MAX / 2, 1UL << 32, KMALLOC_MAX_SIZE,
+	};
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	unsigned long id = klpx_kunit_new_id();
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		klpx_kunit_type(fx, 0, id, 0);
+		fx->types[0].size = sizes[i];
+		KUNIT_EXPECT_EQ(test, klpx_kunit_register(fx, 0), -EINVAL);
+		KUNIT_EXPECT_EQ(test, snapshot(id).refs, 0);
+	}
+	/* and the registry is not left locked: a sane size still registers */
+	klpx_kunit_type(fx, 0, id, 0);
+	KUNIT_EXPECT_EQ(test, klpx_kunit_register(fx, 0), 0);
+}
+
+/* Ids of 20 decimal digits that agree on the first 19 are distinct ids. */
+static void klpx_shadow_registry_ids_above_1e19_do_not_collide(struct kunit *test)
+{
+	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
+	void *a, *b;
+
+	klpx_kunit_type(fx, 0, 10000000000000000000UL, 0);
+	klpx_kunit_type(fx, 1, 10000000000000000001UL, 1);
+	fx->types[1].name = "other_id";
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
+	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 1), 0);
+	a = klpx_shadow_alloc(&objs[0], &fx->types[0], GFP_KERNEL, fx);
+	b = klpx_shadow_alloc(&objs[0], &fx->types[1], GFP_KERNEL, fx);
+	KUNIT_EXPECT_NOT_NULL(test, a);
+	KUNIT_EXPECT_NOT_NULL(test, b);
+	KUNIT_EXPECT_PTR_NE(test, a, b);
+	KUNIT_EXPECT_EQ(test, snapshot(10000000000000000000UL).refs, 1);
+	KUNIT_EXPECT_EQ(test, snapshot(10000000000000000001UL).refs, 1);
 }
 
 static void klpx_shadow_registry_same_id_types_share_variables(struct kunit *test)
@@ -416,6 +459,8 @@ static struct kunit_case klpx_shadow_registry_cases[] = {
 	KUNIT_CASE(klpx_shadow_registry_rejects_the_same_struct_twice),
 	KUNIT_CASE(klpx_shadow_registry_rejects_an_id_with_another_name),
 	KUNIT_CASE(klpx_shadow_registry_rejects_an_id_with_another_size),
+	KUNIT_CASE(klpx_shadow_registry_rejects_sizes_no_allocator_serves),
+	KUNIT_CASE(klpx_shadow_registry_ids_above_1e19_do_not_collide),
 	KUNIT_CASE(klpx_shadow_registry_same_id_types_share_variables),
 	KUNIT_CASE(klpx_shadow_registry_variables_survive_while_a_registration_remains),
 	KUNIT_CASE(klpx_shadow_registry_gc_uses_the_dtor_of_the_last_unregistered),

@@ -3,8 +3,12 @@
 #
 # run.sh [RESULT] - run the klpx KUnit suites in a UML kernel.
 #
-# The kernel source comes from Debian's linux-source-6.1 tarball, unpacked
-# once into $CACHE/kunit/ (a new package version unpacks afresh).  shadow/,
+# The kernel source comes from Debian's linux-source-<version> tarball:
+# KERNEL=6.1 (default; the package make deps installs) or KERNEL=6.12 (its
+# package downloaded into $CACHE/source/ by scripts/deps.sh, not installed).
+# The RT flavours have the same source: KERNEL=6.1-rt means 6.1.  The
+# tarball is unpacked once into $CACHE/kunit/ (a new package version
+# unpacks afresh).  shadow/,
 # kunit/ and include/ are wired into that tree as symlinks under lib/klpx/,
 # plus one line each in lib/Makefile and lib/Kconfig, so the kernel builds
 # our files in place.  kunit.py configures, builds (incrementally, in a
@@ -19,7 +23,7 @@ set -eu
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 CACHE=${CACHE:-$TOP/.cache}
 OUT=${OUT:-$TOP/out}
-TARBALL=${KLPX_KUNIT_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+KERNEL=${KERNEL:-6.1}
 JOBS=${KLPX_KUNIT_JOBS:-2}
 RESULT=${1:-$OUT/results/kunit}
 
@@ -33,13 +37,28 @@ fail() {
 	exit 1
 }
 
-[ -r "$TARBALL" ] ||
-	fail "no kernel source at $TARBALL (install linux-source-6.1: make deps)"
+srcver=${KERNEL%-rt}
+case "$srcver" in
+6.1)
+	TARBALL=${KLPX_KUNIT_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+	[ -r "$TARBALL" ] ||
+		fail "no kernel source at $TARBALL (install linux-source-6.1: make deps)"
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
+	;;
+6.12)
+	TARBALL=${KLPX_KUNIT_TARBALL:-$("$TOP/scripts/deps.sh" source 6.12)} ||
+		fail "cannot fetch linux-source-6.12"
+	[ -r "$TARBALL" ] || fail "no kernel source at $TARBALL"
+	ver=
+	;;
+*)
+	fail "KUnit runs against the source of 6.1 or 6.12, not KERNEL=$KERNEL" ;;
+esac
 
-# The cache key: the package version when dpkg knows the tarball, else its
-# size and modification time.
-ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
+# The cache key: the source version and the package version when dpkg
+# knows the tarball, else its size and modification time.
 [ -n "$ver" ] || ver=$(stat -c '%s-%Y' "$TARBALL")
+ver=$srcver-$ver
 key=$(printf '%s' "$ver" | tr -c 'A-Za-z0-9.+-' '_')
 
 base=$CACHE/kunit
@@ -48,7 +67,7 @@ mkdir -p "$base"
 exec 9>"$base/.lock"
 flock 9
 src=$base/src-$key
-tree=$src/linux-source-6.1
+tree=$src/linux-source-$srcver
 build=$base/build-$key
 
 # Unpack once; a stamp written last tells a complete tree from an
@@ -60,8 +79,8 @@ if [ ! -e "$src/.unpacked" ]; then
 	tar -xJf "$TARBALL" -C "$src.tmp" || fail "cannot unpack $TARBALL"
 	mv "$src.tmp" "$src"
 	touch "$src/.unpacked"
-	# Trees of older package versions are dead weight.
-	for old in "$base"/src-* "$base"/build-*; do
+	# Trees of older package versions of this source are dead weight.
+	for old in "$base"/src-"$srcver"-* "$base"/build-"$srcver"-*; do
 		case $old in "$src"|"$build") ;; *) rm -rf "$old" ;; esac
 	done
 fi
@@ -115,8 +134,8 @@ add_line "$tree/lib/Kconfig" 'source "lib/klpx/Kconfig"'
 	fail "shadow/registry.c or shadow/store.c is missing"
 
 mkdir -p "$build"
-log=$OUT/kunit/kunit.log
-json=$OUT/kunit/kunit.json
+log=$OUT/kunit/kunit-$srcver.log
+json=$OUT/kunit/kunit-$srcver.json
 rm -f "$json" "$build/test.log"
 echo "kunit: building and running in $build (log: $log)"
 start=$(date +%s)

@@ -1,14 +1,34 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # summary.sh TIER... - sum the per-tier results into make check's last line.
+# summary.sh --matrix KERNEL... - the guest tier of each kernel, as a table.
 #
 # Each tier writes out/results/<tier>: a first line "<passed> <failed>
 # <skipped>", counting each case once, and optionally a second line that
 # says what was counted (e.g. "80 cases × 2 sanitizers ..."), printed as
 # is.  A tier fails, counting one failure, when it left no result, when
 # it ran nothing, or when everything it ran was skipped: a green line
-# must mean that something was tested.
+# must mean that something was tested.  The guest tier of kernel K is the
+# tier guest-K, and leaves its wall time in out/results/guest-K.seconds.
 top=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ "$1" = --matrix ]; then
+	shift
+	bad=0
+	printf '%-10s %7s %7s %8s\n' kernel passed failed seconds
+	for k in "$@"; do
+		r="$top/out/results/guest-$k"
+		secs=$(cat "$r.seconds" 2>/dev/null || echo -)
+		if [ -r "$r" ] && read -r tp tf ts <"$r" && [ -n "$tp" ]; then
+			:
+		else
+			tp=0 tf="1 (no result)"
+		fi
+		printf '%-10s %7s %7s %8s\n' "$k" "$tp" "$tf" "$secs"
+		[ "$tf" = 0 ] || bad=1
+	done
+	exit $bad
+fi
 p=0 f=0 s=0
 for t in "$@"; do
 	r="$top/out/results/$t"

@@ -8,22 +8,28 @@
 #ifndef _KLPX_SHADOW_INTERNAL_H
 #define _KLPX_SHADOW_INTERNAL_H
 
+#include <linux/irq_work.h>
 #include <linux/klpx.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/rcupdate.h>
 #include <linux/seqlock.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/workqueue.h>
 
 /*
- * One shadow variable: header and data in one allocation from the id's own
- * slab cache.  @node and @obj stay intact after removal until the RCU grace
- * period ends, so a lockless reader standing on a removed variable can
- * still walk past it.
+ * One shadow variable: header and data in one allocation from a slab cache
+ * shared by the ids whose variables have the same size.  Chains are singly
+ * linked: a reader only ever walks forward, and a writer, under the id's
+ * lock, finds the link to change by walking from the bucket (chains hold
+ * one or two variables).  @next and @obj stay intact after removal until
+ * the RCU grace period ends, so a lockless reader standing on a removed
+ * variable can still walk past it.
  */
 struct klpx_shadow_var {
-	struct hlist_node node;
+	struct klpx_shadow_var __rcu *next;
 	void *obj;
 	struct rcu_head rcu;
 	char data[];
@@ -38,47 +44,90 @@ struct klpx_shadow_var {
 struct klpx_shadow_table;
 
 /**
+ * struct klpx_shadow_cache - a slab cache of variables of one size
+ * @node:	entry in the registry's list of caches
+ * @object_size: header and data, rounded up to the header's alignment
+ * @users:	classes using it
+ * @slab:	the cache
+ *
+ * Shared by every id whose variables have that size: under slab_nomerge,
+ * and with many ids, a cache per id would cost partial slabs per id.
+ * Guarded by klpx_shadow_mutex.
+ */
+struct klpx_shadow_cache {
+	struct list_head node;
+	size_t object_size;
+	unsigned int users;
+	struct kmem_cache *slab;
+};
+
+/**
  * struct klpx_shadow_class - one registered id
- * @node:	entry in the registry, under klpx_shadow_mutex (RCU readers)
- * @id:		the id
- * @size:	bytes of data per variable
- * @name:	the id's name, our own copy
- * @refs:	registrations holding this id, under klpx_shadow_mutex
- * @cache:	slab cache of variables: header + @size bytes each
- * @lock:	guards the tables' chains, @tbl, @new_tbl, @count, @dead and
- *		@resize_pending; ctors and dtors run under it
- * @seq:	bumped while variables move from @tbl to @new_tbl, so that a
- *		lockless miss during a move is retried
  * @tbl:	the table readers look in first
  * @new_tbl:	while a resize is in progress, the table variables move to;
  *		new variables go here; NULL otherwise
+ * @seq:	bumped while variables move from @tbl to @new_tbl, so that a
+ *		lockless miss during a move is retried
+ * @move_lock:	taken inside @lock, IRQs off, around each batch of moves
+ *		and the swap of tables: a raw lock even on PREEMPT_RT, so a
+ *		reader spinning on @seq waits one bounded batch at most
+ * @id:		the id
+ * @size:	bytes of data per variable
+ * @name:	the id's name, our own copy
+ * @cache:	the slab cache of variables: header + @size bytes each
+ * @node:	entry in the registry, under klpx_shadow_mutex (RCU readers)
+ * @id_node:	entry in the registry's hash by id, likewise
+ * @refs:	registrations holding this id, under klpx_shadow_mutex
+ * @gc_node:	entry in a list of classes being collected together
+ * @gc_dtor:	the dtor of the type whose unregistration collects the class
+ * @lock:	guards the tables' chains, @tbl, @new_tbl, @count, @dead and
+ *		@resize_pending; ctors and dtors run under it
  * @count:	live variables; written under @lock, read locklessly
  * @dead:	set when the last registration went: no more changes
  * @resize_pending: @resize_work is queued or running
+ * @resize_kick: queues @resize_work from an interrupt, never under the
+ *		caller's locks (a wake-up there could need a lock they hold)
  * @resize_work: grows or shrinks the table in process context
- * @gc_node:	entry in a list of classes being collected together
- * @gc_dtor:	the dtor of the type whose unregistration collects the class
+ * @lock_key:	@lock's own lockdep class, so that lockdep sees how ids nest
+ *
+ * What every lookup reads comes first, and is written only by resizes;
+ * what every change writes (@lock, @count) comes a cache line later.
  */
 struct klpx_shadow_class {
-	struct list_head node;
+	struct klpx_shadow_table __rcu *tbl;
+	struct klpx_shadow_table __rcu *new_tbl;
+	seqcount_raw_spinlock_t seq;
+	raw_spinlock_t move_lock;
+
 	unsigned long id;
 	size_t size;
 	const char *name;
+	struct klpx_shadow_cache *cache;
+	struct list_head node;
+	struct hlist_node id_node;
 	unsigned int refs;
-	struct kmem_cache *cache;
+	struct list_head gc_node;
+	klpx_shadow_dtor_t gc_dtor;
 
 	spinlock_t lock;
-	seqcount_spinlock_t seq;
-	struct klpx_shadow_table __rcu *tbl;
-	struct klpx_shadow_table __rcu *new_tbl;
 	unsigned long count;
 	bool dead;
 	bool resize_pending;
+	struct irq_work resize_kick;
 	struct work_struct resize_work;
-
-	struct list_head gc_node;
-	klpx_shadow_dtor_t gc_dtor;
+	struct lock_class_key lock_key;
 };
+
+/* The largest @size a variable can have: header and data in one kmalloc. */
+#define KLPX_SHADOW_MAX_SIZE \
+	(KMALLOC_MAX_SIZE - sizeof(struct klpx_shadow_var))
+
+/* The object size of a variable with @size bytes of data. */
+static inline size_t klpx_shadow_object_size(size_t size)
+{
+	return ALIGN(sizeof(struct klpx_shadow_var) + size,
+		     __alignof__(struct klpx_shadow_var));
+}
 
 /*
  * Held for reading across an allocation that may sleep, so that garbage
@@ -110,7 +159,7 @@ klpx_shadow_class_of(struct klpx_shadow_type *type)
 	return klpx_shadow_class_find_rcu(type->id);
 }
 
-/* store.c */
+/* store.c; create and free are called with klpx_shadow_mutex held */
 struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type *type);
 void klpx_shadow_class_kill(struct klpx_shadow_class *class);
 void klpx_shadow_class_drain(struct klpx_shadow_class *class,

@@ -6,6 +6,7 @@
 
 #define pr_fmt(fmt) "klpx: " fmt
 
+#include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -31,7 +32,10 @@
  *
  * - Every change to an id's variables (alloc, free, free_all, resize steps)
  *   takes that id's own spinlock, with IRQs disabled, so that GFP_ATOMIC
- *   callers in any non-NMI context are supported.  Ids never share a lock.
+ *   callers in any non-NMI context are supported (on PREEMPT_RT, where
+ *   that lock sleeps, any context a spinlock_t may be taken in).  Ids
+ *   never share a lock, nor a lockdep class.  Nothing is woken under it:
+ *   resizes are queued through an irq_work.
  *
  * - An allocation may sleep between finding the class and taking its lock;
  *   it holds klpx_shadow_srcu for reading meanwhile.
@@ -44,9 +48,21 @@
  *   call_rcu() before the slab cache goes.
  */
 
-/* Guards klpx_shadow_classes, class->refs and type->class; see DOC above. */
+/*
+ * Guards klpx_shadow_classes, class->refs, type->class and the list of
+ * slab caches; see DOC above.
+ */
 static DEFINE_MUTEX(klpx_shadow_mutex);
 static LIST_HEAD(klpx_shadow_classes);
+static LIST_HEAD(klpx_shadow_caches);
+
+/*
+ * The classes again, hashed by id, for lookups by id: those of a type
+ * struct that is not itself registered would otherwise walk every id.
+ * Fixed size: patches hold tens of ids, not thousands.
+ */
+#define KLPX_SHADOW_ID_BITS	8
+static struct hlist_head klpx_shadow_ids[1 << KLPX_SHADOW_ID_BITS];
 
 DEFINE_SRCU(klpx_shadow_srcu);
 
@@ -54,12 +70,28 @@ static struct klpx_shadow_class *klpx_shadow_class_find(unsigned long id)
 {
 	struct klpx_shadow_class *class;
 
-	list_for_each_entry_rcu(class, &klpx_shadow_classes, node,
-				lockdep_is_held(&klpx_shadow_mutex)) {
+	hlist_for_each_entry_rcu(class,
+				 &klpx_shadow_ids[hash_long(id, KLPX_SHADOW_ID_BITS)],
+				 id_node, lockdep_is_held(&klpx_shadow_mutex)) {
 		if (class->id == id)
 			return class;
 	}
 	return NULL;
+}
+
+/* Make @class findable, or no longer.  Under klpx_shadow_mutex. */
+static void klpx_shadow_class_list(struct klpx_shadow_class *class)
+{
+	list_add_tail_rcu(&class->node, &klpx_shadow_classes);
+	hlist_add_head_rcu(&class->id_node,
+			   &klpx_shadow_ids[hash_long(class->id,
+						      KLPX_SHADOW_ID_BITS)]);
+}
+
+static void klpx_shadow_class_unlist(struct klpx_shadow_class *class)
+{
+	list_del_rcu(&class->node);
+	hlist_del_rcu(&class->id_node);
 }
 
 /*
@@ -69,6 +101,52 @@ static struct klpx_shadow_class *klpx_shadow_class_find(unsigned long id)
 struct klpx_shadow_class *klpx_shadow_class_find_rcu(unsigned long id)
 {
 	return klpx_shadow_class_find(id);
+}
+
+/*
+ * The slab cache for variables of @size bytes of data, shared with the
+ * other ids of that size; one more user.  Its name is unique among klpx's
+ * caches (slab_nomerge refuses two caches of one name).
+ */
+static struct klpx_shadow_cache *klpx_shadow_cache_get(size_t size)
+{
+	size_t object_size = klpx_shadow_object_size(size);
+	struct klpx_shadow_cache *cache;
+	char name[sizeof("klpx_shadow_") + 20];
+
+	lockdep_assert_held(&klpx_shadow_mutex);
+	list_for_each_entry(cache, &klpx_shadow_caches, node) {
+		if (cache->object_size == object_size) {
+			cache->users++;
+			return cache;
+		}
+	}
+	cache = kzalloc(sizeof(*cache), GFP_KERNEL);
+	if (!cache)
+		return NULL;
+	snprintf(name, sizeof(name), "klpx_shadow_%zu", object_size);
+	cache->slab = kmem_cache_create(name, object_size,
+					__alignof__(struct klpx_shadow_var),
+					0, NULL);
+	if (!cache->slab) {
+		kfree(cache);
+		return NULL;
+	}
+	cache->object_size = object_size;
+	cache->users = 1;
+	list_add(&cache->node, &klpx_shadow_caches);
+	return cache;
+}
+
+/* One user less; the last destroys the cache, once no RCU free is pending. */
+static void klpx_shadow_cache_put(struct klpx_shadow_cache *cache)
+{
+	lockdep_assert_held(&klpx_shadow_mutex);
+	if (--cache->users)
+		return;
+	list_del(&cache->node);
+	kmem_cache_destroy(cache->slab);
+	kfree(cache);
 }
 
 void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type)
@@ -90,17 +168,25 @@ void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type)
  * whose name or size differs from the registered id's is refused.
  *
  * Context: process context, may sleep.
- * Return: 0; -EINVAL if @type is NULL or unnamed, is already registered,
- * or conflicts with the registered id; -ENOMEM.
+ * Return: 0; -EINVAL if @type is NULL or unnamed, its size is more than
+ * KMALLOC_MAX_SIZE less klpx's header, it is already registered, or it
+ * conflicts with the registered id; -ENOMEM.
  */
 int klpx_shadow_register(struct klpx_shadow_type *type)
 {
+	struct klpx_shadow_cache *cache;
 	struct klpx_shadow_class *class;
 	int ret = 0;
 
 	if (!type || !type->name) {
 		pr_err("cannot register %s\n",
 		       type ? "a shadow type without a name" : "a NULL shadow type");
+		return -EINVAL;
+	}
+	if (type->size > KLPX_SHADOW_MAX_SIZE) {
+		pr_err("cannot register shadow type %s (id %lu): size %zu is more than any allocation can hold (at most %zu)\n",
+		       type->name, type->id, type->size,
+		       (size_t)KLPX_SHADOW_MAX_SIZE);
 		return -EINVAL;
 	}
 	might_sleep();
@@ -124,15 +210,19 @@ int klpx_shadow_register(struct klpx_shadow_type *type)
 		}
 		class->refs++;
 	} else {
-		class = klpx_shadow_class_create(type);
+		cache = klpx_shadow_cache_get(type->size);
+		class = cache ? klpx_shadow_class_create(type) : ERR_PTR(-ENOMEM);
 		if (IS_ERR(class)) {
+			if (cache)
+				klpx_shadow_cache_put(cache);
 			ret = PTR_ERR(class);
 			pr_err("cannot register shadow type %s (id %lu): error %d\n",
 			       type->name, type->id, ret);
 			goto out;
 		}
+		class->cache = cache;
 		class->refs = 1;
-		list_add_tail_rcu(&class->node, &klpx_shadow_classes);
+		klpx_shadow_class_list(class);
 	}
 	rcu_assign_pointer(type->class, class);
 out:
@@ -149,6 +239,7 @@ EXPORT_SYMBOL_GPL(klpx_shadow_register);
 static void __klpx_shadow_collect(struct list_head *dead)
 {
 	struct klpx_shadow_class *class, *tmp;
+	struct klpx_shadow_cache *cache;
 
 	lockdep_assert_held(&klpx_shadow_mutex);
 	if (list_empty(dead))
@@ -164,8 +255,11 @@ static void __klpx_shadow_collect(struct list_head *dead)
 		klpx_shadow_class_drain(class, class->gc_dtor);
 	/* Variables freed earlier wait in call_rcu() for their caches. */
 	rcu_barrier();
-	list_for_each_entry_safe(class, tmp, dead, gc_node)
+	list_for_each_entry_safe(class, tmp, dead, gc_node) {
+		cache = class->cache;
 		klpx_shadow_class_free(class);
+		klpx_shadow_cache_put(cache);
+	}
 }
 
 /* Drop @type's registration; queue its class on @dead if it was the last. */
@@ -184,7 +278,7 @@ static void __klpx_shadow_unregister(struct klpx_shadow_type *type,
 	RCU_INIT_POINTER(type->class, NULL);
 	if (--class->refs)
 		return;
-	list_del_rcu(&class->node);
+	klpx_shadow_class_unlist(class);
 	class->gc_dtor = type->dtor;
 	list_add_tail(&class->gc_node, dead);
 }
@@ -250,7 +344,7 @@ void klpx_shadow_exit(void)
 		/* Its owners are gone: their dtors cannot be called. */
 		pr_warn("shadow type %s (id %lu) still registered at exit; freeing %lu variables without dtor\n",
 			class->name, class->id, READ_ONCE(class->count));
-		list_del_rcu(&class->node);
+		klpx_shadow_class_unlist(class);
 		class->gc_dtor = NULL;
 		list_add_tail(&class->gc_node, &dead);
 	}

@@ -8,12 +8,19 @@
  * as with the kernel's own shadow variables), and rhashtable's bucket locks
  * re-enable bottom halves, which is not allowed there.
  *
- * Resizing runs in a work item.  It allocates the new table with
- * GFP_KERNEL, then moves the chains over in small batches, each under the
- * id's lock and inside a write section of @seq.  A lockless reader looks in
- * @tbl and then @new_tbl; a variable being moved may lead it astray, so a
- * miss is retried when @seq changed.  A hit is always right: a variable's
- * key never changes and its memory outlives every reader.
+ * Resizing runs in a work item, which a change that crosses a load limit
+ * queues through an irq_work: the change may run under any lock of its
+ * caller, even one the wake-up of a kworker needs (a runqueue's, a task's
+ * pi_lock).  The work allocates the new table with GFP_KERNEL, then moves
+ * the chains over in small batches, each under the id's lock and, inside
+ * it, under the raw @move_lock with IRQs off and a write section of @seq.
+ * A lockless reader looks in @tbl and then @new_tbl; a variable being
+ * moved may lead it astray, so a miss is retried when @seq changed.  A hit
+ * is always right: a variable's key never changes and its memory outlives
+ * every reader.  Readers wait for nothing but an odd @seq, that is for one
+ * batch that runs with IRQs off and cannot be preempted, also on
+ * PREEMPT_RT, where @lock sleeps: so klpx_shadow_get() works in hard IRQ
+ * context there too.
  */
 
 #define pr_fmt(fmt) "klpx: " fmt
@@ -21,8 +28,9 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/hash.h>
+#include <linux/irq_work.h>
 #include <linux/log2.h>
-#include <linux/rculist.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -51,14 +59,17 @@ static inline unsigned int klpx_shadow_tbl_shift(const struct klpx_shadow_table 
 	return (unsigned long)tbl & KLPX_SHADOW_SHIFT_MASK;
 }
 
-static inline struct hlist_head *klpx_shadow_tbl_buckets(const struct klpx_shadow_table *tbl)
+/* A bucket: the link to the first variable of a chain. */
+typedef struct klpx_shadow_var __rcu *klpx_shadow_link_t;
+
+static inline klpx_shadow_link_t *klpx_shadow_tbl_buckets(const struct klpx_shadow_table *tbl)
 {
-	return (struct hlist_head *)((unsigned long)tbl & ~KLPX_SHADOW_SHIFT_MASK);
+	return (klpx_shadow_link_t *)((unsigned long)tbl & ~KLPX_SHADOW_SHIFT_MASK);
 }
 
 static struct klpx_shadow_table *klpx_shadow_table_alloc(unsigned int shift)
 {
-	struct hlist_head *buckets;
+	klpx_shadow_link_t *buckets;
 
 	BUILD_BUG_ON((sizeof(*buckets) << KLPX_SHADOW_MIN_SHIFT) <=
 		     KLPX_SHADOW_SHIFT_MASK);
@@ -84,7 +95,7 @@ static void klpx_shadow_table_free(struct klpx_shadow_table *tbl)
  * fraction of the buckets.  Folding the product's high half down and
  * multiplying again spreads every stride like random keys.
  */
-static inline struct hlist_head *
+static inline klpx_shadow_link_t *
 klpx_shadow_bucket(struct klpx_shadow_table *tbl, const void *obj)
 {
 	u64 x = (u64)(unsigned long)obj * GOLDEN_RATIO_64;
@@ -101,6 +112,12 @@ static unsigned int klpx_shadow_target_shift(unsigned long count)
 	return ilog2(count) + 1;
 }
 
+/* A link read under class->lock, or by a reader under rcu_read_lock(). */
+#define klpx_shadow_deref(class, link) \
+	rcu_dereference_check(link, lockdep_is_held(&(class)->lock))
+#define klpx_shadow_deref_locked(class, link) \
+	rcu_dereference_protected(link, lockdep_is_held(&(class)->lock))
+
 /* Under rcu_read_lock() or class->lock. */
 static __always_inline struct klpx_shadow_var *
 klpx_shadow_chain_find(struct klpx_shadow_class *class,
@@ -108,15 +125,15 @@ klpx_shadow_chain_find(struct klpx_shadow_class *class,
 {
 	struct klpx_shadow_var *var;
 
-	hlist_for_each_entry_rcu(var, klpx_shadow_bucket(tbl, obj), node,
-				 lockdep_is_held(&class->lock)) {
+	for (var = klpx_shadow_deref(class, *klpx_shadow_bucket(tbl, obj));
+	     var; var = klpx_shadow_deref(class, var->next)) {
 		if (var->obj == obj)
 			return var;
 	}
 	return NULL;
 }
 
-/* A lookup that missed: retried while a resize moves variables. */
+/* A miss that a resize may have caused: retried while variables move. */
 static noinline struct klpx_shadow_var *
 klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
 {
@@ -142,17 +159,36 @@ klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
 
 /*
  * Lockless lookup; the caller holds rcu_read_lock().  A hit needs no
- * retry (a variable's key never changes and its memory outlives us), so
- * only a miss pays for @seq and @new_tbl.
+ * check: a variable's key never changes and its memory outlives us.  A
+ * miss is final when no resize was under way, which costs two loads
+ * after the walk and nothing on a hit:
+ *
+ * - a walk that a move led astray read a link the move wrote, and moves
+ *   happen after @new_tbl is set (release stores both): so @new_tbl,
+ *   read after the walk, is set, unless the resize has ended since;
+ * - a resize ends by setting @tbl and then clearing @new_tbl: so @tbl,
+ *   read after @new_tbl, is no longer the table walked.  It cannot come
+ *   back as the same pointer: the old table is freed after a grace
+ *   period, not while we read.
+ *
+ * Anything else goes the slow way, which retries on @seq.
  */
 static __always_inline struct klpx_shadow_var *
 klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
 {
+	struct klpx_shadow_table *tbl = rcu_dereference(class->tbl);
 	struct klpx_shadow_var *var;
 
-	var = klpx_shadow_chain_find(class, rcu_dereference(class->tbl), obj);
+	var = klpx_shadow_chain_find(class, tbl, obj);
 	if (likely(var))
 		return var;
+	/* Pairs with the release stores of klpx_shadow_resize(). */
+	smp_rmb();
+	if (likely(!rcu_access_pointer(class->new_tbl))) {
+		smp_rmb();
+		if (likely(rcu_access_pointer(class->tbl) == tbl))
+			return NULL;
+	}
 	return klpx_shadow_lookup_slow(class, obj);
 }
 
@@ -163,20 +199,39 @@ klpx_shadow_locked_tbl(struct klpx_shadow_class *class,
 	return rcu_dereference_protected(*p, lockdep_is_held(&class->lock));
 }
 
-/* The caller holds class->lock; no move is in progress then. */
-static struct klpx_shadow_var *
+/* The link to @obj's variable in the chain of @tbl, or NULL.  Under class->lock. */
+static klpx_shadow_link_t *
+__klpx_shadow_chain_link(struct klpx_shadow_class *class,
+			 struct klpx_shadow_table *tbl, const void *obj)
+{
+	klpx_shadow_link_t *link = klpx_shadow_bucket(tbl, obj);
+	struct klpx_shadow_var *var;
+
+	while ((var = klpx_shadow_deref_locked(class, *link))) {
+		if (var->obj == obj)
+			return link;
+		link = &var->next;
+	}
+	return NULL;
+}
+
+/*
+ * The link to @obj's variable, in either table, or NULL.  The caller holds
+ * class->lock; no move is in progress then.
+ */
+static klpx_shadow_link_t *
 __klpx_shadow_find(struct klpx_shadow_class *class, const void *obj)
 {
 	struct klpx_shadow_table *tbl;
-	struct klpx_shadow_var *var;
+	klpx_shadow_link_t *link;
 
-	var = klpx_shadow_chain_find(class,
-				     klpx_shadow_locked_tbl(class, &class->tbl),
-				     obj);
-	if (var)
-		return var;
+	link = __klpx_shadow_chain_link(class,
+					klpx_shadow_locked_tbl(class, &class->tbl),
+					obj);
+	if (link)
+		return link;
 	tbl = klpx_shadow_locked_tbl(class, &class->new_tbl);
-	return tbl ? klpx_shadow_chain_find(class, tbl, obj) : NULL;
+	return tbl ? __klpx_shadow_chain_link(class, tbl, obj) : NULL;
 }
 
 /* The caller holds class->lock. */
@@ -193,8 +248,38 @@ static void __klpx_shadow_maybe_resize(struct klpx_shadow_class *class)
 	if (shift > klpx_shadow_tbl_shift(tbl) ||
 	    shift + 2 < klpx_shadow_tbl_shift(tbl)) {
 		class->resize_pending = true;
-		schedule_work(&class->resize_work);
+		irq_work_queue(&class->resize_kick);
 	}
+}
+
+/* From an interrupt, holding none of the caller's locks. */
+static void klpx_shadow_resize_kick(struct irq_work *work)
+{
+	struct klpx_shadow_class *class =
+		container_of(work, struct klpx_shadow_class, resize_kick);
+
+	schedule_work(&class->resize_work);
+}
+
+/*
+ * A write section of @seq: readers that missed meanwhile retry.  Inside
+ * class->lock; IRQs off and no preemption even on PREEMPT_RT, so readers
+ * spinning on @seq, in hard IRQ context too, wait a bounded time.
+ */
+static unsigned long klpx_shadow_move_begin(struct klpx_shadow_class *class)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&class->move_lock, flags);
+	write_seqcount_begin(&class->seq);
+	return flags;
+}
+
+static void klpx_shadow_move_end(struct klpx_shadow_class *class,
+				 unsigned long flags)
+{
+	write_seqcount_end(&class->seq);
+	raw_spin_unlock_irqrestore(&class->move_lock, flags);
 }
 
 /* The caller holds class->lock. */
@@ -202,30 +287,37 @@ static void __klpx_shadow_insert(struct klpx_shadow_class *class,
 				 struct klpx_shadow_var *var)
 {
 	struct klpx_shadow_table *tbl;
+	klpx_shadow_link_t *bucket;
 
 	tbl = klpx_shadow_locked_tbl(class, &class->new_tbl);
 	if (!tbl)
 		tbl = klpx_shadow_locked_tbl(class, &class->tbl);
-	hlist_add_head_rcu(&var->node, klpx_shadow_bucket(tbl, var->obj));
+	bucket = klpx_shadow_bucket(tbl, var->obj);
+	RCU_INIT_POINTER(var->next, klpx_shadow_deref_locked(class, *bucket));
+	rcu_assign_pointer(*bucket, var);
 	WRITE_ONCE(class->count, class->count + 1);
 	__klpx_shadow_maybe_resize(class);
 }
 
 static void klpx_shadow_var_free_rcu(struct rcu_head *head)
 {
-	/* kfree() finds the id's slab cache from the object itself. */
+	/* kfree() finds the slab cache from the object itself. */
 	kfree(container_of(head, struct klpx_shadow_var, rcu));
 }
 
 /*
- * Remove @var, call @dtor, free after a grace period.  The caller holds
- * class->lock; the resize check is left to the caller.
+ * Unlink the variable @link points to, call @dtor, free after a grace
+ * period.  The caller holds class->lock; the resize check is left to the
+ * caller.  The variable's own @next stays: readers on it walk on.
  */
 static void __klpx_shadow_destroy(struct klpx_shadow_class *class,
-				  struct klpx_shadow_var *var,
+				  klpx_shadow_link_t *link,
 				  klpx_shadow_dtor_t dtor)
 {
-	hlist_del_rcu(&var->node);
+	struct klpx_shadow_var *var = klpx_shadow_deref_locked(class, *link);
+
+	/* Released: a reader reaching the next variable sees it whole. */
+	rcu_assign_pointer(*link, klpx_shadow_deref_locked(class, var->next));
 	WRITE_ONCE(class->count, class->count - 1);
 	if (dtor)
 		dtor(var->obj, var->data);
@@ -233,22 +325,39 @@ static void __klpx_shadow_destroy(struct klpx_shadow_class *class,
 }
 
 /*
- * Move a live variable to the head of chain @h.  Unlike for a new node,
- * readers may be standing on @var: its links change with marked stores.
- * A reader that follows the new ->next lands in @h and may miss what was
- * behind @var in its old chain; the caller's @seq write section makes it
- * retry.  The caller holds class->lock.
+ * Move the first variable of chain @from to the head of chain @to.
+ * Readers may be standing on it: one that follows its new @next lands in
+ * @to and may miss what was behind it in @from; the caller's @seq write
+ * section makes it retry.  Links change with release stores, so a reader
+ * that reaches a variable through a new link sees it whole.  The caller
+ * holds class->lock.
  */
-static void klpx_shadow_move(struct klpx_shadow_var *var, struct hlist_head *h)
+static void klpx_shadow_move(struct klpx_shadow_class *class,
+			     klpx_shadow_link_t *from, klpx_shadow_link_t *to)
 {
-	struct hlist_node *first = h->first;
+	struct klpx_shadow_var *var = klpx_shadow_deref_locked(class, *from);
 
-	hlist_del_rcu(&var->node);
-	rcu_assign_pointer(hlist_next_rcu(&var->node), first);
-	WRITE_ONCE(var->node.pprev, &h->first);
-	rcu_assign_pointer(hlist_first_rcu(h), &var->node);
-	if (first)
-		WRITE_ONCE(first->pprev, &var->node.next);
+	rcu_assign_pointer(*from, klpx_shadow_deref_locked(class, var->next));
+	rcu_assign_pointer(var->next, klpx_shadow_deref_locked(class, *to));
+	rcu_assign_pointer(*to, var);
+}
+
+/* Move chains [@first, @last) of @old to @new.  Under class->lock. */
+static void klpx_shadow_move_chains(struct klpx_shadow_class *class,
+				    struct klpx_shadow_table *old,
+				    struct klpx_shadow_table *new,
+				    unsigned long first, unsigned long last)
+{
+	klpx_shadow_link_t *from;
+	struct klpx_shadow_var *var;
+	unsigned long i;
+
+	for (i = first; i < last; i++) {
+		from = &klpx_shadow_tbl_buckets(old)[i];
+		while ((var = klpx_shadow_deref_locked(class, *from)))
+			klpx_shadow_move(class, from,
+					 klpx_shadow_bucket(new, var->obj));
+	}
 }
 
 static void klpx_shadow_resize(struct work_struct *work)
@@ -256,9 +365,7 @@ static void klpx_shadow_resize(struct work_struct *work)
 	struct klpx_shadow_class *class =
 		container_of(work, struct klpx_shadow_class, resize_work);
 	struct klpx_shadow_table *old, *new;
-	struct klpx_shadow_var *var;
-	struct hlist_node *tmp;
-	unsigned long flags, i, j, n;
+	unsigned long flags, mflags, i, n;
 	unsigned int shift;
 
 	spin_lock_irqsave(&class->lock, flags);
@@ -288,13 +395,10 @@ static void klpx_shadow_resize(struct work_struct *work)
 			spin_unlock_irqrestore(&class->lock, flags);
 			return;
 		}
-		write_seqcount_begin(&class->seq);
-		for (j = i; j < min(i + KLPX_SHADOW_RESIZE_BATCH, n); j++) {
-			hlist_for_each_entry_safe(var, tmp,
-						  &klpx_shadow_tbl_buckets(old)[j], node)
-				klpx_shadow_move(var, klpx_shadow_bucket(new, var->obj));
-		}
-		write_seqcount_end(&class->seq);
+		mflags = klpx_shadow_move_begin(class);
+		klpx_shadow_move_chains(class, old, new, i,
+					min(i + KLPX_SHADOW_RESIZE_BATCH, n));
+		klpx_shadow_move_end(class, mflags);
 		spin_unlock_irqrestore(&class->lock, flags);
 		cond_resched();
 	}
@@ -304,10 +408,12 @@ static void klpx_shadow_resize(struct work_struct *work)
 		spin_unlock_irqrestore(&class->lock, flags);
 		return;
 	}
-	write_seqcount_begin(&class->seq);
+	mflags = klpx_shadow_move_begin(class);
 	rcu_assign_pointer(class->tbl, new);
+	/* @new_tbl clears after @tbl changes: see klpx_shadow_lookup(). */
+	smp_wmb();
 	RCU_INIT_POINTER(class->new_tbl, NULL);
-	write_seqcount_end(&class->seq);
+	klpx_shadow_move_end(class, mflags);
 	class->resize_pending = false;
 	/* The count may have moved on meanwhile. */
 	__klpx_shadow_maybe_resize(class);
@@ -321,7 +427,6 @@ struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type
 {
 	struct klpx_shadow_class *class;
 	struct klpx_shadow_table *tbl;
-	char cache_name[32];
 
 	class = kzalloc(sizeof(*class), GFP_KERNEL);
 	if (!class)
@@ -332,28 +437,21 @@ struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type
 	if (!class->name)
 		goto err_class;
 
-	/* Ids are unique while registered, so is the cache's name. */
-	snprintf(cache_name, sizeof(cache_name), "klpx_shadow_%lu", type->id);
-	class->cache = kmem_cache_create(cache_name,
-					 struct_size((struct klpx_shadow_var *)NULL,
-						     data, type->size),
-					 __alignof__(struct klpx_shadow_var),
-					 0, NULL);
-	if (!class->cache)
-		goto err_name;
-
 	tbl = klpx_shadow_table_alloc(KLPX_SHADOW_MIN_SHIFT);
 	if (!tbl)
-		goto err_cache;
+		goto err_name;
 	RCU_INIT_POINTER(class->tbl, tbl);
 
+	lockdep_register_key(&class->lock_key);
 	spin_lock_init(&class->lock);
-	seqcount_spinlock_init(&class->seq, &class->lock);
+	lockdep_set_class(&class->lock, &class->lock_key);
+	raw_spin_lock_init(&class->move_lock);
+	seqcount_raw_spinlock_init(&class->seq, &class->move_lock);
+	/* Hard: on PREEMPT_RT too it runs at once, not in a thread. */
+	class->resize_kick = IRQ_WORK_INIT_HARD(klpx_shadow_resize_kick);
 	INIT_WORK(&class->resize_work, klpx_shadow_resize);
 	return class;
 
-err_cache:
-	kmem_cache_destroy(class->cache);
 err_name:
 	kfree(class->name);
 err_class:
@@ -375,18 +473,18 @@ static void klpx_shadow_table_drain(struct klpx_shadow_class *class,
 				    struct klpx_shadow_table *tbl,
 				    klpx_shadow_dtor_t dtor)
 {
-	struct klpx_shadow_var *var;
-	struct hlist_node *tmp;
+	struct klpx_shadow_var *var, *next;
 	unsigned long i;
 
 	if (!tbl)
 		return;
 	for (i = 0; i < (1UL << klpx_shadow_tbl_shift(tbl)); i++) {
-		hlist_for_each_entry_safe(var, tmp,
-					  &klpx_shadow_tbl_buckets(tbl)[i], node) {
+		for (var = rcu_dereference_protected(klpx_shadow_tbl_buckets(tbl)[i], 1);
+		     var; var = next) {
+			next = rcu_dereference_protected(var->next, 1);
 			if (dtor)
 				dtor(var->obj, var->data);
-			kmem_cache_free(class->cache, var);
+			kmem_cache_free(class->cache->slab, var);
 		}
 		if (!(i % 1024))
 			cond_resched();
@@ -397,12 +495,14 @@ static void klpx_shadow_table_drain(struct klpx_shadow_class *class,
 /*
  * Destroy every variable of a dead class nobody can reach any more (no
  * reader, no writer), with @dtor.  The frees queued earlier by
- * klpx_shadow_free() may still be pending: rcu_barrier() before
- * klpx_shadow_class_free().
+ * klpx_shadow_free() may still be pending: rcu_barrier() before the
+ * class's slab cache may go.
  */
 void klpx_shadow_class_drain(struct klpx_shadow_class *class,
 			     klpx_shadow_dtor_t dtor)
 {
+	/* The class is dead: neither is queued again. */
+	irq_work_sync(&class->resize_kick);
 	cancel_work_sync(&class->resize_work);
 	klpx_shadow_table_drain(class, rcu_dereference_protected(class->tbl, 1),
 				dtor);
@@ -413,10 +513,10 @@ void klpx_shadow_class_drain(struct klpx_shadow_class *class,
 	RCU_INIT_POINTER(class->new_tbl, NULL);
 }
 
-/* Free a drained class, once no call_rcu() free of its variables is pending. */
+/* Free a drained class (its slab cache is the registry's). */
 void klpx_shadow_class_free(struct klpx_shadow_class *class)
 {
-	kmem_cache_destroy(class->cache);
+	lockdep_unregister_key(&class->lock_key);
 	kfree(class->name);
 	kfree(class);
 }
@@ -426,9 +526,12 @@ void klpx_shadow_class_free(struct klpx_shadow_class *class)
  * @obj:	the parent object (may be NULL)
  * @type:	the variable's type
  *
- * Lockless; O(1) expected however many variables exist.
+ * Lockless; O(1) expected however many variables exist.  It never takes
+ * the id's lock: at most it spins for one batch of a resize, which runs
+ * with IRQs off under a raw lock.
  *
- * Context: any context but NMI.
+ * Context: any context but NMI, hard IRQ context included, also on
+ * PREEMPT_RT.
  * Return: the variable's data, or NULL if @obj has none of @type's id or
  * the id is not registered.
  */
@@ -449,27 +552,37 @@ void *klpx_shadow_get(void *obj, struct klpx_shadow_type *type)
 }
 EXPORT_SYMBOL_GPL(klpx_shadow_get);
 
-static void *klpx_shadow_create(void *obj, struct klpx_shadow_type *type,
-				gfp_t gfp_flags, void *ctor_data, bool exclusive)
+static void klpx_shadow_warn_duplicate(const struct klpx_shadow_type *type,
+				       const void *obj)
+{
+	WARN(1, "klpx: shadow %s (id %lu) already exists for %p\n",
+	     type->name, type->id, obj);
+}
+
+/*
+ * Create @obj's variable, or find it if !@exclusive; the lookup before
+ * found nothing.  Holds klpx_shadow_srcu across an allocation that may
+ * sleep, so that the class outlives it.
+ */
+static noinline void *klpx_shadow_create_slow(void *obj,
+					      struct klpx_shadow_type *type,
+					      gfp_t gfp_flags, void *ctor_data,
+					      bool exclusive)
 {
 	struct klpx_shadow_class *class;
-	struct klpx_shadow_var *var, *new;
+	struct klpx_shadow_var *new;
+	klpx_shadow_link_t *link;
+	struct kmem_cache *slab;
 	unsigned long flags;
 	void *data = NULL;
-	int idx;
+	int idx, ret;
 
-	/* Keeps the class alive across an allocation that may sleep. */
 	idx = srcu_read_lock(&klpx_shadow_srcu);
 	rcu_read_lock();
 	class = klpx_shadow_class_of(type);
-	var = class && !exclusive ? klpx_shadow_lookup(class, obj) : NULL;
 	rcu_read_unlock();
 	if (unlikely(!class)) {
 		klpx_shadow_report_unregistered(type);
-		goto out;
-	}
-	if (var) {
-		data = var->data;
 		goto out;
 	}
 	if (unlikely(type->size != class->size)) {
@@ -478,7 +591,8 @@ static void *klpx_shadow_create(void *obj, struct klpx_shadow_type *type,
 		goto out;
 	}
 
-	new = kmem_cache_zalloc(class->cache, gfp_flags);
+	slab = class->cache->slab;
+	new = kmem_cache_zalloc(slab, gfp_flags);
 	if (!new)
 		goto out;
 	new->obj = obj;
@@ -486,23 +600,27 @@ static void *klpx_shadow_create(void *obj, struct klpx_shadow_type *type,
 	spin_lock_irqsave(&class->lock, flags);
 	if (unlikely(class->dead)) {
 		spin_unlock_irqrestore(&class->lock, flags);
-		kmem_cache_free(class->cache, new);
+		kmem_cache_free(slab, new);
 		klpx_shadow_report_unregistered(type);
 		goto out;
 	}
-	var = __klpx_shadow_find(class, obj);
-	if (var) {
+	link = __klpx_shadow_find(class, obj);
+	if (link) {
 		/* Lost a race, or a duplicate: drop the spare. */
+		if (!exclusive)
+			data = klpx_shadow_deref_locked(class, *link)->data;
 		spin_unlock_irqrestore(&class->lock, flags);
-		kmem_cache_free(class->cache, new);
-		WARN(exclusive, "klpx: shadow %s (id %lu) already exists for %p\n",
-		     type->name, type->id, obj);
-		data = exclusive ? NULL : var->data;
+		kmem_cache_free(slab, new);
+		if (exclusive)
+			klpx_shadow_warn_duplicate(type, obj);
 		goto out;
 	}
-	if (type->ctor && type->ctor(obj, new->data, ctor_data)) {
+	ret = type->ctor ? type->ctor(obj, new->data, ctor_data) : 0;
+	if (unlikely(ret)) {
 		spin_unlock_irqrestore(&class->lock, flags);
-		kmem_cache_free(class->cache, new);
+		kmem_cache_free(slab, new);
+		pr_err_ratelimited("shadow type %s (id %lu): ctor failed with error %d; no variable added\n",
+				   type->name, type->id, ret);
 		goto out;
 	}
 	__klpx_shadow_insert(class, new);
@@ -511,6 +629,32 @@ static void *klpx_shadow_create(void *obj, struct klpx_shadow_type *type,
 out:
 	srcu_read_unlock(&klpx_shadow_srcu, idx);
 	return data;
+}
+
+/* A hit costs what klpx_shadow_get() costs: no SRCU, no lock. */
+static __always_inline void *klpx_shadow_create(void *obj,
+						struct klpx_shadow_type *type,
+						gfp_t gfp_flags,
+						void *ctor_data,
+						bool exclusive)
+{
+	struct klpx_shadow_class *class;
+	struct klpx_shadow_var *var = NULL;
+
+	rcu_read_lock();
+	class = klpx_shadow_class_of(type);
+	if (likely(class))
+		var = klpx_shadow_lookup(class, obj);
+	rcu_read_unlock();
+	if (likely(var)) {
+		/* A duplicate is a bug, whether memory is short or not. */
+		if (!exclusive)
+			return var->data;
+		klpx_shadow_warn_duplicate(type, obj);
+		return NULL;
+	}
+	return klpx_shadow_create_slow(obj, type, gfp_flags, ctor_data,
+				       exclusive);
 }
 
 /**
@@ -524,7 +668,9 @@ out:
  * the variable becomes visible.  The allocation happens outside any lock;
  * the ctor runs under the id's lock, in atomic context.
  *
- * Context: any context but NMI; may sleep if @gfp_flags allow it.
+ * Context: any context but NMI; may sleep if @gfp_flags allow it.  On
+ * PREEMPT_RT, where the id's spinlock_t sleeps: not in hard IRQ context
+ * nor under a raw spinlock.
  * Return: the new variable's data; NULL if one already exists for @obj
  * (with a WARN), if the ctor failed, on allocation failure, or if the id is
  * not registered.
@@ -546,7 +692,9 @@ EXPORT_SYMBOL_GPL(klpx_shadow_alloc);
  * Racing callers for the same @obj all get the same variable, and the ctor
  * runs exactly once.
  *
- * Context: any context but NMI; may sleep if @gfp_flags allow it.
+ * Context: any context but NMI; may sleep if @gfp_flags allow it.  On
+ * PREEMPT_RT, where the id's spinlock_t sleeps: not in hard IRQ context
+ * nor under a raw spinlock.
  * Return: the existing or new variable's data; NULL if the ctor failed, on
  * allocation failure, or if the id is not registered.
  */
@@ -566,12 +714,13 @@ EXPORT_SYMBOL_GPL(klpx_shadow_get_or_alloc);
  * called once (under the id's lock) and the memory is freed after an RCU
  * grace period.
  *
- * Context: any context but NMI.
+ * Context: any context but NMI.  On PREEMPT_RT, where the id's spinlock_t
+ * sleeps: not in hard IRQ context nor under a raw spinlock.
  */
 void klpx_shadow_free(void *obj, struct klpx_shadow_type *type)
 {
 	struct klpx_shadow_class *class;
-	struct klpx_shadow_var *var;
+	klpx_shadow_link_t *link;
 	unsigned long flags;
 
 	rcu_read_lock();
@@ -582,9 +731,9 @@ void klpx_shadow_free(void *obj, struct klpx_shadow_type *type)
 	}
 	spin_lock_irqsave(&class->lock, flags);
 	if (likely(!class->dead)) {
-		var = __klpx_shadow_find(class, obj);
-		if (var) {
-			__klpx_shadow_destroy(class, var, type->dtor);
+		link = __klpx_shadow_find(class, obj);
+		if (link) {
+			__klpx_shadow_destroy(class, link, type->dtor);
 			__klpx_shadow_maybe_resize(class);
 		}
 	}
@@ -601,15 +750,14 @@ EXPORT_SYMBOL_GPL(klpx_shadow_free);
  * Costs time proportional to the number of variables of @type's id, not to
  * the number of variables of other ids, which are not touched.
  *
- * Context: any context but NMI.
+ * Context: any context but NMI.  On PREEMPT_RT, where the id's spinlock_t
+ * sleeps: not in hard IRQ context nor under a raw spinlock.
  */
 void klpx_shadow_free_all(struct klpx_shadow_type *type)
 {
 	struct klpx_shadow_table *tbls[2];
 	struct klpx_shadow_class *class;
-	struct klpx_shadow_var *var;
-	struct hlist_head *buckets;
-	struct hlist_node *tmp;
+	klpx_shadow_link_t *buckets;
 	unsigned long flags, i, n;
 	int t;
 
@@ -630,8 +778,9 @@ void klpx_shadow_free_all(struct klpx_shadow_type *type)
 		buckets = klpx_shadow_tbl_buckets(tbls[t]);
 		n = 1UL << klpx_shadow_tbl_shift(tbls[t]);
 		for (i = 0; i < n && class->count; i++) {
-			hlist_for_each_entry_safe(var, tmp, &buckets[i], node)
-				__klpx_shadow_destroy(class, var, type->dtor);
+			while (klpx_shadow_deref_locked(class, buckets[i]))
+				__klpx_shadow_destroy(class, &buckets[i],
+						      type->dtor);
 		}
 	}
 	__klpx_shadow_maybe_resize(class);
@@ -646,7 +795,8 @@ EXPORT_SYMBOL_GPL(klpx_shadow_free_all);
  * klpx_shadow_count() - number of live variables of an id
  * @type:	the variables' type
  *
- * Context: any context but NMI.
+ * Context: any context but NMI, hard IRQ context included, also on
+ * PREEMPT_RT.
  * Return: the number of live variables of @type's id; 0 if it is not
  * registered.
  */

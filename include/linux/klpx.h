@@ -29,12 +29,18 @@
  * @shadow_data: the variable's zeroed data, @type->size bytes
  * @ctor_data:	the pointer given to klpx_shadow_alloc()
  *
- * Runs before the variable becomes visible, under the spinlock of the id
- * with interrupts off: it must not sleep.  The locks of all ids share one
- * lockdep class, so the ctor may call klpx_shadow_get() and
- * klpx_shadow_count() (of any id) and no other klpx_shadow_*() function:
- * never alloc, get_or_alloc, free, free_all, register or unregister, not
- * even of another id.
+ * Runs before the variable becomes visible, under the id's spinlock_t,
+ * taken with spin_lock_irqsave().  Interrupts are off, except on
+ * PREEMPT_RT, where that lock is a sleeping lock and interrupts stay on:
+ * do not rely on either.  The ctor must not sleep (no mutex, no GFP_KERNEL
+ * allocation) and, on PREEMPT_RT, must not take a raw spinlock around a
+ * spinlock_t.
+ *
+ * Each id's lock has a lockdep class of its own.  The ctor may call
+ * klpx_shadow_get() and klpx_shadow_count() of any id, and create (with
+ * GFP_ATOMIC) or free variables of another id, as long as ids always nest
+ * in the same order (lockdep checks it).  It must never change variables
+ * of its own id (that deadlocks), register or unregister.
  *
  * Return: 0 to keep the variable, an error to discard it.
  */
@@ -47,19 +53,27 @@ typedef int (*klpx_shadow_ctor_t)(void *obj, void *shadow_data,
  * @shadow_data: the variable's data
  *
  * Called exactly once per destroyed variable: by klpx_shadow_free() and
- * klpx_shadow_free_all() under the spinlock of the id with interrupts off,
- * and by garbage collection (the last registration of the id going: a
- * patch disabled or replaced, a patched module unloaded) in process
- * context with the registry locked.  It must not sleep.
+ * klpx_shadow_free_all() under the id's spinlock_t, as the ctor is (IRQs
+ * off except on PREEMPT_RT), and by garbage collection (the last
+ * registration of the id going: a patch disabled or replaced, a patched
+ * module unloaded) in process context with the registry locked.  It must
+ * not sleep.
  *
  * A variable can outlive its object: when garbage collection runs, @obj
  * may long be freed, or reused for something else.  Never dereference it;
  * use it only as a value (to log it, or as a key).
  *
- * As for the ctor, the dtor may call klpx_shadow_get() and
- * klpx_shadow_count() (of any id) and no other klpx_shadow_*() function.
+ * What the ctor may call, the dtor may call too: get and count of any id,
+ * and changes to variables of other ids, nesting ids in one order.
  * During garbage collection the id being collected is no longer
  * registered: a get of it returns NULL.
+ *
+ * Contexts, in short: klpx_shadow_get() and klpx_shadow_count() may be
+ * called from any context but NMI, hard IRQ context and raw spinlocks
+ * included, on PREEMPT_RT too.  alloc, get_or_alloc, free and free_all
+ * take the id's spinlock_t: any context but NMI on most kernels; on
+ * PREEMPT_RT, only where a spinlock_t may be taken (not in hard IRQ
+ * context, not under a raw spinlock or with IRQs disabled).
  */
 typedef void (*klpx_shadow_dtor_t)(void *obj, void *shadow_data);
 
@@ -181,6 +195,8 @@ struct klpx_callbacks {
  * @nr_types:	internal: how many of @shadow_types, from the first, hold a
  *		registration
  * @patched:	internal: the object is loaded and patched
+ * @relocated:	internal: the patch's KLPX_SYMBOLS() of this module are
+ *		written (or partly, being undone)
  */
 struct klpx_object {
 	/* external */
@@ -195,6 +211,7 @@ struct klpx_object {
 	struct klpx_kobj *kobj;
 	unsigned int nr_types;
 	bool patched;
+	bool relocated;
 };
 
 /**
@@ -206,6 +223,7 @@ struct klpx_object {
  * @kobj:	internal: /sys/kernel/klpx/<patch>
  * @enabled:	internal: the patch is enabled
  * @used:	internal: klpx_enable_patch() was called with this patch
+ * @transition: internal: a switch of this patch waits for tasks to leave
  * @mod_exit:	internal: @mod's exit function, held back (@mod->exit is
  *		NULL) while the patch is enabled, so that rmmod answers EBUSY
  */
@@ -220,10 +238,82 @@ struct klpx_patch {
 	struct klpx_kobj *kobj;
 	bool enabled;
 	bool used;
+	bool transition;
 	void (*mod_exit)(void);
 };
 
 int klpx_enable_patch(struct klpx_patch *patch);
+
+/* ------------------------------------------------------------------ */
+/* Symbols that no module exports                                      */
+/* ------------------------------------------------------------------ */
+
+/* Sizes of the records below; scripts/klpx-syms.c reads them. */
+#define KLPX_SYMBOLS_MAGIC	0x53504c4bU
+#define KLPX_OBJECT_NAME_LEN	64	/* more than MODULE_NAME_LEN: see too long */
+#define KLPX_SYMBOL_NAME_LEN	512	/* KSYM_NAME_LEN of 6.1 and later */
+
+/**
+ * struct klpx_symbol_decl - one symbol of a KLPX_SYMBOLS() list
+ * @symbol:	the symbol, as the code names it
+ * @sympos:	0: the name is unique in the object; N >= 1: the Nth symbol
+ *		of that name, in kallsyms order (symbol table order for a
+ *		module)
+ */
+struct klpx_symbol_decl {
+	char symbol[KLPX_SYMBOL_NAME_LEN];
+	unsigned long sympos;
+};
+
+/**
+ * struct klpx_symbol_list - what one KLPX_SYMBOLS() records
+ * @magic:	KLPX_SYMBOLS_MAGIC
+ * @nr:		number of @syms
+ * @objname:	"vmlinux" or a module name
+ * @syms:	the symbols
+ *
+ * Build-time data only: scripts/klpx-syms reads it from the patch
+ * module's object file and turns each listed symbol into livepatch
+ * relocations; the list never reaches module memory.
+ */
+struct klpx_symbol_list {
+	unsigned int magic;
+	unsigned int nr;
+	char objname[KLPX_OBJECT_NAME_LEN];
+	struct klpx_symbol_decl syms[];
+};
+
+/**
+ * KLPX_SYMPOS() - one entry of KLPX_SYMBOLS()
+ * @sym:	a symbol the patch declares extern and uses
+ * @pos:	0 when @sym is unique in its object, else its position N >= 1
+ *		among the symbols of that name
+ */
+#define KLPX_SYMPOS(sym, pos)	{ .symbol = #sym, .sympos = (pos) }
+
+/**
+ * KLPX_SYMBOLS() - use symbols of an object that it does not export
+ * @object:	vmlinux, or the name of a module (as the kernel spells it,
+ *		with '_'), not quoted
+ * @...:	one KLPX_SYMPOS() per symbol
+ *
+ * The patch declares each symbol as usual (extern) and uses it directly;
+ * calls to such functions are direct calls.  The module must be built
+ * with scripts/patch.kbuild included from its Kbuild.  vmlinux symbols
+ * are resolved by the module loader before the patch module's init runs;
+ * a module's symbols are resolved when klpx patches that object (at
+ * enable, or when the module loads) and cleared when it goes away.
+ * List each symbol once, at file scope, in any file of the module.
+ */
+#define KLPX_SYMBOLS(object, ...)					\
+	static const struct klpx_symbol_list __UNIQUE_ID(klpx_symbols)	\
+	__used __section(".discard.klpx_symbols") __aligned(8) = {		\
+		.magic = KLPX_SYMBOLS_MAGIC,				\
+		.nr = sizeof((struct klpx_symbol_decl[]){ __VA_ARGS__ }) /	\
+		      sizeof(struct klpx_symbol_decl),			\
+		.objname = #object,					\
+		.syms = { __VA_ARGS__ },				\
+	}
 
 #endif /* __KERNEL__ */
 

@@ -405,6 +405,38 @@ static void test_ranges_list_each_stack_once(void)
 	klpx_plan_free(&sw);
 }
 
+/*
+ * Among hundreds of ranges (a cumulative patch), every byte of each is
+ * found, and so is nothing of the gaps between them, whatever the order
+ * the plan listed them in.
+ */
+static void test_hit_finds_each_of_many_ranges_and_no_gap(void)
+{
+	enum { NR = 600, SIZE = 48, GAP = 16 };
+	struct klpx_range *ranges = calloc(NR, sizeof(*ranges));
+	struct klpx_switch sw = { .ranges = ranges, .nr_ranges = NR };
+	unsigned long base = 0x100000, a;
+	unsigned int i;
+	int bad = 0;
+
+	for (i = 0; i < NR; i++) {
+		ranges[i].start = base + i * (SIZE + GAP);
+		ranges[i].end = ranges[i].start + SIZE;
+	}
+	for (i = 0; i < NR; i++) {
+		a = ranges[i].start;
+		bad += klpx_switch_hit(&sw, &a, 1) != (int)i;
+		a = ranges[i].end - 1;
+		bad += klpx_switch_hit(&sw, &a, 1) != (int)i;
+		a = ranges[i].end;
+		bad += klpx_switch_hit(&sw, &a, 1) != -1;
+	}
+	a = base - 1;
+	bad += klpx_switch_hit(&sw, &a, 1) != -1;
+	CHECK(bad == 0);
+	free(ranges);
+}
+
 static void test_duplicates_are_found(void)
 {
 	struct klpx_object twice[] = {
@@ -656,6 +688,7 @@ static const struct {
 	CASE(test_module_object_comes_goes_and_comes_back),
 	CASE(test_ranges_cover_every_implementation_of_touched_addresses),
 	CASE(test_ranges_list_each_stack_once),
+	CASE(test_hit_finds_each_of_many_ranges_and_no_gap),
 	CASE(test_duplicates_are_found),
 	CASE(test_a_type_struct_listed_twice_is_found),
 	CASE(test_replace_drops_only_ids_the_new_patch_does_not_carry),

@@ -11,7 +11,8 @@
 #
 # Environment (the top Makefile exports the first five; computed when unset):
 #   TOP CACHE OUT KVER KDIR   tree, cache folder, output folder, kernel release,
-#                             kernel headers
+#                             kernel headers (KVER from KERNEL=6.1|6.1-rt|6.12|
+#                             6.12-rt through scripts/kver.sh, as make does)
 #   GUEST_TESTS=a,b           run only these tests (names or globs, no .sh)
 #   GUEST_TIMEOUT=SECONDS     limit on the whole boot (default 300)
 #   TEST_TIMEOUT=SECONDS      limit on each test script (default 60)
@@ -19,8 +20,8 @@
 #
 # The kernel log (ttyS0) of the last check is kept in $OUT/guest/console.log,
 # the TAP stream (ttyS1) in $OUT/guest/tap.log (demo-*.log for the demo).
-# Any WARNING, BUG, Oops, general protection fault, RCU stall or lockup in
-# the kernel log fails the run, unless a test announced it between
+# Any WARNING, BUG, Oops, general protection fault, RCU stall, lockup,
+# sleep in atomic context or lockdep report in the kernel log fails the run, unless a test announced it between
 # expect_warning_begin and expect_warning_end.
 set -e -o pipefail
 
@@ -28,8 +29,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 TOP=${TOP:-$(cd "$here/../.." && pwd)}
 CACHE=${CACHE:-$TOP/.cache}
 OUT=${OUT:-$TOP/out}
-KVER=${KVER:-$("$TOP/scripts/kver.sh")}
-KDIR=${KDIR:-/usr/src/linux-headers-$KVER}
+KVER=${KVER:-$(CACHE=$CACHE "$TOP/scripts/kver.sh")}
+KDIR=${KDIR:-$(KVER=$KVER CACHE=$CACHE "$TOP/scripts/kver.sh" --kdir)}
 export TOP CACHE OUT KVER KDIR
 
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-300}
@@ -63,10 +64,9 @@ fail_early() {
 build() {
 	local jobs
 	jobs=$(nproc 2>/dev/null || echo 2)
-	if [ ! -f "$vmlinuz" ]; then
-		# deps.sh unpacks into $CACHE/kernel/ and needs it to exist.
-		mkdir -p "$CACHE/kernel"
-		"$TOP/scripts/deps.sh" >&2 || fail_early "cannot fetch the guest kernel"
+	if [ ! -f "$vmlinuz" ] || [ ! -f "$KDIR/Makefile" ]; then
+		"$TOP/scripts/deps.sh" kernel >&2 ||
+			fail_early "cannot fetch the image and headers of $KVER"
 	fi
 	[ -f "$vmlinuz" ] || fail_early "no kernel image at $vmlinuz"
 	make -s -C "$KDIR" M="$TOP" -j"$jobs" modules 2>&1 | quiet_kbuild ||
@@ -99,10 +99,11 @@ assemble() {
 	install -m 0755 "$run/insmod" "$root/bin/klpx-insmod"
 
 	cp "$TOP/klpx.ko" "$root/lib/modules/$KVER/extra/"
-	# Only modules whose source is still there: no stale .ko.
-	for m in "$here"/../test_modules/*.c; do
-		case "$m" in *.mod.c) continue ;; esac
-		[ -e "${m%.c}.ko" ] && cp "${m%.c}.ko" "$root/lib/modules/$KVER/extra/"
+	# Only the modules of the last build (modules.order lists .ko up to
+	# 6.2, .o from 6.3): no stale .ko.
+	for m in $(sed 's/\.k\?o$//' "$here/../test_modules/modules.order"); do
+		case "$m" in /*) ;; *) m="$here/../test_modules/${m#./}" ;; esac
+		[ -e "$m.ko" ] && cp "$m.ko" "$root/lib/modules/$KVER/extra/"
 	done
 	# So that modprobe works in the shell; insmod does not need it.
 	depmod -b "$root" "$KVER" 2>/dev/null || true
@@ -154,7 +155,10 @@ scan_console() {
 	{ line[NR] = $0 }
 	# The kernel command line names the panic_on_* settings.
 	/[Cc]ommand line/ { next }
-	!expect && /WARNING:|BUG:|Oops|general protection fault|rcu.*stall|RCU stall|soft lockup|hard LOCKUP|blocked for more than|Kernel panic/ {
+	# PREEMPT_RT turns spinlock_t into a sleeping lock: a sleep in atomic
+	# context (BUG: sleeping function called from invalid context) and
+	# lockdep reports count as much as a WARNING.
+	!expect && /WARNING:|BUG:|Oops|general protection fault|rcu.*stall|RCU stall|soft lockup|hard LOCKUP|blocked for more than|Kernel panic|sleeping function called from invalid context|scheduling while atomic|Invalid wait context|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|lock held when returning to user space|possible irq lock inversion/ {
 		bad[++nbad] = NR; who[nbad] = (t == "" ? "(boot or klpx.ko load/unload)" : t)
 	}
 	END {

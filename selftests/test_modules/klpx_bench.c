@@ -10,8 +10,11 @@
  * variables spread over 64 ids, variable i of id i % 64):
  *
  *	fill SET IMPL N		grow SET to N variables of IMPL (klpx|klp)
- *	get SET ROUNDS		lookups of random present variables
+ *	get SET ROUNDS		lookups of random present variables, with an
+ *				empty loop ("base") timed in turn too
  *	miss SET ROUNDS		lookups of objects that have no variable
+ *	resize ROUNDS		lookups of present variables while klpx's
+ *				table of 32768 variables grows (set "grow")
  *	create SET ROUNDS K	K get_or_alloc() calls that create, per round
  *	clear SET		drop every variable of SET, both IMPLs
  *	freeall ROUNDS K	free_all of an id with K variables, while the
@@ -39,8 +42,13 @@
  * all of them.
  *
  * Objects are never dereferenced by either implementation, so the keys
- * are addresses in a range of their own, 64 bytes apart, like objects of
- * a slab cache; no memory stands behind them.
+ * are addresses in a range of their own, 64 bytes apart (48 and 96 in the
+ * sets "one48" and "one96"), like objects of a slab cache; no memory
+ * stands behind them.
+ *
+ * The lookups of "get" and "miss" also time a third contender, "base":
+ * the same loop calling a function that does nothing, so that the host can
+ * subtract the loop's own cost.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -63,7 +71,6 @@
 #include <linux/workqueue.h>
 
 #define BENCH_MAX_IDS		64
-#define BENCH_OBJ_STRIDE	64
 /* Lookups drawn once per measurement and replayed until the budget ends. */
 #define BENCH_NR_LOOKUPS	4096
 /* Operations per timed batch; the implementations take turns by batch. */
@@ -78,11 +85,18 @@
 #define BENCH_RESULT_SIZE	(64 * 1024)
 #define BENCH_MAX_SWITCHES	64
 
+/* "resize": variables before the one that makes klpx's table grow. */
+#define BENCH_RESIZE_N		32767
+/* Batches per contender timed while the table grows. */
+#define BENCH_RESIZE_BATCHES	64
+
 /* Key ranges: present variables, misses, and variables made by "create". */
 #define BENCH_MISS_BASE		(10UL * 1000 * 1000)
 #define BENCH_CREATE_BASE	(20UL * 1000 * 1000)
 
 enum bench_impl { BENCH_KLPX, BENCH_KLP, BENCH_NR_IMPL };
+/* The empty loop, timed in turn with the two implementations. */
+#define BENCH_BASE	BENCH_NR_IMPL
 
 static const char *const bench_impl_name[BENCH_NR_IMPL] = { "klpx", "klp" };
 
@@ -92,6 +106,7 @@ static const char *const bench_impl_name[BENCH_NR_IMPL] = { "klpx", "klp" };
  * @nr_ids:	ids the variables are spread over
  * @base_id:	first id; variable i has id @base_id + i % @nr_ids
  * @key_base:	address of the object of variable 0
+ * @stride:	bytes between the objects of variables i and i + 1
  * @types:	the klpx types, one per id
  * @names:	their names
  * @registered: @types are registered with klpx
@@ -102,6 +117,7 @@ struct bench_set {
 	unsigned int nr_ids;
 	unsigned long base_id;
 	unsigned long key_base;
+	unsigned long stride;
 	struct klpx_shadow_type types[BENCH_MAX_IDS];
 	char names[BENCH_MAX_IDS][24];
 	bool registered;
@@ -110,13 +126,19 @@ struct bench_set {
 
 static struct bench_set bench_sets[] = {
 	{ .name = "one", .nr_ids = 1, .base_id = 0x6b780000,
-	  .key_base = 0xffff888100000000UL },
+	  .key_base = 0xffff888100000000UL, .stride = 64 },
 	{ .name = "spread", .nr_ids = 64, .base_id = 0x6b781000,
-	  .key_base = 0xffff888200000000UL },
+	  .key_base = 0xffff888200000000UL, .stride = 64 },
 	{ .name = "victim", .nr_ids = 1, .base_id = 0x6b782000,
-	  .key_base = 0xffff888300000000UL },
+	  .key_base = 0xffff888300000000UL, .stride = 64 },
 	{ .name = "gc", .nr_ids = 1, .base_id = 0x6b783000,
-	  .key_base = 0xffff888400000000UL },
+	  .key_base = 0xffff888400000000UL, .stride = 64 },
+	{ .name = "one48", .nr_ids = 1, .base_id = 0x6b784000,
+	  .key_base = 0xffff888500000000UL, .stride = 48 },
+	{ .name = "one96", .nr_ids = 1, .base_id = 0x6b785000,
+	  .key_base = 0xffff888600000000UL, .stride = 96 },
+	{ .name = "grow", .nr_ids = 1, .base_id = 0x6b786000,
+	  .key_base = 0xffff888700000000UL, .stride = 64 },
 };
 
 /* Serialises commands; guards the sets, the lookup arrays and the result. */
@@ -134,6 +156,14 @@ static u8 *bench_kinds;
  */
 #define BENCH_FN __attribute__((__noipa__))
 
+/*
+ * Global, so that each is one symbol the patches find by name; declared
+ * here only because nothing else calls them (-Wmissing-prototypes).
+ */
+int klpx_bench_plain(int x);
+int klpx_bench_by_klpx(int x);
+int klpx_bench_by_klp(int x);
+
 BENCH_FN int klpx_bench_plain(int x)
 {
 	return x + 1;
@@ -147,6 +177,12 @@ BENCH_FN int klpx_bench_by_klpx(int x)
 BENCH_FN int klpx_bench_by_klp(int x)
 {
 	return x + 1;
+}
+
+/* The lookup of the empty loop: a call that finds nothing. */
+static BENCH_FN void *klpx_bench_get_nothing(void *obj, unsigned long kind)
+{
+	return NULL;
 }
 
 /* Durations of klpx switches, seen by kprobes; guarded by the lock. */
@@ -261,7 +297,7 @@ static struct bench_set *bench_set_find(const char *name)
 
 static inline void *bench_key(struct bench_set *s, unsigned long i)
 {
-	return (void *)(s->key_base + i * BENCH_OBJ_STRIDE);
+	return (void *)(s->key_base + i * s->stride);
 }
 
 static int bench_set_register(struct bench_set *s)
@@ -315,6 +351,17 @@ static void bench_set_clear_klp(struct bench_set *s)
 }
 
 /*
+ * flush_scheduled_work() warns at build time on 6.12: a module that
+ * flushes the system workqueue while holding a lock some work item takes
+ * deadlocks.  The benchmark flushes from a debugfs write, holding nothing,
+ * and must wait for work klpx queued there.
+ */
+static void bench_flush_system_wq(void)
+{
+	__flush_workqueue(system_wq);
+}
+
+/*
  * Wait until nothing is in flight: RCU frees, and the table resizes klpx
  * runs from the system workqueue, so that what follows is measured in a
  * steady state.
@@ -322,9 +369,9 @@ static void bench_set_clear_klp(struct bench_set *s)
 static void bench_settle(void)
 {
 	rcu_barrier();
-	flush_scheduled_work();
+	bench_flush_system_wq();
 	/* A resize may have queued the next one, and its frees. */
-	flush_scheduled_work();
+	bench_flush_system_wq();
 	rcu_barrier();
 }
 
@@ -415,6 +462,10 @@ static u64 bench_get_batch(struct bench_set *s, enum bench_impl impl,
 		for (; j < end; j++)
 			found += klpx_shadow_get(bench_objs[j],
 					&s->types[bench_kinds[j]]) != NULL;
+	} else if (impl == BENCH_BASE) {
+		for (; j < end; j++)
+			found += klpx_bench_get_nothing(bench_objs[j],
+					(unsigned long)&s->types[bench_kinds[j]]) != NULL;
 	} else {
 		for (; j < end; j++)
 			found += klp_shadow_get(bench_objs[j],
@@ -432,10 +483,11 @@ static u64 bench_get_batch(struct bench_set *s, enum bench_impl impl,
  */
 static int bench_gets(struct bench_set *s, int rounds, bool present)
 {
+	static const char *const who[] = { "klpx", "klp", "base" };
 	const char *what = present ? "get" : "miss";
 	unsigned long n = s->n[BENCH_KLPX];
-	u64 hits[BENCH_NR_IMPL], want;
-	unsigned int pos[BENCH_NR_IMPL];
+	u64 hits[ARRAY_SIZE(who)], want;
+	unsigned int pos[ARRAY_SIZE(who)];
 	int r, o, impl;
 
 	if (!n || n != s->n[BENCH_KLP]) {
@@ -449,6 +501,64 @@ static int bench_gets(struct bench_set *s, int rounds, bool present)
 		memset(hits, 0, sizeof(hits));
 		memset(pos, 0, sizeof(pos));
 		do {
+			for (o = 0; o < ARRAY_SIZE(who); o++) {
+				impl = (r + o) % ARRAY_SIZE(who);
+				bench_turns_add(impl,
+						bench_get_batch(s, impl, &pos[impl],
+								&hits[impl]));
+			}
+			cond_resched();
+		} while (bench_turns_more(ARRAY_SIZE(who)));
+		for (impl = 0; impl < ARRAY_SIZE(who); impl++) {
+			want = present && impl != BENCH_BASE ?
+				(u64)bench_turns.nr[impl] * BENCH_BATCH : 0;
+			if (hits[impl] != want) {
+				bench_out("error: %s %s %s: %llu hits, %llu expected\n",
+					  what, s->name, bench_impl_name[impl],
+					  hits[impl], want);
+				return -EIO;
+			}
+			bench_turns_sample(impl, what, s->name, n, who[impl], r,
+					   BENCH_BATCH);
+		}
+	}
+	return 0;
+}
+
+static void bench_clear(struct bench_set *s);
+
+/*
+ * Lookups while klpx's table grows: klpx holds BENCH_RESIZE_N variables in
+ * a settled table, one more makes it grow (a work item moves the chains,
+ * 64 per lock hold, yielding between), and batches of lookups of present
+ * variables, klpx's and upstream's in turn, run meanwhile; each pair of
+ * batches lets the resize run one step.  Upstream, at the same size, has
+ * nothing to resize.  Each round starts from a fresh klpx id.
+ */
+static int bench_resize(int rounds)
+{
+	struct bench_set *s = bench_set_find("grow");
+	unsigned long n = BENCH_RESIZE_N + 1;
+	u64 hits[BENCH_NR_IMPL];
+	unsigned int pos[BENCH_NR_IMPL];
+	int r, o, b, impl, ret;
+
+	ret = bench_fill(s, BENCH_KLP, n);
+	for (r = 0; r < rounds && !ret; r++) {
+		bench_set_unregister(s);
+		ret = bench_fill(s, BENCH_KLPX, BENCH_RESIZE_N);
+		if (ret)
+			break;
+		bench_settle();
+		bench_draw(s, 0, BENCH_RESIZE_N);
+		/* The variable that crosses load 1: the table doubles. */
+		ret = bench_fill(s, BENCH_KLPX, n);
+		if (ret)
+			break;
+		bench_turns_reset();
+		memset(hits, 0, sizeof(hits));
+		memset(pos, 0, sizeof(pos));
+		for (b = 0; b < BENCH_RESIZE_BATCHES; b++) {
 			for (o = 0; o < BENCH_NR_IMPL; o++) {
 				impl = (r + o) % BENCH_NR_IMPL;
 				bench_turns_add(impl,
@@ -456,20 +566,21 @@ static int bench_gets(struct bench_set *s, int rounds, bool present)
 								&hits[impl]));
 			}
 			cond_resched();
-		} while (bench_turns_more(BENCH_NR_IMPL));
+		}
 		for (impl = 0; impl < BENCH_NR_IMPL; impl++) {
-			want = present ? (u64)bench_turns.nr[impl] * BENCH_BATCH : 0;
-			if (hits[impl] != want) {
-				bench_out("error: %s %s %s: %llu hits, %llu expected\n",
-					  what, s->name, bench_impl_name[impl],
-					  hits[impl], want);
-				return -EIO;
+			if (hits[impl] != (u64)BENCH_RESIZE_BATCHES * BENCH_BATCH) {
+				bench_out("error: resize %s: %llu hits, %llu expected\n",
+					  bench_impl_name[impl], hits[impl],
+					  (u64)BENCH_RESIZE_BATCHES * BENCH_BATCH);
+				ret = -EIO;
+				break;
 			}
-			bench_turns_sample(impl, what, s->name, n,
+			bench_turns_sample(impl, "resize", s->name, n,
 					   bench_impl_name[impl], r, BENCH_BATCH);
 		}
 	}
-	return 0;
+	bench_clear(s);
+	return ret;
 }
 
 /*
@@ -780,13 +891,17 @@ static int bench_run(char *cmd)
 	    !kstrtoul(argv[2], 0, &b) && a && a <= BENCH_MAX_N && b &&
 	    b <= BENCH_MAX_ROUNDS)
 		return bench_gc(a, b);
+	if (!strcmp(argv[0], "resize") && argc == 2 &&
+	    !kstrtoul(argv[1], 0, &a) && a && a <= BENCH_MAX_ROUNDS)
+		return bench_resize(a);
 	if (!strcmp(argv[0], "freeall") && argc == 3 &&
 	    !kstrtoul(argv[1], 0, &a) && !kstrtoul(argv[2], 0, &b) && a &&
 	    a <= BENCH_MAX_ROUNDS && b && b <= BENCH_MAX_N)
 		return bench_freeall(a, b);
 
-	/* The rest name a set of their own: "one" or "spread". */
-	if (!s || (strcmp(s->name, "one") && strcmp(s->name, "spread")))
+	/* The rest name a set of their own: "one", "spread", "one48", "one96". */
+	if (!s || !strcmp(s->name, "victim") || !strcmp(s->name, "gc") ||
+	    !strcmp(s->name, "grow"))
 		return -EINVAL;
 	if (!strcmp(argv[0], "clear") && argc == 2) {
 		bench_clear(s);

@@ -21,6 +21,13 @@
 /* Every call goes through the symbol the patches name. */
 #define KLPX_DEMO_FN __attribute__((__noipa__))
 
+/*
+ * Global, so that each is one symbol the patches find by name; declared
+ * here only because nothing else calls them (-Wmissing-prototypes).
+ */
+long klpx_demo_deposit(struct klpx_demo_account *account, long amount);
+const char *klpx_demo_deposit_code(void);
+
 static struct klpx_demo_account klpx_demo_accounts[KLPX_DEMO_NR_ACCOUNTS];
 
 KLPX_DEMO_FN long klpx_demo_deposit(struct klpx_demo_account *account,

@@ -12,7 +12,10 @@
  *
  * Reading /proc/klpx_target_wait sleeps inside klpx_target_wait() until
  * something is written to that file; the parameter "waiters" counts the
- * readers asleep.
+ * tasks asleep there.  A signal interrupts the read, which then restarts.
+ * Loaded with kthread=1, the module also starts a kthread,
+ * "klpx_target_kt", that sleeps in klpx_target_wait() until the file is
+ * written: a task no signal moves.
  *
  * The init logs the greeting: a patch applied while the module loads is in
  * place before the init runs.
@@ -20,6 +23,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -31,6 +35,16 @@
  * that every call goes through the symbol the patches name.
  */
 #define KLPX_TARGET_FN __attribute__((__noipa__))
+
+/*
+ * Global, so that each is one symbol the patches find by name; declared
+ * here only because nothing else calls them (-Wmissing-prototypes).
+ */
+const char *klpx_target_greeting(void);
+int klpx_target_version(void);
+int klpx_target_item_value(struct klpx_target_item *item);
+long klpx_target_counter(void);
+void klpx_target_wait(void);
 
 static struct klpx_target_item klpx_target_items[KLPX_TARGET_NR_ITEMS];
 
@@ -47,7 +61,13 @@ static const struct kernel_param_ops waiters_ops = {
 	.get = waiters_get,
 };
 module_param_cb(waiters, &waiters_ops, NULL, 0444);
-MODULE_PARM_DESC(waiters, "readers of /proc/klpx_target_wait asleep");
+MODULE_PARM_DESC(waiters, "tasks asleep in klpx_target_wait()");
+
+static bool kthread;
+module_param(kthread, bool, 0444);
+MODULE_PARM_DESC(kthread, "start a kthread asleep in klpx_target_wait()");
+
+static struct task_struct *klpx_target_kt;
 
 KLPX_TARGET_FN const char *klpx_target_greeting(void)
 {
@@ -69,12 +89,27 @@ KLPX_TARGET_FN long klpx_target_counter(void)
 	return -1;
 }
 
-KLPX_TARGET_FN void klpx_target_wait(void)
+KLPX_TARGET_FN int klpx_target_wait(void)
 {
+	int ret;
+
 	atomic_inc(&klpx_target_nr_waiters);
-	wait_event_interruptible(klpx_target_wq,
-				 READ_ONCE(klpx_target_released));
+	ret = wait_event_interruptible(klpx_target_wq,
+				       READ_ONCE(klpx_target_released));
 	atomic_dec(&klpx_target_nr_waiters);
+	return ret;
+}
+
+static int klpx_target_kthread(void *unused)
+{
+	klpx_target_wait();
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+	return 0;
 }
 
 static int klpx_target_show(struct seq_file *m, void *v)
@@ -92,8 +127,12 @@ static int klpx_target_show(struct seq_file *m, void *v)
 
 static int klpx_target_wait_show(struct seq_file *m, void *v)
 {
+	int ret;
+
 	WRITE_ONCE(klpx_target_released, false);
-	klpx_target_wait();
+	ret = klpx_target_wait();
+	if (ret)
+		return ret;
 	seq_puts(m, "released\n");
 	return 0;
 }
@@ -134,12 +173,26 @@ static int __init klpx_target_init(void)
 		remove_proc_entry("klpx_target", NULL);
 		return -ENOMEM;
 	}
+	if (kthread) {
+		klpx_target_kt = kthread_run(klpx_target_kthread, NULL,
+					     "klpx_target_kt");
+		if (IS_ERR(klpx_target_kt)) {
+			remove_proc_entry("klpx_target_wait", NULL);
+			remove_proc_entry("klpx_target", NULL);
+			return PTR_ERR(klpx_target_kt);
+		}
+	}
 	pr_info("init: greeting: %s\n", klpx_target_greeting());
 	return 0;
 }
 
 static void __exit klpx_target_exit(void)
 {
+	if (klpx_target_kt) {
+		WRITE_ONCE(klpx_target_released, true);
+		wake_up_all(&klpx_target_wq);
+		kthread_stop(klpx_target_kt);
+	}
 	remove_proc_entry("klpx_target_wait", NULL);
 	remove_proc_entry("klpx_target", NULL);
 }

@@ -24,6 +24,13 @@
 #include <linux/slab.h>
 
 #define KLPX_TARGET_FN __attribute__((__noipa__))
+
+/*
+ * Global, so that each is one symbol the patches find by name; declared
+ * here only because nothing else calls them (-Wmissing-prototypes).
+ */
+long klpx_target_stress_leaf(void);
+long klpx_target_stress_call(long (*leaf)(void));
 #define STRESS_MAX_THREADS 8
 
 static int threads = 2;

@@ -36,14 +36,15 @@ static const struct kernel_param_ops release_ops = {
 module_param_cb(release, &release_ops, &wait_released, 0644);
 MODULE_PARM_DESC(release, "write 1 to wake the replacement up");
 
-static void wait_replacement(void)
+static int wait_replacement(void)
 {
 	if (!hold) {
 		pr_info("klpx_target_wait replaced: not waiting\n");
-		return;
+		return 0;
 	}
 	pr_info("klpx_target_wait replaced: holding until released\n");
-	wait_event_interruptible(wait_release_wq, READ_ONCE(wait_released));
+	return wait_event_interruptible(wait_release_wq,
+					READ_ONCE(wait_released));
 }
 
 static int wait_pre_patch(struct klpx_object *obj)

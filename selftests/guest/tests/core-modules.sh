@@ -11,10 +11,14 @@ PATCH=klpx_test_core_basic
 V1=klpx_test_core_state_v1
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
+# The size of state_lock is sizeof(spinlock_t) and more, which
+# PREEMPT_RT makes larger: the transcript calls it LOCK.
+#
 # show_types(pattern) - the debugfs lines of shadow types matching pattern
 show_types() {
 	log "% grep $1 $KLPX_DEBUGFS/shadow_types"
 	grep "name=$1" $KLPX_DEBUGFS/shadow_types |
+		sed -E 's/(name=state_lock size=)[0-9]+/\1LOCK/' |
 		while IFS= read -r l; do log "| $l"; done
 }
 
@@ -131,7 +135,7 @@ klpx: '$V1': enabled
 | items: 1001 1002 1003 1004
 | counter: 4
 % grep state_ $KLPX_DEBUGFS/shadow_types
-| id=1802502176 name=state_lock size=8 refs=1 live=4
+| id=1802502176 name=state_lock size=LOCK refs=1 live=4
 | id=1802502177 name=state_counter size=8 refs=1 live=1
 % rmmod $TARGET
 klpx: reverting patch '$V1' from unloading module '$TARGET'
@@ -144,7 +148,7 @@ klpx: shadow type state_counter (id 1802502177) dropped: garbage-collecting 1 va
 klpx: applying patch '$V1' to loading module '$TARGET'
 $TARGET: init: greeting: hello from the original
 % grep state_ $KLPX_DEBUGFS/shadow_types
-| id=1802502176 name=state_lock size=8 refs=1 live=0
+| id=1802502176 name=state_lock size=LOCK refs=1 live=0
 | id=1802502177 name=state_counter size=8 refs=1 live=0
 % cat /proc/klpx_target
 | greeting: hello from the original

@@ -52,7 +52,7 @@ load_mod $P1
 show /proc/klpx_target
 expect_warning_begin "an init that fails after enabling its patch"
 load_failing_mod $ORPHAN "Operation not permitted" init_ret=-1
-expect_warning_end "WARNING: .*klpx_patch_module_going"
+expect_warning_end "WARNING: .*klpx_patch_teardown_orphan"
 is_loaded $ORPHAN && die "$ORPHAN is still loaded"
 show /proc/klpx_target
 show_ls $KLPX_SYSFS
@@ -83,7 +83,7 @@ klpx: '$P1': enabled
 klpx: enabling patch '$ORPHAN'
 klpx: '$ORPHAN': enabled
 $ORPHAN: init: failing with -1
-klpx: '$ORPHAN': init failed after enabling its patch; disabling it without the activeness check
+klpx: '$ORPHAN': init failed after enabling its patch; disabling it
 klpx: disabling patch '$ORPHAN'
 klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
 $ORPHAN: orphan_state dtor
@@ -202,7 +202,7 @@ klpx: '$ORPHAN': enabled
 | items: 1 2 3 4
 | counter: -1
 % rmmod -f $ORPHAN
-klpx: '$ORPHAN': module removed by force while its patch is enabled; disabling it without the activeness check
+klpx: '$ORPHAN': module removed by force while its patch is enabled; disabling it
 klpx: disabling patch '$ORPHAN'
 klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
 $ORPHAN: orphan_state dtor
@@ -215,6 +215,38 @@ $ORPHAN: exit
 | counter: -1
 % ls $KLPX_SYSFS
 % grep -E 'stack_state|orphan_state' $KLPX_DEBUGFS/shadow_types
+% rmmod $TARGET"
+
+# - a patch module without an exit function is [permanent] while its
+#   patch is enabled, and removable once it is disabled
+
+NOEXIT=klpx_test_core_noexit
+start_test "a patch module without an exit function"
+
+load_mod $TARGET
+load_mod $NOEXIT
+show_module $NOEXIT
+unload_failing_mod $NOEXIT "Device or resource busy"
+write_file 0 $KLPX_SYSFS/$NOEXIT/enabled || die "cannot disable $NOEXIT"
+show_module $NOEXIT
+unload_mod $NOEXIT
+unload_mod $TARGET
+
+check_result "% insmod $TARGET.ko
+$TARGET: init: greeting: hello from the original
+% insmod $NOEXIT.ko
+klpx: enabling patch '$NOEXIT'
+klpx: '$NOEXIT': enabled
+% grep $NOEXIT /proc/modules
+| $NOEXIT 1 [permanent],
+% rmmod $NOEXIT
+rmmod: can't unload module '$NOEXIT': Device or resource busy
+% echo 0 > $KLPX_SYSFS/$NOEXIT/enabled
+klpx: disabling patch '$NOEXIT'
+klpx: '$NOEXIT': disabled
+% grep $NOEXIT /proc/modules
+| $NOEXIT 0 -
+% rmmod $NOEXIT
 % rmmod $TARGET"
 
 exit 0

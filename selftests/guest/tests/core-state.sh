@@ -14,10 +14,14 @@ V3=klpx_test_core_state_v3
 V4=klpx_test_core_state_v4
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
+# The size of state_lock is sizeof(spinlock_t) and more, which
+# PREEMPT_RT makes larger: the transcript calls it LOCK.
+#
 # show_types() - the debugfs lines of the state_* shadow types
 show_types() {
 	log "% grep state_ $KLPX_DEBUGFS/shadow_types"
 	grep "name=state_" $KLPX_DEBUGFS/shadow_types |
+		sed -E 's/(name=state_lock size=)[0-9]+/\1LOCK/' |
 		while IFS= read -r l; do log "| $l"; done
 }
 
@@ -82,7 +86,7 @@ klpx: '$V1': enabled
 | items: 1001 1002 1003 1004
 | counter: 4
 % grep state_ $KLPX_DEBUGFS/shadow_types
-| id=1802502176 name=state_lock size=8 refs=1 live=4
+| id=1802502176 name=state_lock size=LOCK refs=1 live=4
 | id=1802502177 name=state_counter size=8 refs=1 live=1
 % insmod $V2.ko
 klpx: enabling patch '$V2'
@@ -99,7 +103,7 @@ klpx: '$V2': enabled
 | items: 1001 1002 1003 1004
 | counter: 8
 % grep state_ $KLPX_DEBUGFS/shadow_types
-| id=1802502176 name=state_lock size=8 refs=1 live=4
+| id=1802502176 name=state_lock size=LOCK refs=1 live=4
 | id=1802502177 name=state_counter size=8 refs=1 live=1
 % insmod $V3.ko
 klpx: enabling patch '$V3'
@@ -134,7 +138,7 @@ klpx: '$V4': enabled
 | counter: 16
 % grep state_ $KLPX_DEBUGFS/shadow_types
 | id=1802502177 name=state_counter size=8 refs=1 live=1
-| id=1802502176 name=state_lock size=8 refs=1 live=4
+| id=1802502176 name=state_lock size=LOCK refs=1 live=4
 % echo 0 > $KLPX_SYSFS/$V4/enabled
 klpx: disabling patch '$V4'
 klpx: shadow type state_lock (id 1802502176) dropped: garbage-collecting 4 variable(s)

@@ -279,8 +279,10 @@ extern __thread void (*shim_hlist_visit_hook)(const void *node);
  * hold a writer between two nodes it moves.
  */
 extern void (*shim_hlist_writer_hook)(const void *node);
-/* read_seqcount_begin() calls that found a writer inside, so far */
+/* read_seqcount_begin() calls that found a writer inside, and
+ * read_seqcount_retry() calls that asked for a retry, so far */
 extern unsigned long shim_seq_read_waits;
+extern unsigned long shim_seq_read_retries;
 
 static inline void shim_hlist_writer_visit(const void *node)
 {

@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <linux/gfp.h>
 #include <linux/klpx.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <shim.h>
 
@@ -125,6 +127,90 @@ KLPX_TEST(shadow_register_rejects_null_unnamed_and_double)
 	EXPECT_EQ(shadow_refs_of(20), 1);
 	klpx_shadow_unregister(&a);
 	EXPECT_EQ(shadow_refs_of(20), 0);
+	EXPECT_WARNS(0);
+}
+
+KLPX_TEST(shadow_register_refuses_sizes_no_allocator_can_serve)
+{
+	static const size_t sizes[] = {
+		SIZE_MAX, SIZE_MAX / 2, 1UL << 32, KMALLOC_MAX_SIZE,
+		KMALLOC_MAX_SIZE - 8,
+	};
+	struct klpx_shadow_type a = PROBE_TYPE(26, "huge", 0);
+	struct klpx_shadow_type biggest = PROBE_TYPE(27, "biggest", 0);
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		shim_log_clear();
+		a.size = sizes[i];
+		EXPECT_EQ(klpx_shadow_register(&a), -EINVAL);
+		EXPECT_EQ(shim_log_count(LOGLEVEL_ERR, "more than any allocation"), 1);
+		EXPECT_EQ(shadow_refs_of(26), 0);
+	}
+	/* a size that one kmalloc holds with klpx's header is fine */
+	biggest.size = KMALLOC_MAX_SIZE - 64;
+	ASSERT_EQ(klpx_shadow_register(&biggest), 0);
+	EXPECT_EQ(shadow_refs_of(27), 1);
+	klpx_shadow_unregister(&biggest);
+	EXPECT_WARNS(0);
+}
+
+KLPX_TEST(shadow_ids_of_one_size_share_one_slab_cache)
+{
+	static struct klpx_shadow_type t[64];
+	struct klpx_shadow_type other = PROBE_TYPE(28, "other_size", 24);
+	long caches = shim_alloc_live(SHIM_CACHE);
+	char names[64][16];
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		snprintf(names[i], sizeof(names[i]), "many%d", i);
+		t[i] = (struct klpx_shadow_type)PROBE_TYPE(1000 + i, names[i], 16);
+		ASSERT_EQ(klpx_shadow_register(&t[i]), 0);
+		ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(i), &t[i], GFP_KERNEL, NULL));
+	}
+	/* a cache per id would cost partial slabs per id */
+	EXPECT_EQ(shim_alloc_live(SHIM_CACHE), caches + 1);
+	ASSERT_EQ(klpx_shadow_register(&other), 0);
+	EXPECT_EQ(shim_alloc_live(SHIM_CACHE), caches + 2);
+	klpx_shadow_unregister(&other);
+	EXPECT_EQ(shim_alloc_live(SHIM_CACHE), caches + 1);
+	/* the cache goes with its last user, not before */
+	for (i = 0; i < 63; i++)
+		klpx_shadow_unregister(&t[i]);
+	EXPECT_EQ(shim_alloc_live(SHIM_CACHE), caches + 1);
+	EXPECT_NOT_NULL(klpx_shadow_get(OBJ(63), &t[63]));
+	klpx_shadow_unregister(&t[63]);
+	EXPECT_EQ(shim_alloc_live(SHIM_CACHE), caches);
+	EXPECT_EQ(probe.dtor_calls[0], 64);
+}
+
+KLPX_TEST(shadow_unregistered_structs_find_their_id_among_many)
+{
+	static struct klpx_shadow_type t[600], alias[600];
+	static char names[600][16];
+	int i;
+
+	/* more ids than the registry's hash by id has chains */
+	for (i = 0; i < 600; i++) {
+		snprintf(names[i], sizeof(names[i]), "id%d", i);
+		t[i] = (struct klpx_shadow_type){ .id = 5000 + 256 * i,
+						  .name = names[i], .size = 8 };
+		alias[i] = t[i];
+		ASSERT_EQ(klpx_shadow_register(&t[i]), 0);
+		ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(i), &t[i], GFP_KERNEL, NULL));
+	}
+	for (i = 0; i < 600; i += 2)
+		klpx_shadow_unregister(&t[i]);
+	/* a struct that is not registered itself reaches its live id only */
+	for (i = 0; i < 600; i++) {
+		EXPECT_PTR_EQ(klpx_shadow_get(OBJ(i), &alias[i]),
+			      i % 2 ? klpx_shadow_get(OBJ(i), &t[i]) : NULL);
+		EXPECT_NULL(klpx_shadow_get(OBJ(i + 1), &alias[i]));
+	}
+	shim_log_clear();
+	for (i = 1; i < 600; i += 2)
+		klpx_shadow_unregister(&t[i]);
 	EXPECT_WARNS(0);
 }
 
@@ -686,6 +772,48 @@ KLPX_TEST(shadow_alloc_of_existing_variable_warns_and_fails)
 	klpx_shadow_unregister(&a);
 }
 
+KLPX_TEST(shadow_alloc_of_existing_variable_warns_even_without_memory)
+{
+	struct klpx_shadow_type a = PROBE_TYPE(66, "dup_nomem", 32);
+	struct shim_fail_policy all = { .every = 1 };
+	struct probe_data *p;
+
+	probe.size = 32;
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	ASSERT_NOT_NULL(p = klpx_shadow_alloc(OBJ(1), &a, GFP_KERNEL, NULL));
+
+	/* the caller's bug is reported whether the spare could be had or not */
+	shim_fail_set(&all);
+	EXPECT_NULL(klpx_shadow_alloc(OBJ(1), &a, GFP_ATOMIC, NULL));
+	EXPECT_WARNS(1);
+	shim_fail_clear();
+	EXPECT_NULL(klpx_shadow_alloc(OBJ(1), &a, GFP_ATOMIC, NULL));
+	EXPECT_WARNS(1);
+	EXPECT_EQ(probe.ctor_calls, 1);
+	EXPECT_PTR_EQ(klpx_shadow_get(OBJ(1), &a), p);
+	klpx_shadow_unregister(&a);
+}
+
+KLPX_TEST(shadow_failing_ctor_is_logged_once_per_failure)
+{
+	struct klpx_shadow_type a = PROBE_TYPE(67, "ctor_logs", 32);
+
+	probe.size = 32;
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	shim_log_clear();
+	probe.ctor_ret = -EIO;
+	EXPECT_NULL(klpx_shadow_alloc(OBJ(1), &a, GFP_KERNEL, NULL));
+	EXPECT_EQ(shim_log_count(LOGLEVEL_ERR, "ctor_logs"), 1);
+	EXPECT_EQ(shim_log_count(LOGLEVEL_ERR, "error -5"), 1);
+	EXPECT_NULL(klpx_shadow_get_or_alloc(OBJ(2), &a, GFP_ATOMIC, NULL));
+	EXPECT_EQ(shim_log_count(LOGLEVEL_ERR, "ctor_logs"), 2);
+	probe.ctor_ret = 0;
+	EXPECT_NOT_NULL(klpx_shadow_alloc(OBJ(1), &a, GFP_KERNEL, NULL));
+	EXPECT_EQ(shim_log_count(LOGLEVEL_ERR, "ctor_logs"), 2);
+	EXPECT_WARNS(0);
+	klpx_shadow_unregister(&a);
+}
+
 KLPX_TEST(shadow_alloc_with_failing_ctor_adds_nothing)
 {
 	struct klpx_shadow_type a = PROBE_TYPE(63, "refused", 32);
@@ -1062,8 +1190,9 @@ KLPX_TEST(shadow_ops_stay_exact_while_a_resize_is_half_done)
 	works = shim_work_executed();
 	for (; i < n; i++)
 		ASSERT_NOT_NULL(p[i] = klpx_shadow_alloc(OBJ(i), &a, GFP_KERNEL, NULL));
+	/* two items: the irq_work that kicks the resize, then the resize */
 	KT_WAIT_FOR(__atomic_load_n(&hold.inside, __ATOMIC_SEQ_CST) ||
-		    shim_work_executed() > works);
+		    shim_work_executed() > works + 1);
 	if (!__atomic_load_n(&hold.inside, __ATOMIC_SEQ_CST)) {
 		shim_set_resched_hook(NULL);
 		klpx_shadow_unregister(&a);

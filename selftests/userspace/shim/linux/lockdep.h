@@ -45,5 +45,7 @@ static inline bool shim_owner_is_me(const unsigned long *owner)
 	(l)->class = &(key)->class;					\
 } while (0)
 #define lockdep_set_novalidate_class(l)	do { } while (0)
+#define lockdep_register_key(key)	do { } while (0)
+#define lockdep_unregister_key(key)	do { } while (0)
 
 #endif /* _SHIM_LINUX_LOCKDEP_H */

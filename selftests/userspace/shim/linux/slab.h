@@ -17,6 +17,9 @@
 #include <linux/kernel.h>
 #include <shim.h>
 
+/* the largest kmalloc(), as on x86-64 with SLUB; shim/alloc.c agrees */
+#define KMALLOC_MAX_SIZE	(4UL << 20)
+
 #define ZERO_SIZE_PTR		((void *)16)
 #define ZERO_OR_NULL_PTR(x)	((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
 

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The differences between the kernels klpx builds for (Debian bookworm's
+ * 6.1 and 6.12, each also PREEMPT_RT), in one place: the rest of core/
+ * reads as if there were one kernel.  Test a feature where the kernel
+ * offers one (a macro, a config symbol); fall back to LINUX_VERSION_CODE,
+ * naming the release that changed.
+ *
+ * What a kernel outside that range needs is listed in
+ * Documentation/kernels.rst.
+ */
+#ifndef _KLPX_CORE_COMPAT_H
+#define _KLPX_CORE_COMPAT_H
+
+#include <linux/ftrace.h>
+
+/*
+ * Where a traced function goes on, set through its ftrace_regs: 6.1
+ * calls it ftrace_instruction_pointer_set(), later releases (6.12 among
+ * them) ftrace_regs_set_instruction_pointer().  Both are macros on x86.
+ */
+#ifdef ftrace_regs_set_instruction_pointer
+#define klpx_ftrace_regs_set_ip(fregs, ip) \
+	ftrace_regs_set_instruction_pointer(fregs, ip)
+#else
+#define klpx_ftrace_regs_set_ip(fregs, ip) \
+	ftrace_instruction_pointer_set(fregs, ip)
+#endif
+
+#endif /* _KLPX_CORE_COMPAT_H */
