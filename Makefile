@@ -10,6 +10,7 @@
 #   make demo       the story of a patch author, in a Debian kernel under QEMU
 #   make bench      klpx against the kernel's own shadow variables and livepatch
 #   make guest-shell  a shell in the guest with klpx loaded
+#   make mutate     the mutation tier: do the tests catch planted bugs? (slow)
 #
 # The kernel: KERNEL=6.1 (default), 6.1-rt, 6.12 or 6.12-rt, resolved
 # through Debian's meta-packages by scripts/kver.sh; KVER=<release> names
@@ -42,7 +43,7 @@ TIERS	:= userspace core symbols kunit $(addprefix guest-,$(CHECK_KERNELS))
 
 .PHONY: all modules kernel deps clean check check-matrix \
 	check-userspace check-core check-symbols check-kunit check-guest \
-	$(addprefix check-guest-,$(KERNELS)) demo bench guest-shell
+	$(addprefix check-guest-,$(KERNELS)) demo bench guest-shell mutate
 
 all: modules
 
@@ -116,6 +117,10 @@ guest-shell: modules
 
 bench: deps modules
 	$(TOP)/bench/run.sh
+
+# Not part of check: it rebuilds and reruns tiers once per mutant.
+mutate:
+	$(TOP)/scripts/mutate/mutate.py $(MUTATE_ARGS)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean

@@ -187,7 +187,8 @@ do_check() {
 		sed -u 's/\r$//' | tee "$tap_log" || rc=$?
 	[ -s "$console_log" ] || touch "$console_log"
 
-	passed=$(grep -E '^ok [0-9]+' "$tap_log" | grep -vc '# SKIP' || true)
+	# loading and unloading klpx.ko are preconditions: they fail the tier, never pass it
+	passed=$(grep -E '^ok [0-9]+' "$tap_log" | grep -v ' klpx\.ko \(un\)\?loads$' | grep -vc '# SKIP' || true)
 	skipped=$(grep -E '^ok [0-9]+' "$tap_log" | grep -c '# SKIP' || true)
 	failed=$(grep -cE '^not ok [0-9]+' "$tap_log" || true)
 	planned=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$tap_log" | head -n1)
@@ -212,7 +213,7 @@ do_check() {
 		failed=$((failed + 1))
 	fi
 
-	echo "$passed $failed $skipped" >"$result"
+	printf '%s %s %s\n%s\n' "$passed" "$failed" "$skipped" "cases on $KVER; klpx.ko load and unload are preconditions, not counted" >"$result"
 	say "$passed passed, $failed failed, $skipped skipped in $(($(date +%s) - start))s" \
 	    "(logs: ${keep}console.log ${keep}tap.log)"
 	[ "$failed" -eq 0 ]

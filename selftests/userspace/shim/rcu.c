@@ -93,9 +93,10 @@ void shim_thread_exit(void)
 {
 	struct shim_task *t = shim_current();
 
-	if (t->rcu_depth || t->srcu_depth || t->preempt_count)
+	if (t->rcu_depth || t->srcu_depth || t->preempt_count || t->irqs_off ||
+	    t->hardirq || t->softirq || t->bh_off || t->nr_held)
 		shim_splat(__FILE__, __LINE__,
-			   "thread exits in atomic context or inside a reader");
+			   "thread exits in atomic context, inside a reader or holding a lock");
 	if (!t->rcu_online)
 		return;
 	urcu_memb_unregister_thread();
@@ -106,7 +107,11 @@ void shim_thread_exit(void)
 struct shim_thread_start {
 	void *(*fn)(void *arg);
 	void *arg;
+	unsigned int sched_index;
 };
+
+/* threads created so far: gives each its schedule stream (shim.h) */
+static unsigned int shim_threads_created;
 
 static void *shim_thread_main(void *p)
 {
@@ -114,6 +119,7 @@ static void *shim_thread_main(void *p)
 	void *ret;
 
 	free(p);
+	shim_current()->sched_index = start.sched_index;
 	shim_thread_enter();
 	ret = start.fn(start.arg);
 	shim_thread_exit();
@@ -129,6 +135,8 @@ int shim_thread_create(pthread_t *thread, void *(*fn)(void *arg), void *arg)
 		return -ENOMEM;
 	start->fn = fn;
 	start->arg = arg;
+	start->sched_index = __atomic_add_fetch(&shim_threads_created, 1,
+						__ATOMIC_RELAXED);
 	err = pthread_create(thread, NULL, shim_thread_main, start);
 	if (err)
 		free(start);
@@ -163,6 +171,7 @@ void shim_rcu_read_unlock(void)
 	t->rcu_depth--;
 	shim_hb_release();
 	urcu_memb_read_unlock();
+	shim_sched_point();
 }
 
 bool shim_rcu_read_lock_held(void)

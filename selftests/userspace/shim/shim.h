@@ -21,6 +21,8 @@
 /* threads and context                                                 */
 /* ------------------------------------------------------------------ */
 
+struct shim_lock_class;
+
 /**
  * struct shim_task - what the shims know of the calling thread
  * @id:		non-zero, unique per thread for the life of the process
@@ -29,6 +31,13 @@
  * @rcu_depth:	nesting of rcu_read_lock()
  * @srcu_depth: nesting of srcu_read_lock(), any domain
  * @rcu_online: registered with liburcu
+ * @hardirq:	nesting of shim_hardirq_enter()
+ * @softirq:	nesting of shim_softirq_enter() (serving a softirq)
+ * @bh_off:	nesting of local_bh_disable() and spin_lock_bh()
+ * @nr_held:	entries of @held in use
+ * @held:	lock classes held, in the order taken
+ * @sched_index: order in which the thread was created (0: the case's own)
+ * @sched_rng:	the thread's stream of schedule perturbations
  */
 struct shim_task {
 	unsigned long id;
@@ -37,6 +46,13 @@ struct shim_task {
 	int rcu_depth;
 	int srcu_depth;
 	bool rcu_online;
+	int hardirq;
+	int softirq;
+	int bh_off;
+	int nr_held;
+	struct shim_lock_class *held[16];
+	unsigned int sched_index;
+	unsigned long long sched_rng;
 };
 
 struct shim_task *shim_current(void);
@@ -52,6 +68,20 @@ void shim_preempt_enable(void);
 unsigned long shim_irq_save(void);
 void shim_irq_restore(unsigned long flags);
 
+/*
+ * Interrupt contexts a test can enter on the calling thread.  A hard IRQ
+ * runs with IRQs off and cannot arrive where they are off already; a
+ * softirq runs with IRQs on and cannot arrive inside a hard IRQ or where
+ * bottom halves are disabled.  Entering them where the kernel could not
+ * is reported.
+ */
+void shim_hardirq_enter(void);
+void shim_hardirq_exit(void);
+void shim_softirq_enter(void);
+void shim_softirq_exit(void);
+void shim_bh_disable(void);
+void shim_bh_enable(void);
+
 /* WARNs if the caller may not sleep; @what names the operation */
 void shim_might_sleep(const char *what, const char *file, int line);
 
@@ -61,6 +91,72 @@ void shim_might_sleep(const char *what, const char *file, int line);
  */
 void shim_cond_resched(const char *file, int line);
 void shim_set_resched_hook(void (*hook)(void));
+
+/* ------------------------------------------------------------------ */
+/* lock classes: lockdep's checks, in small                            */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct shim_lock_class - the locks initialised at one place
+ * @name:	for messages (the lock expression at that place)
+ * @index:	1 + position in the dependency graph; 0 until first taken
+ * @usage:	SHIM_USED_IN_* and SHIM_ENABLED_* bits seen so far
+ * @reported:	usage conflicts already reported for this class
+ *
+ * As in lockdep, every lock initialised by one spin_lock_init() or
+ * mutex_init() call site shares one class, and a statically defined lock
+ * is a class of its own.  The checks, each reported once as a splat:
+ *
+ * - a class taken in hard-IRQ (softirq) context and also taken with hard
+ *   IRQs (softirqs) enabled: an interrupt can arrive while it is held and
+ *   deadlock on it;
+ * - two classes taken in both orders, directly or through others;
+ * - a class taken while one of its own locks is held (there are no
+ *   nesting annotations here);
+ * - in PREEMPT_RT mode, a spinlock_t (a sleeping lock there) taken in
+ *   hard-IRQ context, with IRQs off, or under a raw spinlock.
+ */
+struct shim_lock_class {
+	const char *name;
+	int index;
+	unsigned int usage;
+	unsigned int reported;
+};
+
+#define SHIM_USED_IN_HARDIRQ	0x1u
+#define SHIM_USED_IN_SOFTIRQ	0x2u
+#define SHIM_ENABLED_HARDIRQ	0x4u
+#define SHIM_ENABLED_SOFTIRQ	0x8u
+
+/* distinct classes the ordering check follows; more are not followed */
+#define SHIM_MAX_LOCK_CLASSES	128
+
+/*
+ * PREEMPT_RT mode: spinlock_t becomes a sleeping lock that leaves IRQs
+ * and preemption enabled; raw_spinlock_t still spins.  Set it before the
+ * locks it concerns are first taken (a case runs in its own process).
+ * KLPX_SHIM_PREEMPT_RT=1 in the environment sets it at start.
+ */
+void shim_set_preempt_rt(bool on);
+bool shim_preempt_rt(void);
+
+/* ------------------------------------------------------------------ */
+/* reproducible schedules                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every lock, unlock, RCU read-side exit and cond_resched() is a point
+ * where a thread may yield, as a preemptible kernel might switch tasks
+ * there.  Whether it does comes from a stream per thread derived from one
+ * seed and the order in which the thread was created, so one printed seed
+ * repeats the choices of a run (not the host's own scheduling, which
+ * only adds to them).  shim_sched_seed() sets the seed; 0 turns the
+ * perturbation off.
+ */
+void shim_sched_seed(unsigned long long seed);
+void shim_sched_point(void);
+/* points at which the calling thread yielded so far */
+unsigned long shim_sched_yields(void);
 
 /* ------------------------------------------------------------------ */
 /* WARN, lockdep-style splats and the kernel log                       */
@@ -162,6 +258,48 @@ void shim_set_alloc_hook(void (*hook)(enum shim_alloc_kind kind,
 
 /* the table size (in bits) the calling thread last hashed into */
 extern __thread unsigned int shim_hash_last_bits;
+
+/*
+ * What the calling thread's hlist walks visited: walks started (one per
+ * chain, i.e. bucket, looked at) and nodes stepped on.  Tests count the
+ * work of a lookup or a free_all with these rather than time it.
+ */
+extern __thread unsigned long shim_hlist_walks;
+extern __thread unsigned long shim_hlist_nodes;
+/*
+ * Called with every node an RCU hlist walk of the calling thread steps
+ * on, before it looks at the node: a test may hold a lockless reader
+ * there while writers move on.
+ */
+extern __thread void (*shim_hlist_visit_hook)(const void *node);
+
+/*
+ * Called, in any thread, with every node a non-RCU hlist_for_each_entry()
+ * or _safe() walk steps on, before the loop body runs on it: a test may
+ * hold a writer between two nodes it moves.
+ */
+extern void (*shim_hlist_writer_hook)(const void *node);
+/* read_seqcount_begin() calls that found a writer inside, and
+ * read_seqcount_retry() calls that asked for a retry, so far */
+extern unsigned long shim_seq_read_waits;
+extern unsigned long shim_seq_read_retries;
+
+static inline void shim_hlist_writer_visit(const void *node)
+{
+	void (*hook)(const void *node) =
+		__atomic_load_n(&shim_hlist_writer_hook, __ATOMIC_ACQUIRE);
+
+	shim_hlist_nodes++;
+	if (__builtin_expect(hook != NULL, 0))
+		hook(node);
+}
+
+static inline void shim_hlist_visit(const void *node)
+{
+	shim_hlist_nodes++;
+	if (__builtin_expect(shim_hlist_visit_hook != NULL, 0))
+		shim_hlist_visit_hook(node);
+}
 
 /* ------------------------------------------------------------------ */
 /* RCU and deferred work                                               */

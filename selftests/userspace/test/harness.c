@@ -4,7 +4,11 @@
  * child process, prints TAP, and writes "<passed> <failed> <skipped>" to
  * the file given with -r.
  *
- *   klpx_test [-s seed] [-f filter] [-r resultfile] [-t timeout] [-l] [-v]
+ *   klpx_test [-s seed] [-f filter] [-r resultfile] [-o outcomes] [-t timeout] [-l] [-v]
+ *
+ * -o writes one line per case, "ok|fail|skip <name>", for a runner that
+ * merges the runs of one case under several sanitizers.  -x stops after
+ * the first failing case (the mutation tier needs only one).
  *
  * The seed (printed first) makes every case's random choices repeatable;
  * KLPX_TEST_SEED in the environment sets it too.
@@ -204,8 +208,13 @@ static void kt_after_case(void)
 
 static int kt_child(const struct kt_case *c, unsigned int timeout)
 {
+	struct kt_rng r;
+
 	alarm(timeout);
 	kt_running = c;
+	/* the case's schedule perturbations follow from the printed seed */
+	kt_rng_init(&r, 0x5ced);
+	shim_sched_seed(kt_rand(&r) | 1);
 	shim_thread_enter();
 	c->fn();
 	kt_after_case();
@@ -229,24 +238,25 @@ static int kt_cmp(const void *a, const void *b)
 static void kt_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-s seed] [-f filter] [-r resultfile] [-t timeout] [-l] [-v]\n",
+		"usage: %s [-s seed] [-f filter] [-r resultfile] [-o outcomes] [-t timeout] [-l] [-v] [-x]\n",
 		prog);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *filter = NULL, *result = NULL, *env;
+	const char *filter = NULL, *result = NULL, *outcomes = NULL, *env;
+	FILE *of = NULL;
 	unsigned int timeout = 120, i, nr = 0;
 	unsigned int passed = 0, failed = 0, skipped = 0;
 	struct kt_case **cases, *c;
-	bool list = false;
+	bool list = false, first_failure = false;
 	int opt;
 
 	env = getenv("KLPX_TEST_SEED");
 	kt_the_seed = env ? strtoull(env, NULL, 0) :
 		      (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	while ((opt = getopt(argc, argv, "s:f:r:t:lv")) != -1) {
+	while ((opt = getopt(argc, argv, "s:f:r:o:t:lvx")) != -1) {
 		switch (opt) {
 		case 's':
 			kt_the_seed = strtoull(optarg, NULL, 0);
@@ -257,11 +267,17 @@ int main(int argc, char **argv)
 		case 'r':
 			result = optarg;
 			break;
+		case 'o':
+			outcomes = optarg;
+			break;
 		case 't':
 			timeout = (unsigned int)strtoul(optarg, NULL, 0);
 			break;
 		case 'l':
 			list = true;
+			break;
+		case 'x':
+			first_failure = true;
 			break;
 		case 'v':
 			setenv("KLPX_SHIM_VERBOSE", "1", 1);
@@ -281,9 +297,17 @@ int main(int argc, char **argv)
 	if (list) {
 		for (i = 0; i < nr; i++)
 			printf("%s\n", cases[i]->name);
+		free(cases);
 		return 0;
 	}
 
+	if (outcomes) {
+		of = fopen(outcomes, "w");
+		if (!of) {
+			perror(outcomes);
+			return 2;
+		}
+	}
 	printf("TAP version 13\n# %s seed=%llu (rerun: %s -s %llu)\n1..%u\n",
 	       argv[0], (unsigned long long)kt_the_seed, argv[0],
 	       (unsigned long long)kt_the_seed, nr);
@@ -313,9 +337,13 @@ int main(int argc, char **argv)
 		if (WIFEXITED(status) && WEXITSTATUS(status) == KT_EXIT_PASS) {
 			passed++;
 			printf("ok %u - %s", i + 1, cases[i]->name);
+			if (of)
+				fprintf(of, "ok %s\n", cases[i]->name);
 		} else if (WIFEXITED(status) && WEXITSTATUS(status) == KT_EXIT_SKIP) {
 			skipped++;
 			printf("ok %u - %s # SKIP", i + 1, cases[i]->name);
+			if (of)
+				fprintf(of, "skip %s\n", cases[i]->name);
 		} else {
 			failed++;
 			if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
@@ -323,10 +351,20 @@ int main(int argc, char **argv)
 			else if (WIFSIGNALED(status))
 				printf("#   killed by signal %d\n", WTERMSIG(status));
 			printf("not ok %u - %s", i + 1, cases[i]->name);
+			if (of)
+				fprintf(of, "fail %s\n", cases[i]->name);
 		}
 		printf(" (%.2f s)\n", (double)(t1.tv_sec - t0.tv_sec) +
 				       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		fflush(stdout);
+		if (of)
+			fflush(of);
+		if (first_failure && failed)
+			break;
+	}
+	if (of && fclose(of)) {
+		perror(outcomes);
+		return 2;
 	}
 	printf("# passed %u failed %u skipped %u seed=%llu\n", passed, failed,
 	       skipped, (unsigned long long)kt_the_seed);

@@ -225,13 +225,17 @@ static inline void hlist_add_head(struct hlist_node *n, struct hlist_head *h)
 	for (pos = (head)->first; pos; pos = pos->next)
 #define hlist_for_each_safe(pos, n, head) \
 	for (pos = (head)->first; pos && ({ n = pos->next; 1; }); pos = n)
+/* the entry walks count chains and nodes visited (shim_hlist_walks, _nodes) */
 #define hlist_for_each_entry(pos, head, member)				\
-	for (pos = hlist_entry_safe((head)->first, __typeof__(*(pos)), member); \
-	     pos;							\
+	for (shim_hlist_walks++,					\
+	     pos = hlist_entry_safe((head)->first, __typeof__(*(pos)), member); \
+	     pos && (shim_hlist_writer_visit(&(pos)->member), 1);	\
 	     pos = hlist_entry_safe((pos)->member.next, __typeof__(*(pos)), member))
 #define hlist_for_each_entry_safe(pos, n, head, member)			\
-	for (pos = hlist_entry_safe((head)->first, __typeof__(*pos), member); \
-	     pos && ({ n = pos->member.next; 1; });			\
+	for (shim_hlist_walks++,					\
+	     pos = hlist_entry_safe((head)->first, __typeof__(*pos), member); \
+	     pos && ({ n = pos->member.next;				\
+		       shim_hlist_writer_visit(&pos->member); 1; });	\
 	     pos = hlist_entry_safe(n, __typeof__(*pos), member))
 
 #endif /* _SHIM_LINUX_LIST_H */

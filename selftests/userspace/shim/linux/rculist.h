@@ -4,7 +4,7 @@
  * release store, readers follow with acquire loads; a node removed with
  * the _rcu variants keeps its forward pointer so readers standing on it
  * can move on.  The optional lockdep condition of the iterators is
- * checked like rcu_dereference_check().
+ * checked like rcu_dereference_check().  hlist walks are counted (shim.h).
  */
 #ifndef _SHIM_LINUX_RCULIST_H
 #define _SHIM_LINUX_RCULIST_H
@@ -176,10 +176,10 @@ static inline void hlist_replace_rcu(struct hlist_node *old,
 	shim_rcu_lockdep((cond) || shim_rcu_read_lock_held(),		\
 		       __FILE__, __LINE__, "RCU hlist traversed outside a reader")
 #define hlist_for_each_entry_rcu(pos, head, member, cond...)		\
-	for (__shim_hlist_check_rcu(dummy, ##cond, 0),			\
+	for (__shim_hlist_check_rcu(dummy, ##cond, 0), shim_hlist_walks++, \
 	     pos = hlist_entry_safe(rcu_dereference_raw(hlist_first_rcu(head)), \
 				    __typeof__(*(pos)), member);	\
-	     pos;							\
+	     pos && (shim_hlist_visit(&(pos)->member), 1);		\
 	     pos = hlist_entry_safe(rcu_dereference_raw(hlist_next_rcu(&(pos)->member)), \
 				    __typeof__(*(pos)), member))
 #define hlist_for_each_entry_rcu_notrace(pos, head, member, cond...)	\

@@ -58,18 +58,36 @@ static inline void shim_rcu_check(bool ok, const char *file, int line,
 #define rcu_dereference_raw(p)		__atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #define rcu_access_pointer(p)		__atomic_load_n(&(p), __ATOMIC_RELAXED)
 
-#define rcu_dereference_check(p, c) ({					\
+/*
+ * A link followed with rcu_dereference_check() (as chain walks do) or
+ * rcu_dereference_protected() is counted (shim_hlist_walks: links read,
+ * shim_hlist_nodes: those that led somewhere) and shown to the reader's
+ * or the writers' visit hook (shim.h).
+ */
+#define __shim_rcu_deref(p, c, what) ({					\
 	shim_rcu_lockdep((c) || shim_rcu_read_lock_held(), __FILE__,	\
-		       __LINE__, "rcu_dereference_check(" #p ")");	\
+		       __LINE__, what "(" #p ")");			\
 	rcu_dereference_raw(p);						\
 })
-#define rcu_dereference(p)		rcu_dereference_check(p, 0)
+#define rcu_dereference_check(p, c) ({					\
+	__typeof__(p) __shim_v = __shim_rcu_deref(p, c, "rcu_dereference_check"); \
+	shim_hlist_walks++;						\
+	if (__shim_v)							\
+		shim_hlist_visit(__shim_v);				\
+	__shim_v;							\
+})
+#define rcu_dereference(p)		__shim_rcu_deref(p, 0, "rcu_dereference")
 #define rcu_dereference_bh(p)		rcu_dereference_check(p, 0)
 #define rcu_dereference_sched(p)	rcu_dereference_check(p, shim_in_atomic())
 #define rcu_dereference_protected(p, c) ({				\
+	__typeof__(p) __shim_v;						\
 	shim_rcu_lockdep(!!(c), __FILE__, __LINE__,			\
 		       "rcu_dereference_protected(" #p ")");		\
-	rcu_dereference_raw(p);						\
+	__shim_v = rcu_dereference_raw(p);				\
+	shim_hlist_walks++;						\
+	if (__shim_v)							\
+		shim_hlist_writer_visit(__shim_v);			\
+	__shim_v;							\
 })
 #define rcu_pointer_handoff(p)		(p)
 

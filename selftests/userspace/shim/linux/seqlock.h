@@ -41,16 +41,23 @@ static inline unsigned int shim_read_seqcount_begin(const struct shim_seqcount *
 {
 	unsigned int seq;
 
-	while ((seq = __atomic_load_n(&s->sequence, __ATOMIC_ACQUIRE)) & 1)
+	while ((seq = __atomic_load_n(&s->sequence, __ATOMIC_ACQUIRE)) & 1) {
+		__atomic_fetch_add(&shim_seq_read_waits, 1, __ATOMIC_RELAXED);
 		sched_yield();
+	}
 	return seq;
 }
 
 static inline bool shim_read_seqcount_retry(const struct shim_seqcount *s,
 					    unsigned int start)
 {
+	bool retry;
+
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return __atomic_load_n(&s->sequence, __ATOMIC_RELAXED) != start;
+	retry = __atomic_load_n(&s->sequence, __ATOMIC_RELAXED) != start;
+	if (retry)
+		__atomic_fetch_add(&shim_seq_read_retries, 1, __ATOMIC_RELAXED);
+	return retry;
 }
 
 static inline void shim_write_seqcount_begin(struct shim_seqcount *s,
