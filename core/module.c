@@ -98,12 +98,53 @@ static void klpx_module_unpatch_objects(struct module *mod)
 				klpx_object_unpatch_unloading(obj);
 }
 
+/*
+ * A patch module whose KLPX_SYMBOLS() were never converted into livepatch
+ * relocations (its build skipped scripts/patch.kbuild's last step) has
+ * them as weak undefined symbols, which the loader resolved to 0: its code
+ * would call address 0.  Refuse it before its init runs.
+ */
+static int klpx_module_check_converted(struct module *mod)
+{
+	bool uses_klpx = false, weak_undef = false;
+	struct mod_kallsyms *ks;
+	const char *weak = NULL;
+	unsigned int i;
+
+	if (mod->klp)
+		return 0;
+	preempt_disable();
+	ks = rcu_dereference_sched(mod->kallsyms);
+	for (i = 0; i < ks->num_symtab; i++) {
+		const Elf_Sym *sym = &ks->symtab[i];
+		const char *name = ks->strtab + sym->st_name;
+
+		if (sym->st_shndx != SHN_UNDEF || !sym->st_name)
+			continue;
+		if (!strncmp(name, "klpx_", 5))
+			uses_klpx = true;
+		if (ELF_ST_BIND(sym->st_info) == STB_WEAK && !weak_undef) {
+			weak_undef = true;
+			weak = name;
+		}
+	}
+	if (uses_klpx && weak_undef)
+		pr_err("refusing to load module '%s': '%s' is undefined: was it built without scripts/patch.kbuild's conversion of KLPX_SYMBOLS()?\n",
+		       mod->name, weak);
+	preempt_enable();
+	return uses_klpx && weak_undef ? -ENOEXEC : 0;
+}
+
 static int klpx_module_coming(struct module *mod)
 {
 	struct klpx_patch *patch;
 	struct klpx_object *obj;
 	struct klpx_coming *c;
 	int ret;
+
+	ret = klpx_module_check_converted(mod);
+	if (ret)
+		return ret;
 
 	/* A few bytes: never the reason a module fails to load. */
 	c = kzalloc(sizeof(*c), GFP_KERNEL | __GFP_NOFAIL);
