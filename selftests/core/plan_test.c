@@ -260,6 +260,36 @@ static void test_replace_with_no_objects_reverts_everything(void)
 	CHECK(top(0) == NULL && top(1) == NULL);
 }
 
+/*
+ * A replace reverts what the replaced patch switched, and nothing of its
+ * objects whose module is not loaded: those functions are on no stack.
+ */
+static void test_replace_pops_nothing_of_an_unloaded_object(void)
+{
+	struct klpx_object o1[] = {
+		{ .funcs = FUNCS(F("f0")) },
+		{ .name = "absent", .funcs = FUNCS(F("f1")) },
+		{ }
+	};
+	struct klpx_object none[] = { { } };
+	struct klpx_patch p1 = { .objs = o1 };
+	struct klpx_patch r = { .objs = none, .replace = true };
+	struct klpx_switch sw;
+	LIST_HEAD(enabled);
+	LIST_HEAD(replaced);
+
+	reset_stacks();
+	init_patch(&p1);
+	init_patch(&r);
+	enable(&p1, &enabled, &replaced);
+	prepare_patch(&r);
+	CHECK(klpx_plan_enable(&sw, &r, &enabled, true) == 0);
+	CHECK(sw.nr_pop == 1 && sw.pop[0] == &o1[0].funcs[0]);
+	klpx_switch_apply(&sw);
+	klpx_plan_free(&sw);
+	CHECK(top(0) == NULL && top(1) == NULL);
+}
+
 static void test_objects_not_loaded_are_not_pushed(void)
 {
 	struct klpx_object objs[] = {
@@ -685,6 +715,7 @@ static const struct {
 	CASE(test_replace_reverts_what_only_replaced_patches_patched),
 	CASE(test_replace_with_no_objects_reverts_everything),
 	CASE(test_objects_not_loaded_are_not_pushed),
+	CASE(test_replace_pops_nothing_of_an_unloaded_object),
 	CASE(test_module_object_comes_goes_and_comes_back),
 	CASE(test_ranges_cover_every_implementation_of_touched_addresses),
 	CASE(test_ranges_list_each_stack_once),
