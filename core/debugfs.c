@@ -6,6 +6,9 @@
  *
  *	id=<id> name=<name> size=<bytes> refs=<registrations> live=<variables>
  *
+ * followed by " version=<n>" when a registration of the id sets a version
+ * (the highest of them).
+ *
  * It is what a patch author looks at to see the handover (refs grows to 2
  * during an atomic replace that carries an id, then falls back to 1) and
  * the garbage collection (an id that disappears with its live variables).
@@ -20,8 +23,11 @@ static struct dentry *klpx_debugfs_dir;
 static void klpx_shadow_types_line(const struct klpx_shadow_stat *st,
 				   void *arg)
 {
-	seq_printf(arg, "id=%lu name=%s size=%zu refs=%u live=%zu\n",
+	seq_printf(arg, "id=%lu name=%s size=%zu refs=%u live=%zu",
 		   st->id, st->name, st->size, st->refs, st->live);
+	if (st->version)
+		seq_printf(arg, " version=%u", st->version);
+	seq_putc(arg, '\n');
 }
 
 static int shadow_types_show(struct seq_file *m, void *unused)

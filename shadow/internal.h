@@ -78,8 +78,14 @@ struct klpx_shadow_cache {
  * @node:	entry in the registry, under klpx_shadow_mutex (RCU readers)
  * @id_node:	entry in the registry's hash by id, likewise
  * @refs:	registrations holding this id, under klpx_shadow_mutex
+ * @regs:	the klpx_shadow_type structs holding them, by reg_node,
+ *		likewise
+ * @version:	the highest version among @regs, likewise
  * @gc_node:	entry in a list of classes being collected together
- * @gc_dtor:	the dtor of the type whose unregistration collects the class
+ * @gc_type:	the type whose unregistration collects the class: its dtor
+ *		destroys the variables; NULL when no owner is left to call
+ * @gc_release: call @gc_type's release once the variables are gone (not
+ *		after a failed setup)
  * @lock:	guards the tables' chains, @tbl, @new_tbl, @count, @dead and
  *		@resize_pending; ctors and dtors run under it
  * @count:	live variables; written under @lock, read locklessly
@@ -106,8 +112,11 @@ struct klpx_shadow_class {
 	struct list_head node;
 	struct hlist_node id_node;
 	unsigned int refs;
+	struct list_head regs;
+	unsigned int version;
 	struct list_head gc_node;
-	klpx_shadow_dtor_t gc_dtor;
+	struct klpx_shadow_type *gc_type;
+	bool gc_release;
 
 	spinlock_t lock;
 	unsigned long count;

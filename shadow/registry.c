@@ -45,7 +45,14 @@
  *   (changes in flight fail), wait for SRCU (allocations in flight) and RCU
  *   (lockless readers and frees), then destroy every variable with the
  *   unregistering type's dtor and wait for the frees queued earlier with
- *   call_rcu() before the slab cache goes.
+ *   call_rcu() before the slab cache goes.  Ids whose last registrations
+ *   go together (klpx_shadow_unregister_many()) share those waits.
+ *
+ * - A type's setup and release run under klpx_shadow_mutex, in process
+ *   context: setup when the id's first registration is made, release
+ *   after the id's variables are gone and its slab objects freed.  So a
+ *   release always ends before a later registration of the id runs its
+ *   setup, and neither overlaps any other registration.
  */
 
 /*
@@ -159,23 +166,165 @@ void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type)
 				   type->id);
 }
 
+/*
+ * The id's version is the highest among its registrations: a registration
+ * going may lower it.  Under klpx_shadow_mutex.
+ */
+static void klpx_shadow_class_update_version(struct klpx_shadow_class *class)
+{
+	struct klpx_shadow_type *type;
+
+	class->version = 0;
+	list_for_each_entry(type, &class->regs, reg_node)
+		class->version = max(class->version, type->version);
+}
+
+/* May @type join the registered @class?  Logs why not. */
+static int klpx_shadow_class_check(const struct klpx_shadow_class *class,
+				   const struct klpx_shadow_type *type)
+{
+	if (strcmp(class->name, type->name) || class->size != type->size) {
+		pr_err("shadow type %s (id %lu, size %zu) conflicts with registered %s (id %lu, size %zu)\n",
+		       type->name, type->id, type->size,
+		       class->name, class->id, class->size);
+		return -EINVAL;
+	}
+	if (type->version < class->version) {
+		pr_err("shadow type %s (id %lu) version %u cannot join registered version %u: a version may be kept or raised, never lowered\n",
+		       type->name, type->id, type->version, class->version);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The first registration of @type's id: a new, empty class, listed. */
+static struct klpx_shadow_class *
+klpx_shadow_class_add(struct klpx_shadow_type *type)
+{
+	struct klpx_shadow_cache *cache;
+	struct klpx_shadow_class *class;
+
+	cache = klpx_shadow_cache_get(type->size);
+	class = cache ? klpx_shadow_class_create(type) : ERR_PTR(-ENOMEM);
+	if (IS_ERR(class)) {
+		if (cache)
+			klpx_shadow_cache_put(cache);
+		pr_err("cannot register shadow type %s (id %lu): error %d\n",
+		       type->name, type->id, (int)PTR_ERR(class));
+		return class;
+	}
+	class->cache = cache;
+	INIT_LIST_HEAD(&class->regs);
+	klpx_shadow_class_list(class);
+	return class;
+}
+
+/*
+ * Collect the classes on @dead, which have left the list and hold no
+ * registration: one wait for readers and one for pending frees serve them
+ * all.  Then each id's release, once its variables are gone.  Called with
+ * klpx_shadow_mutex held.
+ */
+static void __klpx_shadow_collect(struct list_head *dead)
+{
+	struct klpx_shadow_class *class, *tmp;
+	struct klpx_shadow_type *release;
+	struct klpx_shadow_cache *cache;
+
+	lockdep_assert_held(&klpx_shadow_mutex);
+	if (list_empty(dead))
+		return;
+
+	list_for_each_entry(class, dead, gc_node)
+		klpx_shadow_class_kill(class);
+	/* Allocations that found a class before it left the list... */
+	synchronize_srcu(&klpx_shadow_srcu);
+	/* ...and lockless readers and frees that did. */
+	synchronize_rcu();
+	list_for_each_entry(class, dead, gc_node)
+		klpx_shadow_class_drain(class, class->gc_type ?
+					class->gc_type->dtor : NULL);
+	/* Variables freed earlier wait in call_rcu() for their caches. */
+	rcu_barrier();
+	list_for_each_entry_safe(class, tmp, dead, gc_node) {
+		release = class->gc_release ? class->gc_type : NULL;
+		cache = class->cache;
+		klpx_shadow_class_free(class);
+		klpx_shadow_cache_put(cache);
+		if (release && release->release)
+			release->release(release);
+	}
+}
+
+/* Drop @type's registration; queue its class on @dead if it was the last. */
+static void __klpx_shadow_unregister(struct klpx_shadow_type *type,
+				     struct list_head *dead)
+{
+	struct klpx_shadow_class *class;
+
+	lockdep_assert_held(&klpx_shadow_mutex);
+	class = type ? rcu_dereference_protected(type->class,
+				lockdep_is_held(&klpx_shadow_mutex)) : NULL;
+	if (WARN_ONCE(!class, "klpx: shadow type %s is not registered\n",
+		      type && type->name ? type->name : "(null)"))
+		return;
+
+	RCU_INIT_POINTER(type->class, NULL);
+	list_del(&type->reg_node);
+	if (--class->refs) {
+		klpx_shadow_class_update_version(class);
+		return;
+	}
+	klpx_shadow_class_unlist(class);
+	class->gc_type = type;
+	class->gc_release = true;
+	list_add_tail(&class->gc_node, dead);
+}
+
+/*
+ * Run the setup of @type, which just made the first registration of its
+ * id.  On failure the registration is undone: what setup left in the
+ * store is destroyed with @type's dtor, and release does not run.
+ */
+static int klpx_shadow_setup(struct klpx_shadow_type *type)
+{
+	struct klpx_shadow_class *class;
+	LIST_HEAD(dead);
+	int ret;
+
+	ret = type->setup(type);
+	if (!ret)
+		return 0;
+	pr_err("shadow type %s (id %lu): setup failed: %d; not registered\n",
+	       type->name, type->id, ret);
+	class = rcu_dereference_protected(type->class,
+					  lockdep_is_held(&klpx_shadow_mutex));
+	__klpx_shadow_unregister(type, &dead);
+	class->gc_release = false;
+	__klpx_shadow_collect(&dead);
+	return ret;
+}
+
 /**
  * klpx_shadow_register() - register a shadow type
  * @type:	the type; @type->name must be set, internal members zeroed
  *
- * The first registration of an id creates its (empty) store; later ones
- * with the same id share it and take one more reference.  A registration
- * whose name or size differs from the registered id's is refused.
+ * The first registration of an id creates its (empty) store, then runs
+ * @type->setup, if any, before returning.  Later ones with the same id
+ * share the store and take one more reference, without setup.  A
+ * registration whose name or size differs from the registered id's, or
+ * whose version is lower than the id's, is refused.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; not from a setup or release.
  * Return: 0; -EINVAL if @type is NULL or unnamed, its size is more than
- * KMALLOC_MAX_SIZE less klpx's header, it is already registered, or it
- * conflicts with the registered id; -ENOMEM.
+ * KMALLOC_MAX_SIZE less klpx's header, it is already registered, it
+ * conflicts with the registered id, or its version is lower than the
+ * id's; -ENOMEM; or the error @type->setup returned.
  */
 int klpx_shadow_register(struct klpx_shadow_type *type)
 {
-	struct klpx_shadow_cache *cache;
 	struct klpx_shadow_class *class;
+	bool first = false;
 	int ret = 0;
 
 	if (!type || !type->name) {
@@ -201,87 +350,28 @@ int klpx_shadow_register(struct klpx_shadow_type *type)
 
 	class = klpx_shadow_class_find(type->id);
 	if (class) {
-		if (strcmp(class->name, type->name) || class->size != type->size) {
-			pr_err("shadow type %s (id %lu, size %zu) conflicts with registered %s (id %lu, size %zu)\n",
-			       type->name, type->id, type->size,
-			       class->name, class->id, class->size);
-			ret = -EINVAL;
+		ret = klpx_shadow_class_check(class, type);
+		if (ret)
 			goto out;
-		}
-		class->refs++;
 	} else {
-		cache = klpx_shadow_cache_get(type->size);
-		class = cache ? klpx_shadow_class_create(type) : ERR_PTR(-ENOMEM);
+		class = klpx_shadow_class_add(type);
 		if (IS_ERR(class)) {
-			if (cache)
-				klpx_shadow_cache_put(cache);
 			ret = PTR_ERR(class);
-			pr_err("cannot register shadow type %s (id %lu): error %d\n",
-			       type->name, type->id, ret);
 			goto out;
 		}
-		class->cache = cache;
-		class->refs = 1;
-		klpx_shadow_class_list(class);
+		first = true;
 	}
+	class->refs++;
+	list_add_tail(&type->reg_node, &class->regs);
+	class->version = max(class->version, type->version);
 	rcu_assign_pointer(type->class, class);
+	if (first && type->setup)
+		ret = klpx_shadow_setup(type);
 out:
 	mutex_unlock(&klpx_shadow_mutex);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(klpx_shadow_register);
-
-/*
- * Collect the classes on @dead, which have left the list and hold no
- * registration: one wait for readers and one for pending frees serve them
- * all.  Called with klpx_shadow_mutex held.
- */
-static void __klpx_shadow_collect(struct list_head *dead)
-{
-	struct klpx_shadow_class *class, *tmp;
-	struct klpx_shadow_cache *cache;
-
-	lockdep_assert_held(&klpx_shadow_mutex);
-	if (list_empty(dead))
-		return;
-
-	list_for_each_entry(class, dead, gc_node)
-		klpx_shadow_class_kill(class);
-	/* Allocations that found a class before it left the list... */
-	synchronize_srcu(&klpx_shadow_srcu);
-	/* ...and lockless readers and frees that did. */
-	synchronize_rcu();
-	list_for_each_entry(class, dead, gc_node)
-		klpx_shadow_class_drain(class, class->gc_dtor);
-	/* Variables freed earlier wait in call_rcu() for their caches. */
-	rcu_barrier();
-	list_for_each_entry_safe(class, tmp, dead, gc_node) {
-		cache = class->cache;
-		klpx_shadow_class_free(class);
-		klpx_shadow_cache_put(cache);
-	}
-}
-
-/* Drop @type's registration; queue its class on @dead if it was the last. */
-static void __klpx_shadow_unregister(struct klpx_shadow_type *type,
-				     struct list_head *dead)
-{
-	struct klpx_shadow_class *class;
-
-	lockdep_assert_held(&klpx_shadow_mutex);
-	class = type ? rcu_dereference_protected(type->class,
-				lockdep_is_held(&klpx_shadow_mutex)) : NULL;
-	if (WARN_ONCE(!class, "klpx: shadow type %s is not registered\n",
-		      type && type->name ? type->name : "(null)"))
-		return;
-
-	RCU_INIT_POINTER(type->class, NULL);
-	if (--class->refs)
-		return;
-	klpx_shadow_class_unlist(class);
-	class->gc_dtor = type->dtor;
-	list_add_tail(&class->gc_node, dead);
-}
 
 /**
  * klpx_shadow_unregister() - drop a registration of a shadow type
@@ -328,6 +418,7 @@ void klpx_shadow_for_each_class(void (*fn)(const struct klpx_shadow_stat *st,
 		st.size = class->size;
 		st.refs = class->refs;
 		st.live = READ_ONCE(class->count);
+		st.version = class->version;
 		fn(&st, arg);
 	}
 	mutex_unlock(&klpx_shadow_mutex);
@@ -345,7 +436,8 @@ void klpx_shadow_exit(void)
 		pr_warn("shadow type %s (id %lu) still registered at exit; freeing %lu variables without dtor\n",
 			class->name, class->id, READ_ONCE(class->count));
 		klpx_shadow_class_unlist(class);
-		class->gc_dtor = NULL;
+		class->gc_type = NULL;
+		class->gc_release = false;
 		list_add_tail(&class->gc_node, &dead);
 	}
 	__klpx_shadow_collect(&dead);

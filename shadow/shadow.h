@@ -15,6 +15,7 @@
  * @size:	bytes of data per variable
  * @refs:	number of klpx_shadow_type structs registered with this id
  * @live:	number of live variables
+ * @version:	the highest version among those structs (0: none set one)
  */
 struct klpx_shadow_stat {
 	unsigned long id;
@@ -22,6 +23,7 @@ struct klpx_shadow_stat {
 	size_t size;
 	unsigned int refs;
 	size_t live;
+	unsigned int version;
 };
 
 /*

@@ -18,6 +18,7 @@
 
 #include <linux/types.h>
 #include <linux/gfp.h>
+#include <linux/list.h>
 
 /* ------------------------------------------------------------------ */
 /* Shadow variables                                                    */
@@ -83,10 +84,38 @@ struct klpx_shadow_class;
  * struct klpx_shadow_type - the type of a family of shadow variables
  * @id:		identity: equal ids mean the same variables and one refcount
  * @name:	human-readable name; must be equal for equal ids
- * @size:	bytes of data per variable; must be equal for equal ids
+ * @size:	bytes of data per variable; must be equal for equal ids; may
+ *		be 0 (a type with @setup and @release and no data is a
+ *		*state*: see Documentation/states.rst)
  * @ctor:	optional constructor
  * @dtor:	optional destructor
+ * @setup:	optional: runs when the id goes from no registration to one,
+ *		inside klpx_shadow_register(), before it returns (not when
+ *		the id is already registered, e.g. carried over by an atomic
+ *		replace).  Process context: it may sleep.  It sees the id
+ *		registered and may create variables of it.  A non-zero
+ *		return fails the registration with that errno (and so the
+ *		enable of a patch listing the type): the variables it made
+ *		are destroyed with @dtor, @release does not run, and
+ *		nothing is left registered.
+ * @release:	optional: runs exactly once when the last registration of
+ *		the id goes, after every variable of the id has been
+ *		destroyed, with the @release of the type whose
+ *		unregistration drops the id, in process context (it may
+ *		sleep), while that type's module is still loaded.  It
+ *		undoes what @setup (or the patch's code) changed outside
+ *		klpx: a notifier, a sysctl value.
+ * @version:	optional: registering the id while a registration of it with
+ *		a higher @version is held fails with -EINVAL; the id's
+ *		version is the highest among its registrations
  * @class:	internal: the registered id this struct holds a reference on
+ * @reg_node:	internal: entry in that id's list of registrations
+ *
+ * @setup and @release run with klpx's registry of ids locked, one at a
+ * time, never concurrently with any registration or unregistration: they
+ * must not register or unregister shadow types (nor enable or disable
+ * patches).  They may call every other klpx_shadow_*() function; during
+ * @release the id is no longer registered.
  */
 struct klpx_shadow_type {
 	/* external */
@@ -95,9 +124,13 @@ struct klpx_shadow_type {
 	size_t size;
 	klpx_shadow_ctor_t ctor;
 	klpx_shadow_dtor_t dtor;
+	int (*setup)(struct klpx_shadow_type *type);
+	void (*release)(struct klpx_shadow_type *type);
+	unsigned int version;
 
 	/* internal */
 	struct klpx_shadow_class __rcu *class;
+	struct list_head reg_node;
 };
 
 int klpx_shadow_register(struct klpx_shadow_type *type);
@@ -117,8 +150,6 @@ size_t klpx_shadow_count(struct klpx_shadow_type *type);
 /* ------------------------------------------------------------------ */
 
 #ifdef __KERNEL__
-
-#include <linux/list.h>
 
 struct module;
 struct klpx_object;
