@@ -4,6 +4,12 @@
  * the switch that makes the patch's code run, unregistered after the
  * switch that stops it.  The registry garbage-collects an id when its last
  * registration goes; the log says which ids that collects.
+ *
+ * A type's setup runs inside its registration, so before pre_patch and
+ * the switch: its failure unwinds the enable (or refuses the module
+ * load) as a pre_patch failure does.  A type's release runs inside the
+ * unregistration that drops its id: after the switch, while the module
+ * of the patch that held the type is still pinned.
  */
 #define pr_fmt(fmt) "klpx: " fmt
 
@@ -15,12 +21,15 @@
  * klpx_object_unregister_types() - drop the registrations an object holds
  * @obj:	an object
  *
+ * The ids this drops are garbage-collected together (one wait for
+ * readers), then their releases run.
+ *
  * Context: klpx_mutex held; sleeps (garbage collection).
  */
 void klpx_object_unregister_types(struct klpx_object *obj)
 {
-	while (obj->nr_types)
-		klpx_shadow_unregister(obj->shadow_types[--obj->nr_types]);
+	klpx_shadow_unregister_many(obj->shadow_types, obj->nr_types);
+	obj->nr_types = 0;
 }
 
 /**
@@ -97,6 +106,9 @@ static void klpx_release_log(struct klpx_release *rel, unsigned int i)
 		pr_info("shadow type %s (id %lu) released by the patches; kept with %zu variable(s) by %u other registration(s)\n",
 			type->name, type->id, klpx_shadow_count(type),
 			refs - 1);
+	else if (type->release)
+		pr_info("shadow type %s (id %lu) dropped: garbage-collecting %zu variable(s), then its release\n",
+			type->name, type->id, klpx_shadow_count(type));
 	else
 		pr_info("shadow type %s (id %lu) dropped: garbage-collecting %zu variable(s)\n",
 			type->name, type->id, klpx_shadow_count(type));
