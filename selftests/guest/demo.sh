@@ -160,10 +160,46 @@ run cat $ACCOUNTS
 say "klpx's list of shadow types is empty again:"
 run cat $TYPES
 [ -s $TYPES ] && [ -n "$(cat $TYPES)" ] && fail "shadow types are left"
+
+chapter "A fix that changes a setting, and a downgrade that undoes it"
+KPTR=/proc/sys/kernel/kptr_restrict
+say "Some fixes change more than code and data: they register a notifier," \
+    "or set a sysctl. With the kernel's own livepatch, the callbacks of a" \
+    "replaced patch never run, so a cumulative patch that drops such a fix" \
+    "has no way to undo what it changed. In klpx a shadow type can be a" \
+    "*state*: its setup runs when its id is first registered, before the" \
+    "switch; its release runs when the last registration goes, after the" \
+    "switch, while the module that knows how to undo the change is still" \
+    "loaded."
+say "v5 is v4 plus a hardening: while it is in, kernel pointers in the" \
+    "log must stay hidden. Its state kptr_guard raises the sysctl" \
+    "kernel.kptr_restrict in its setup, keeping the value it found in a" \
+    "shadow variable of its own id."
+run cat $KPTR
+before=$(cat $KPTR)
+run insmod klpx_demo_v5.ko || fail "cannot load v5"
+run cat $KPTR
+[ "$(cat $KPTR)" = 1 ] || fail "v5 should have raised kptr_restrict"
+run "grep kptr_guard $TYPES"
+say "v6 withdraws the hardening and keeps everything else. It does not" \
+    "declare kptr_guard: when it replaces v5, klpx switches the code, then" \
+    "drops v5's registration of kptr_guard, the last one. Its variable is" \
+    "destroyed with v5's destructor, then v5's release puts the setting" \
+    "back - code of a replaced patch, running after the switch."
+run insmod klpx_demo_v6.ko || fail "cannot load v6"
+run cat $KPTR
+[ "$(cat $KPTR)" = "$before" ] || fail "kptr_restrict should be back to $before"
+run cat $TYPES
+[ "$(live kptr_guard)" = none ] || fail "kptr_guard should be gone"
+run rmmod klpx_demo_v5 || fail "cannot remove v5"
+run "echo 0 > /sys/kernel/klpx/klpx_demo_v6/enabled" ||
+	fail "cannot disable v6"
+run rmmod klpx_demo_v6 || fail "cannot remove v6"
 run rmmod klpx_demo_accounts
 
 say "That is klpx: the patches own the types of their shadow variables," \
     "state passes from one cumulative patch to the next untouched, and" \
-    "what a downgrade drops is cleaned up by the code that knows how, at" \
-    "the moment it stops being used."
+    "what a downgrade drops - variables, and what a fix changed in the" \
+    "system - is cleaned up by the code that knows how, at the moment it" \
+    "stops being used."
 exit 0

@@ -7,11 +7,15 @@
  *    each account as a shadow variable, taken around the deposit;
  *  - deposit_count: a global shadow variable (on NULL) counting the
  *    deposits made under the patches;
- *  - from v2 on (DEMO_REFUSE_NEGATIVE), negative deposits are refused.
+ *  - from v2 on (DEMO_REFUSE_NEGATIVE), negative deposits are refused;
+ *  - in v5 (DEMO_KPTR_GUARD), a state: kptr_guard raises the sysctl
+ *    kernel.kptr_restrict to 1 in its setup and puts the value it found
+ *    back in its release.
  *
  * All versions declare the same ids: the state is handed over from one to
  * the next.  v3 leaves account_lock out, so the locks are destroyed when
  * it replaces v2; v4 brings the id back and starts with no lock at all.
+ * v6 leaves kptr_guard out: replacing v5, it has v5's release run.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,6 +30,57 @@ static struct klpx_shadow_type deposit_count = {
 	.name = "deposit_count",
 	.size = sizeof(atomic_long_t),
 };
+
+#ifdef DEMO_KPTR_GUARD
+/* The sysctl kernel.kptr_restrict: lib/vsprintf.c does not export it. */
+extern int kptr_restrict;
+KLPX_SYMBOLS(vmlinux, KLPX_SYMPOS(kptr_restrict, 0));
+
+/* What the dtor of kptr_guard's variable hands to the release after it. */
+static int kptr_restrict_found;
+
+/*
+ * The id's first registration: raise the setting, and keep the value
+ * found in a variable of the id on NULL, which a later version carrying
+ * kptr_guard would inherit with the id.
+ */
+static int kptr_guard_setup(struct klpx_shadow_type *type)
+{
+	int *found = klpx_shadow_alloc(NULL, type, GFP_KERNEL, NULL);
+
+	if (!found)
+		return -ENOMEM;
+	*found = READ_ONCE(kptr_restrict);
+	WRITE_ONCE(kptr_restrict, 1);
+	pr_info("setup of %s: kernel.kptr_restrict %d -> 1\n", type->name,
+		*found);
+	return 0;
+}
+
+/* Garbage collection runs the dtor just before the release. */
+static void kptr_guard_dtor(void *obj, void *data)
+{
+	kptr_restrict_found = *(int *)data;
+}
+
+/* The last registration went, after the switch: put the setting back. */
+static void kptr_guard_release(struct klpx_shadow_type *type)
+{
+	WRITE_ONCE(kptr_restrict, kptr_restrict_found);
+	pr_info("release of %s: kernel.kptr_restrict back to %d\n",
+		type->name, kptr_restrict_found);
+}
+
+static struct klpx_shadow_type kptr_guard = {
+	.id = 0x6b706403,
+	.name = "kptr_guard",
+	.size = sizeof(int),
+	.dtor = kptr_guard_dtor,
+	.setup = kptr_guard_setup,
+	.release = kptr_guard_release,
+	.version = 1,
+};
+#endif
 
 #ifndef DEMO_NO_LOCK
 /* Runs under the id's own lock, before the variable is visible. */
@@ -59,6 +114,9 @@ static struct klpx_shadow_type *demo_types[] = {
 	&account_lock,
 #endif
 	&deposit_count,
+#ifdef DEMO_KPTR_GUARD
+	&kptr_guard,
+#endif
 	NULL,
 };
 
