@@ -171,8 +171,8 @@ say "Some fixes change more than code and data: they register a notifier," \
     "switch; its release runs when the last registration goes, after the" \
     "switch, while the module that knows how to undo the change is still" \
     "loaded."
-say "v5 is v4 plus a hardening: while it is in, kernel pointers in the" \
-    "log must stay hidden. Its state kptr_guard raises the sysctl" \
+say "v5 is v4 plus a hardening: while it is in, files that print kernel" \
+    "addresses with %pK must hide them. Its state kptr_guard raises the sysctl" \
     "kernel.kptr_restrict in its setup, keeping the value it found in a" \
     "shadow variable of its own id."
 run cat $KPTR
