@@ -52,7 +52,7 @@ static void state_check_context(void)
 	    rcu_read_lock_bh_held() || lockdep_depth(current) > 1)
 		seen.bad_context++;
 	/* It may sleep, and does. */
-	msleep(1);
+	usleep_range(1000, 2000);
 }
 
 static int state_setup(struct klpx_shadow_type *type)
@@ -119,7 +119,7 @@ static struct state_snapshot state_snapshot(unsigned long id)
 	return snap;
 }
 
-static void klpx_shadow_state_release_runs_in_process_context_after_the_variables(struct kunit *test)
+static void klpx_shadow_state_release_sleeps_after_the_variables(struct kunit *test)
 {
 	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
 	struct klpx_shadow_type *type;
@@ -209,7 +209,7 @@ static void klpx_shadow_state_version_is_never_lowered(struct kunit *test)
 }
 
 static struct kunit_case klpx_shadow_state_cases[] = {
-	KUNIT_CASE(klpx_shadow_state_release_runs_in_process_context_after_the_variables),
+	KUNIT_CASE(klpx_shadow_state_release_sleeps_after_the_variables),
 	KUNIT_CASE(klpx_shadow_state_release_is_the_last_unregistered_types),
 	KUNIT_CASE(klpx_shadow_state_failing_setup_leaves_nothing),
 	KUNIT_CASE(klpx_shadow_state_version_is_never_lowered),

@@ -378,12 +378,13 @@ EXPORT_SYMBOL_GPL(klpx_shadow_register);
  * @type:	a type registered with klpx_shadow_register()
  *
  * When this was the last registration of @type->id, every variable of the
- * id is removed, @type->dtor (if any) is called once for each, and the
- * memory is freed, all before this returns.  A later registration of the id
- * starts empty.  Unregistering a type that is not registered WARNs once and
- * does nothing else.
+ * id is removed, @type->dtor (if any) is called once for each, the memory
+ * is freed, and then @type->release (if any) runs once, all before this
+ * returns.  A later registration of the id starts empty.  Unregistering a
+ * type that is not registered WARNs once and does nothing else.
  *
- * Context: process context, may sleep (waits for RCU readers).
+ * Context: process context, may sleep (waits for RCU readers); not from a
+ * setup or release.
  */
 void klpx_shadow_unregister(struct klpx_shadow_type *type)
 {

@@ -38,7 +38,8 @@ void klpx_shadow_for_each_class(void (*fn)(const struct klpx_shadow_stat *st,
 /*
  * klpx_shadow_unregister() of each of @types, in order, except that the
  * ids whose last registration goes are garbage-collected together, after
- * one wait for readers instead of one per id.  May sleep.
+ * one wait for readers instead of one per id; then their releases run, in
+ * the order the ids were dropped.  May sleep.
  */
 void klpx_shadow_unregister_many(struct klpx_shadow_type **types,
 				 unsigned int nr);

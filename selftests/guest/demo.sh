@@ -172,8 +172,8 @@ say "Some fixes change more than code and data: they register a notifier," \
     "switch, while the module that knows how to undo the change is still" \
     "loaded."
 say "v5 is v4 plus a hardening: while it is in, files that print kernel" \
-    "addresses with %pK must hide them. Its state kptr_guard raises the sysctl" \
-    "kernel.kptr_restrict in its setup, keeping the value it found in a" \
+    "addresses with %pK must hide them. Its state kptr_guard raises the" \
+    "sysctl kernel.kptr_restrict in its setup, keeping the value it found in a" \
     "shadow variable of its own id."
 run cat $KPTR
 before=$(cat $KPTR)

@@ -52,7 +52,7 @@ static const char *states_context(void)
 	if (!in_task() || irqs_disabled() || !preemptible())
 		return "atomic context";
 	/* And it does sleep: in atomic context this is a kernel BUG. */
-	msleep(1);
+	usleep_range(1000, 2000);
 	return "process context";
 }
 
