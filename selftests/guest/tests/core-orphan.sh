@@ -255,6 +255,57 @@ klpx: '$ORPHAN': disabled
 $ORPHAN: exit
 % rmmod $TARGET"
 
+# - kmod's rmmod reads the module's reference count first and refuses an
+#   enabled patch's module as "in use", without asking the kernel;
+#   busybox's asks the kernel, which answers EBUSY (the exit is held back)
+# - once the patch is disabled both remove it
+
+start_test "kmod's and busybox's rmmod refuse an enabled patch module"
+
+load_mod $TARGET
+load_mod $ORPHAN
+log "% /kmod/rmmod $ORPHAN"
+err=$(/kmod/rmmod $ORPHAN 2>&1) && die "kmod's rmmod removed $ORPHAN"
+log "$err"
+is_loaded $ORPHAN || die "$ORPHAN is gone"
+unload_failing_mod $ORPHAN "Device or resource busy"
+write_file 0 $KLPX_SYSFS/$ORPHAN/enabled || die "cannot disable $ORPHAN"
+log "% /kmod/rmmod $ORPHAN"
+err=$(/kmod/rmmod $ORPHAN 2>&1) || die "kmod's rmmod failed: $err"
+is_loaded $ORPHAN && die "$ORPHAN is still loaded"
+load_mod $ORPHAN
+write_file 0 $KLPX_SYSFS/$ORPHAN/enabled || die "cannot disable $ORPHAN"
+unload_mod $ORPHAN
+unload_mod $TARGET
+
+check_result "% insmod $TARGET.ko
+$TARGET: init: greeting: hello from the original
+% insmod $ORPHAN.ko
+klpx: enabling patch '$ORPHAN'
+klpx: '$ORPHAN': enabled
+% /kmod/rmmod $ORPHAN
+rmmod: ERROR: Module $ORPHAN is in use
+% rmmod $ORPHAN
+rmmod: can't unload module '$ORPHAN': Device or resource busy
+% echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
+klpx: disabling patch '$ORPHAN'
+klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+$ORPHAN: orphan_state dtor
+klpx: '$ORPHAN': disabled
+% /kmod/rmmod $ORPHAN
+$ORPHAN: exit
+% insmod $ORPHAN.ko
+klpx: enabling patch '$ORPHAN'
+klpx: '$ORPHAN': enabled
+% echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
+klpx: disabling patch '$ORPHAN'
+klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+$ORPHAN: orphan_state dtor
+klpx: '$ORPHAN': disabled
+% rmmod $ORPHAN
+$ORPHAN: exit
+% rmmod $TARGET"
+
 # - rmmod -f of a module whose patch is enabled: the kernel removes it
 #   whatever it holds, without running the exit klpx holds back
 # - klpx disables the patch first (orphan_state collected with its dtor),
