@@ -82,6 +82,20 @@ quiet_kbuild() {
 	grep -v '^Skipping BTF generation' >&2 || true
 }
 
+# add_kmod(root) - kmod's rmmod as /kmod/rmmod, with the libraries it
+# links: the guest tests removal by both busybox's and kmod's rmmod,
+# which refuse a busy module in different ways
+add_kmod() {
+	local root=$1 lib
+	mkdir -p "$root/kmod"
+	cp "$(command -v kmod)" "$root/kmod/kmod"
+	ln -s kmod "$root/kmod/rmmod"
+	for lib in $(ldd "$(command -v kmod)" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
 assemble() {
 	local root=$run/root a m
 	rm -rf "$root"
@@ -93,6 +107,7 @@ assemble() {
 		[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
 	done
 	install -m 0755 "$here/init" "$root/init"
+	add_kmod "$root"
 	# So that ls and stat name root rather than UNKNOWN.
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 	echo "root:x:0:" >"$root/etc/group"
