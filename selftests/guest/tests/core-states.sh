@@ -124,9 +124,9 @@ insmod: can't insert '$V3.ko': Invalid argument
 % insmod $V4.ko
 klpx: enabling patch '$V4'
 klpx: '$V2': replaced by '$V4'
+klpx: '$V4': enabled
 klpx: shadow type states_guard (id 1802502192) dropped: garbage-collecting 4 variable(s), then its release
 $V2: release of states_guard, after 4 dtor call(s), in process context
-klpx: '$V4': enabled
 % cat /sys/module/$V2/parameters/dtor_calls
 | 4
 % cat /sys/module/$V2/parameters/dtor_mask
