@@ -67,7 +67,10 @@ typedef int (*klpx_shadow_ctor_t)(void *obj, void *shadow_data,
  * What the ctor may call, the dtor may call too: get and count of any id,
  * and changes to variables of other ids, nesting ids in one order.
  * During garbage collection the id being collected is no longer
- * registered: a get of it returns NULL.
+ * registered: a get of it returns NULL.  Garbage collection calls the
+ * dtor of the type whose unregistration drops the id, once per variable,
+ * and then that type's release, if any: a dtor may hand the release what
+ * the variable held.
  *
  * Contexts, in short: klpx_shadow_get() and klpx_shadow_count() may be
  * called from any context but NMI, hard IRQ context and raw spinlocks
