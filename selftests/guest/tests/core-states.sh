@@ -42,6 +42,8 @@ setup_test
 # - v5 adds states_extra (setup works) and states_broken (setup fails
 #   with -ENODEV): the load fails with that errno, states_extra's setup
 #   is undone by its release, v4 stays enabled and nothing is registered
+# - v5 enabled before its target loads: the same failing setup refuses
+#   the target's load, states_extra is released again, nothing stays
 
 start_test "states: setup, carried over, version refused, release, setup failure"
 
@@ -75,6 +77,11 @@ show_types
 write_file 0 $KLPX_SYSFS/$V4/enabled || die "cannot disable $V4"
 unload_mod $V4
 unload_mod $TARGET
+load_mod $V5
+load_failing_mod $TARGET "No such device"
+show_types
+write_file 0 $KLPX_SYSFS/$V5/enabled || die "cannot disable $V5"
+unload_mod $V5
 
 check_result "% insmod $TARGET.ko
 $TARGET: init: greeting: hello from the original
@@ -162,6 +169,23 @@ insmod: can't insert '$V5.ko': No such device
 klpx: disabling patch '$V4'
 klpx: '$V4': disabled
 % rmmod $V4
-% rmmod $TARGET"
+% rmmod $TARGET
+% insmod $V5.ko
+klpx: enabling patch '$V5'
+klpx: '$V5': enabled
+% insmod $TARGET.ko
+klpx: applying patch '$V5' to loading module '$TARGET'
+$V5: setup of states_extra, version 0, in process context
+$V5: setup of states_broken, version 0, in process context
+klpx: shadow type states_broken (id 1802502194): setup failed: -19; not registered
+klpx: '$V5': cannot register shadow type states_broken (id 1802502194) of $TARGET: -19
+$V5: release of states_extra, after 0 dtor call(s), in process context
+klpx: refusing to load module '$TARGET': patch '$V5' cannot be applied to it
+insmod: can't insert '$TARGET.ko': No such device
+% grep states_ $KLPX_DEBUGFS/shadow_types
+% echo 0 > $KLPX_SYSFS/$V5/enabled
+klpx: disabling patch '$V5'
+klpx: '$V5': disabled
+% rmmod $V5"
 
 exit 0
