@@ -49,6 +49,9 @@
 #define SHN_LIVEPATCH		0xff20
 #endif
 
+/* The relocation types klpx can clear again (shared with core/symbols.c). */
+#include "../core/reloc.h"
+
 /* The layout KLPX_SYMBOLS() emits; see include/linux/klpx.h. */
 #define KLPX_SYMBOLS_SECTION	".discard.klpx_symbols"
 #define KLPX_SYMBOLS_MAGIC	0x53504c4bU	/* "KLPS" */
@@ -289,21 +292,6 @@ static bool is_init_section(const char *name)
 	return !strncmp(name, ".init", 5) || !strncmp(name, ".exit", 5);
 }
 
-static size_t reloc_size(unsigned int type)
-{
-	switch (type) {
-	case R_X86_64_64:
-	case R_X86_64_PC64:
-		return 8;
-	case R_X86_64_32:
-	case R_X86_64_32S:
-	case R_X86_64_PC32:
-	case R_X86_64_PLT32:
-		return 4;
-	}
-	return 0;
-}
-
 static struct listed *listed_of(struct file *f, size_t symndx)
 {
 	size_t i;
@@ -439,7 +427,7 @@ static int check_list(struct file *f)
 			if (!l)
 				continue;
 			l->nr_relocs++;
-			if (sh.sh_type != SHT_RELA || !reloc_size(type)) {
+			if (sh.sh_type != SHT_RELA || !klpx_reloc_size(type)) {
 				fail(f, "relocation type %u against '%s' in %s cannot be made a livepatch relocation",
 				     type, l->name, scn_name(f, target));
 				bad = 1;
