@@ -13,7 +13,8 @@
 #   TOP CACHE OUT KVER KDIR   tree, cache folder, output folder, kernel release,
 #                             kernel headers (KVER from KERNEL=6.1|6.1-rt|6.12|
 #                             6.12-rt through scripts/kver.sh, as make does)
-#   GUEST_TESTS=a,b           run only these tests (names or globs, no .sh)
+#   GUEST_TESTS=a,b           run only these tests (names or globs, no .sh);
+#                             the only way to run experiments/*.sh
 #   GUEST_TIMEOUT=SECONDS     limit on the whole boot (default 300)
 #   TEST_TIMEOUT=SECONDS      limit on each test script (default 60)
 #   GUEST_MEM, GUEST_SMP      guest memory and vCPUs (default 2G, 2)
@@ -130,6 +131,12 @@ assemble() {
 	done
 	(cd "$root/selftests/tests" && ls | grep '\.sh$' | LC_ALL=C sort) \
 		>"$root/selftests/tests.list"
+	# Experiments run only when GUEST_TESTS names them.
+	for t in "$here"/experiments/*.sh; do
+		[ -e "$t" ] || continue
+		cp "$t" "$root/selftests/tests/"
+		basename "$t" >>"$root/selftests/experiments.list"
+	done
 
 	(cd "$root" && find . | LC_ALL=C sort |
 		cpio -o -H newc -R 0:0 --quiet) >"$run/initramfs.cpio"
