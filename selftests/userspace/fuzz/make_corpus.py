@@ -56,6 +56,14 @@ def seeds():
                            op(FREE_ALL, 1) + op(UNREG, 4) + op(REG, 4) +
                            op(UNREG, 4) + op(UNREG, 4) + op(GET, 4, 1))
 
+    # states: setup on the first registration, versions kept, raised,
+    # refused when lower, falling back; a failing setup; release last
+    yield "states", (op(REG, 3) + op(ALLOC, 3, 1) + op(REG, 4) +
+                     op(UNREG, 3) + op(REG, 3) + op(UNREG, 4) +
+                     op(REG, 4, 0, CTOR_FAILS) + op(REG, 7) + op(REG, 6) +
+                     op(UNREG, 6) + op(REG, 6) + op(ALLOC, 7, 2) +
+                     op(UNREG, 7) + op(UNREG, 6))
+
 
 def main():
     out = os.path.join(os.path.dirname(os.path.abspath(sys.argv[0])), "corpus")

@@ -11,8 +11,13 @@
  *   byte 1: the type: 3 ids x 3 structs (two compatible ones, one whose
  *           name or size conflicts), or NULL
  *   byte 2: the object (NULL or one of OBJS - 1 addresses)
- *   byte 3: flags: GFP_ATOMIC and atomic context, the ctor refuses, the
- *           operation's first allocation fails
+ *   byte 3: flags: GFP_ATOMIC and atomic context, the ctor (or, for a
+ *           register, the setup) refuses, the operation's first
+ *           allocation fails
+ *
+ * Every struct has a setup and a release that record their calls, and a
+ * version: the ids differ in how their two compatible structs' versions
+ * compare (equal, lower first, higher first).
  *
  * After each input every type is unregistered and the process must be
  * back to zero live allocations, with every variable destroyed exactly once.
@@ -59,12 +64,18 @@ static const struct {
 	{ { "fz_three", 64 }, { "fz_three_b", 48 } },	/* both */
 };
 
+/* versions of [id][struct]: equal; 0 below 1; 0 above 1 */
+static const unsigned int versions[IDS][STRUCTS] = {
+	{ 0, 0, 0 }, { 1, 2, 1 }, { 3, 1, 2 },
+};
+
 static struct klpx_shadow_type types[TYPES];
 
 /* the model */
 static struct {
 	bool registered[TYPES];
 	unsigned int refs[IDS];
+	unsigned int version[IDS];	/* highest of the registered structs */
 	int sig[IDS];			/* which signature created the class */
 	void *var[IDS][OBJS];		/* data pointer, NULL if none */
 	uint64_t token[IDS][OBJS];
@@ -84,6 +95,11 @@ static struct {
 	unsigned int nr_ctor;
 	struct call *dtor;
 	unsigned int nr_dtor, max_dtor;
+	int setup[2];		/* the structs setup ran for */
+	unsigned int nr_setup;
+	int release[2];		/* the structs release ran for */
+	unsigned int nr_release;
+	unsigned int dtors_at_release;
 	bool ctor_fails;
 	bool ctor_dirty;
 	bool ctor_not_atomic;
@@ -147,6 +163,33 @@ static klpx_shadow_dtor_t const fz_dtors[TYPES] = {
 	fz_dtor_6, fz_dtor_7, fz_dtor_8,
 };
 
+static int fz_type_index(struct klpx_shadow_type *type)
+{
+	int t = (int)(type - types);
+
+	fz_assert(t >= 0 && t < TYPES, "a callback got a foreign type %p",
+		  (void *)type);
+	return t;
+}
+
+static int fz_setup(struct klpx_shadow_type *type)
+{
+	fz_assert(!shim_in_atomic(), "setup in atomic context");
+	if (seen.nr_setup < 2)
+		seen.setup[seen.nr_setup] = fz_type_index(type);
+	seen.nr_setup++;
+	return seen.ctor_fails ? -EIO : 0;
+}
+
+static void fz_release(struct klpx_shadow_type *type)
+{
+	fz_assert(!shim_in_atomic(), "release in atomic context");
+	if (seen.nr_release < 2)
+		seen.release[seen.nr_release] = fz_type_index(type);
+	seen.nr_release++;
+	seen.dtors_at_release = seen.nr_dtor;
+}
+
 static int sig_of(int t)
 {
 	return t % STRUCTS == 2;
@@ -194,6 +237,9 @@ static void fz_init(void)
 			t->size = sigs[id][k == 2].size;
 			t->ctor = fz_ctor;
 			t->dtor = fz_dtors[id * STRUCTS + k];
+			t->setup = fz_setup;
+			t->release = fz_release;
+			t->version = versions[id][k];
 		}
 	}
 }
@@ -208,6 +254,18 @@ static int data_type(int t)
 	return m.sig[id] ? id * STRUCTS + 2 : id * STRUCTS + (t % STRUCTS) % 2;
 }
 
+/* The id's version: the highest among its registered structs. */
+static void model_update_version(int id)
+{
+	int k;
+
+	m.version[id] = 0;
+	for (k = 0; k < STRUCTS; k++)
+		if (m.registered[id * STRUCTS + k] &&
+		    types[id * STRUCTS + k].version > m.version[id])
+			m.version[id] = types[id * STRUCTS + k].version;
+}
+
 static void op_register(int t, bool fail)
 {
 	int id = t / STRUCTS, ret;
@@ -215,18 +273,34 @@ static void op_register(int t, bool fail)
 
 	ret = klpx_shadow_register(&types[t]);
 	injected = shim_fail_injected();
-	if (m.registered[t] || (m.refs[id] && sig_of(t) != m.sig[id])) {
+	fz_assert(!seen.nr_release, "release ran on a registration");
+	if (m.registered[t] || (m.refs[id] && sig_of(t) != m.sig[id]) ||
+	    (m.refs[id] && types[t].version < m.version[id])) {
 		fz_assert(ret == -EINVAL, "register returned %d", ret);
+		fz_assert(!seen.nr_setup, "setup ran for a refused registration");
 		return;
 	}
 	if (injected) {
 		fz_assert(ret == -ENOMEM, "register returned %d", ret);
+		fz_assert(!seen.nr_setup, "setup ran without a class");
 		return;
+	}
+	if (m.refs[id]) {
+		fz_assert(!seen.nr_setup, "setup ran for a registered id");
+	} else {
+		fz_assert(seen.nr_setup == 1 && seen.setup[0] == t,
+			  "%u setups, not one of struct %d", seen.nr_setup, t);
+		if (seen.ctor_fails) {
+			fz_assert(ret == -EIO, "register returned %d", ret);
+			fz_assert(!seen.nr_dtor, "dtor of a variable never made");
+			return;
+		}
 	}
 	fz_assert(ret == 0, "register returned %d", ret);
 	m.registered[t] = true;
 	if (!m.refs[id]++)
 		m.sig[id] = sig_of(t);
+	model_update_version(id);
 }
 
 static void op_unregister(int t)
@@ -234,16 +308,25 @@ static void op_unregister(int t)
 	int id = t / STRUCTS, o;
 
 	klpx_shadow_unregister(&types[t]);
+	fz_assert(!seen.nr_setup, "setup ran on an unregistration");
 	if (!m.registered[t]) {
 		fz_assert(shim_warn_take() <= 1, "more than one WARN");
 		fz_assert(seen.nr_dtor == 0, "dtor called");
+		fz_assert(!seen.nr_release, "release of an unregistered struct");
 		return;
 	}
 	m.registered[t] = false;
+	model_update_version(id);
 	if (--m.refs[id]) {
 		fz_assert(seen.nr_dtor == 0, "dtor called with refs left");
+		fz_assert(!seen.nr_release, "release with refs left");
 		return;
 	}
+	fz_assert(seen.nr_release == 1 && seen.release[0] == t,
+		  "%u releases, not one of struct %d", seen.nr_release, t);
+	fz_assert(seen.dtors_at_release == seen.nr_dtor,
+		  "release ran before %u of the dtor calls",
+		  seen.nr_dtor - seen.dtors_at_release);
 	expect_destroyed_all(id, t);
 	for (o = 0; o < OBJS; o++)
 		fz_assert(!m.var[id][o], "variable survived its id");
@@ -375,6 +458,8 @@ static void run_op(const uint8_t *op)
 
 	seen.nr_ctor = 0;
 	seen.nr_dtor = 0;
+	seen.nr_setup = 0;
+	seen.nr_release = 0;
 	seen.ctor_dirty = false;
 	seen.ctor_not_atomic = false;
 	seen.ctor_fails = op[3] & FLAG_CTOR_FAILS;
@@ -420,6 +505,9 @@ static void run_op(const uint8_t *op)
 	}
 	if (fail)
 		shim_fail_clear();
+	if (code >= 2)
+		fz_assert(!seen.nr_setup && !seen.nr_release,
+			  "setup or release ran on a data operation");
 	fz_assert(shim_warn_take() == 0, "unexpected WARN");
 	fz_assert(shim_splat_pending() == 0, "locking or RCU rule broken");
 }
@@ -444,6 +532,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!m.registered[t])
 			continue;
 		seen.nr_dtor = 0;
+		seen.nr_setup = 0;
+		seen.nr_release = 0;
 		op_unregister(t);
 	}
 	shim_warn_take();
