@@ -90,6 +90,26 @@ static void klpx_shadow_table_free(struct klpx_shadow_table *tbl)
 }
 
 /*
+ * A table a resize replaced, freed once the readers that may still walk it
+ * are gone.  Allocated with the new table: the old one's memory cannot
+ * hold it, readers may still read any of its buckets.
+ */
+struct klpx_shadow_retired {
+	struct rcu_head rcu;
+	struct klpx_shadow_table *tbl;
+};
+
+static void klpx_shadow_retired_free_rcu(struct rcu_head *head)
+{
+	struct klpx_shadow_retired *r =
+		container_of(head, struct klpx_shadow_retired, rcu);
+
+	/* kvfree() of a vmalloc'd array defers itself from softirq context. */
+	klpx_shadow_table_free(r->tbl);
+	kfree(r);
+}
+
+/*
  * Parent objects are often spaced by a slab's object size, and a single
  * golden-ratio multiply maps some such strides (48, 96 bytes...) onto a
  * fraction of the buckets.  Folding the product's high half down and
@@ -295,6 +315,7 @@ static void __klpx_shadow_insert(struct klpx_shadow_class *class,
 	bucket = klpx_shadow_bucket(tbl, var->obj);
 	RCU_INIT_POINTER(var->next, klpx_shadow_deref_locked(class, *bucket));
 	rcu_assign_pointer(*bucket, var);
+	list_add(&var->node, &class->vars);
 	WRITE_ONCE(class->count, class->count + 1);
 	__klpx_shadow_maybe_resize(class);
 }
@@ -318,6 +339,8 @@ static void __klpx_shadow_destroy(struct klpx_shadow_class *class,
 
 	/* Released: a reader reaching the next variable sees it whole. */
 	rcu_assign_pointer(*link, klpx_shadow_deref_locked(class, var->next));
+	/* @node is over: its space is @rcu's from here on. */
+	list_del(&var->node);
 	WRITE_ONCE(class->count, class->count - 1);
 	if (dtor)
 		dtor(var->obj, var->data);
@@ -364,7 +387,8 @@ static void klpx_shadow_resize(struct work_struct *work)
 {
 	struct klpx_shadow_class *class =
 		container_of(work, struct klpx_shadow_class, resize_work);
-	struct klpx_shadow_table *old, *new;
+	struct klpx_shadow_retired *retired = NULL;
+	struct klpx_shadow_table *old, *new = NULL;
 	unsigned long flags, mflags, i, n;
 	unsigned int shift;
 
@@ -373,8 +397,11 @@ static void klpx_shadow_resize(struct work_struct *work)
 	shift = klpx_shadow_target_shift(class->count);
 	spin_unlock_irqrestore(&class->lock, flags);
 
-	new = shift != klpx_shadow_tbl_shift(old) ?
-		klpx_shadow_table_alloc(shift) : NULL;
+	if (shift != klpx_shadow_tbl_shift(old)) {
+		retired = kmalloc(sizeof(*retired), GFP_KERNEL);
+		if (retired)
+			new = klpx_shadow_table_alloc(shift);
+	}
 
 	spin_lock_irqsave(&class->lock, flags);
 	if (!new || class->dead) {
@@ -382,6 +409,7 @@ static void klpx_shadow_resize(struct work_struct *work)
 		class->resize_pending = false;
 		spin_unlock_irqrestore(&class->lock, flags);
 		klpx_shadow_table_free(new);
+		kfree(retired);
 		return;
 	}
 	rcu_assign_pointer(class->new_tbl, new);
@@ -393,6 +421,7 @@ static void klpx_shadow_resize(struct work_struct *work)
 		if (class->dead) {
 			/* Garbage collection drains both tables. */
 			spin_unlock_irqrestore(&class->lock, flags);
+			kfree(retired);
 			return;
 		}
 		mflags = klpx_shadow_move_begin(class);
@@ -406,6 +435,7 @@ static void klpx_shadow_resize(struct work_struct *work)
 	spin_lock_irqsave(&class->lock, flags);
 	if (class->dead) {
 		spin_unlock_irqrestore(&class->lock, flags);
+		kfree(retired);
 		return;
 	}
 	mflags = klpx_shadow_move_begin(class);
@@ -419,8 +449,14 @@ static void klpx_shadow_resize(struct work_struct *work)
 	__klpx_shadow_maybe_resize(class);
 	spin_unlock_irqrestore(&class->lock, flags);
 
-	synchronize_rcu();
-	klpx_shadow_table_free(old);
+	/*
+	 * Not synchronize_rcu(): a worker blocked in it makes the workqueue
+	 * start another for the next id's resize, and with many ids growing
+	 * at once their stacks outlive the growth by minutes.  Garbage
+	 * collection's rcu_barrier() waits for this callback.
+	 */
+	retired->tbl = old;
+	call_rcu(&retired->rcu, klpx_shadow_retired_free_rcu);
 }
 
 struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type *type)
@@ -444,6 +480,7 @@ struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type
 
 	lockdep_register_key(&class->lock_key);
 	spin_lock_init(&class->lock);
+	INIT_LIST_HEAD(&class->vars);
 	lockdep_set_class(&class->lock, &class->lock_key);
 	raw_spin_lock_init(&class->move_lock);
 	seqcount_raw_spinlock_init(&class->seq, &class->move_lock);
@@ -748,18 +785,20 @@ EXPORT_SYMBOL_GPL(klpx_shadow_free);
  * @type:	the variables' type; its dtor is called once per variable
  *
  * Costs time proportional to the number of variables of @type's id, not to
- * the number of variables of other ids, which are not touched.
+ * the number of variables of other ids, which are not touched, nor to the
+ * size of its table: the id's list of variables leads to each, and only
+ * their own chains are walked (a table much larger than its variables,
+ * after many frees and before the shrink they queue, costs nothing).
  *
  * Context: any context but NMI.  On PREEMPT_RT, where the id's spinlock_t
  * sleeps: not in hard IRQ context nor under a raw spinlock.
  */
 void klpx_shadow_free_all(struct klpx_shadow_type *type)
 {
-	struct klpx_shadow_table *tbls[2];
 	struct klpx_shadow_class *class;
-	klpx_shadow_link_t *buckets;
-	unsigned long flags, i, n;
-	int t;
+	struct klpx_shadow_var *var;
+	klpx_shadow_link_t *link;
+	unsigned long flags;
 
 	rcu_read_lock();
 	class = klpx_shadow_class_of(type);
@@ -770,18 +809,14 @@ void klpx_shadow_free_all(struct klpx_shadow_type *type)
 	spin_lock_irqsave(&class->lock, flags);
 	if (unlikely(class->dead))
 		goto unlock;
-	tbls[0] = klpx_shadow_locked_tbl(class, &class->tbl);
-	tbls[1] = klpx_shadow_locked_tbl(class, &class->new_tbl);
-	for (t = 0; t < 2 && class->count; t++) {
-		if (!tbls[t])
-			continue;
-		buckets = klpx_shadow_tbl_buckets(tbls[t]);
-		n = 1UL << klpx_shadow_tbl_shift(tbls[t]);
-		for (i = 0; i < n && class->count; i++) {
-			while (klpx_shadow_deref_locked(class, buckets[i]))
-				__klpx_shadow_destroy(class, &buckets[i],
-						      type->dtor);
-		}
+	while (!list_empty(&class->vars)) {
+		var = list_first_entry(&class->vars, struct klpx_shadow_var,
+				       node);
+		/* Every listed variable is in one of the tables. */
+		link = __klpx_shadow_find(class, var->obj);
+		if (WARN_ON_ONCE(!link))
+			break;
+		__klpx_shadow_destroy(class, link, type->dtor);
 	}
 	__klpx_shadow_maybe_resize(class);
 unlock:
