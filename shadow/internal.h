@@ -45,9 +45,9 @@ struct klpx_shadow_var {
 
 /*
  * A table of 1 << shift chains.  Opaque: a pointer to it is the address of
- * the bucket array with the shift in its low bits (see store.c), so that
- * the array is exactly a power of two in size and readers find both in one
- * load.
+ * the bucket array with its size (as a hash's shift) and a resize's flag
+ * in the low bits (see store.c), so that the array is exactly a power of
+ * two in size and readers find all three in one load.
  */
 struct klpx_shadow_table;
 

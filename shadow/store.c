@@ -45,18 +45,42 @@
 #define KLPX_SHADOW_RESIZE_BATCH	64
 
 /*
- * A table pointer is the address of its bucket array with the shift in the
- * low bits.  The array is exactly 1 << shift heads, at least 128 bytes: a
- * power of two that kmalloc aligns naturally and vmalloc to a page, so the
- * low bits are free.  Keeping the shift in a header instead would make
- * every array a power of two plus a word, which kmalloc rounds up to the
- * next size class and huge vmalloc mappings to the next 2 MiB.
+ * A table pointer is the address of its bucket array with, in the low
+ * bits, what a hash is shifted right by to index it (64 less the table's
+ * shift), and while a resize moves variables out of it, a flag.  The array
+ * is exactly 1 << shift heads, at least 128 bytes: a power of two that
+ * kmalloc aligns naturally and vmalloc to a page, so the low seven bits
+ * are free.  Keeping the shift in a header instead would make every array
+ * a power of two plus a word, which kmalloc rounds up to the next size
+ * class and huge vmalloc mappings to the next 2 MiB.  Keeping the flag
+ * here lets a lookup that missed check with one load that nothing moved
+ * under it (see klpx_shadow_lookup()).
  */
-#define KLPX_SHADOW_SHIFT_MASK	0x3fUL
+#define KLPX_SHADOW_RSHIFT_MASK	0x3fUL
+#define KLPX_SHADOW_MOVING	0x40UL
+#define KLPX_SHADOW_TAG_MASK	(KLPX_SHADOW_RSHIFT_MASK | KLPX_SHADOW_MOVING)
+
+/* What a 64-bit hash is shifted right by to index @tbl. */
+static inline unsigned int klpx_shadow_tbl_rshift(const struct klpx_shadow_table *tbl)
+{
+	return (unsigned long)tbl & KLPX_SHADOW_RSHIFT_MASK;
+}
 
 static inline unsigned int klpx_shadow_tbl_shift(const struct klpx_shadow_table *tbl)
 {
-	return (unsigned long)tbl & KLPX_SHADOW_SHIFT_MASK;
+	return 64 - klpx_shadow_tbl_rshift(tbl);
+}
+
+static inline bool klpx_shadow_tbl_moving(const struct klpx_shadow_table *tbl)
+{
+	return (unsigned long)tbl & KLPX_SHADOW_MOVING;
+}
+
+static inline struct klpx_shadow_table *
+klpx_shadow_tbl_flag_moving(struct klpx_shadow_table *tbl)
+{
+	return (struct klpx_shadow_table *)((unsigned long)tbl |
+					    KLPX_SHADOW_MOVING);
 }
 
 /* A bucket: the link to the first variable of a chain. */
@@ -64,7 +88,7 @@ typedef struct klpx_shadow_var __rcu *klpx_shadow_link_t;
 
 static inline klpx_shadow_link_t *klpx_shadow_tbl_buckets(const struct klpx_shadow_table *tbl)
 {
-	return (klpx_shadow_link_t *)((unsigned long)tbl & ~KLPX_SHADOW_SHIFT_MASK);
+	return (klpx_shadow_link_t *)((unsigned long)tbl & ~KLPX_SHADOW_TAG_MASK);
 }
 
 static struct klpx_shadow_table *klpx_shadow_table_alloc(unsigned int shift)
@@ -72,15 +96,16 @@ static struct klpx_shadow_table *klpx_shadow_table_alloc(unsigned int shift)
 	klpx_shadow_link_t *buckets;
 
 	BUILD_BUG_ON((sizeof(*buckets) << KLPX_SHADOW_MIN_SHIFT) <=
-		     KLPX_SHADOW_SHIFT_MASK);
+		     KLPX_SHADOW_TAG_MASK);
 	buckets = kvcalloc(1UL << shift, sizeof(*buckets), GFP_KERNEL);
 	if (!buckets)
 		return NULL;
-	if (WARN_ON_ONCE((unsigned long)buckets & KLPX_SHADOW_SHIFT_MASK)) {
+	if (WARN_ON_ONCE((unsigned long)buckets & KLPX_SHADOW_TAG_MASK)) {
 		kvfree(buckets);
 		return NULL;
 	}
-	return (struct klpx_shadow_table *)((unsigned long)buckets | shift);
+	return (struct klpx_shadow_table *)((unsigned long)buckets |
+					    (64 - shift));
 }
 
 static void klpx_shadow_table_free(struct klpx_shadow_table *tbl)
@@ -120,8 +145,9 @@ klpx_shadow_bucket(struct klpx_shadow_table *tbl, const void *obj)
 {
 	u64 x = (u64)(unsigned long)obj * GOLDEN_RATIO_64;
 
+	/* hash_64() shifts right by 64 less its bits: by the rshift. */
 	return &klpx_shadow_tbl_buckets(tbl)[hash_64(x ^ (x >> 32),
-						     klpx_shadow_tbl_shift(tbl))];
+						     64 - klpx_shadow_tbl_rshift(tbl))];
 }
 
 /* Size of table for @count variables: load factor between 1/2 and 1. */
@@ -180,18 +206,18 @@ klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
 /*
  * Lockless lookup; the caller holds rcu_read_lock().  A hit needs no
  * check: a variable's key never changes and its memory outlives us.  A
- * miss is final when no resize was under way, which costs two loads
- * after the walk and nothing on a hit:
+ * miss is final when no resize was under way, which costs one load after
+ * the walk and nothing on a hit.  A resize flags @tbl as moving (release)
+ * before it moves anything, and ends by replacing it with the new table:
  *
- * - a walk that a move led astray read a link the move wrote, and moves
- *   happen after @new_tbl is set (release stores both): so @new_tbl,
- *   read after the walk, is set, unless the resize has ended since;
- * - a resize ends by setting @tbl and then clearing @new_tbl: so @tbl,
- *   read after @new_tbl, is no longer the table walked.  It cannot come
- *   back as the same pointer: the old table is freed after a grace
- *   period, not while we read.
+ * - a walk that a move led astray read a link the move wrote (a release
+ *   store after the flag's): so @tbl, read again after the walk, is
+ *   flagged or another table;
+ * - it cannot come back as the same unflagged pointer meanwhile: a table
+ *   a resize replaced is freed after a grace period, not while we read.
  *
- * Anything else goes the slow way, which retries on @seq.
+ * A miss in a flagged table, or with @tbl changed, goes the slow way,
+ * which retries on @seq.
  */
 static __always_inline struct klpx_shadow_var *
 klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
@@ -204,11 +230,9 @@ klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
 		return var;
 	/* Pairs with the release stores of klpx_shadow_resize(). */
 	smp_rmb();
-	if (likely(!rcu_access_pointer(class->new_tbl))) {
-		smp_rmb();
-		if (likely(rcu_access_pointer(class->tbl) == tbl))
-			return NULL;
-	}
+	if (likely(!klpx_shadow_tbl_moving(tbl) &&
+		   rcu_access_pointer(class->tbl) == tbl))
+		return NULL;
 	return klpx_shadow_lookup_slow(class, obj);
 }
 
@@ -413,6 +437,8 @@ static void klpx_shadow_resize(struct work_struct *work)
 		return;
 	}
 	rcu_assign_pointer(class->new_tbl, new);
+	/* Misses in @old are no longer final: see klpx_shadow_lookup(). */
+	rcu_assign_pointer(class->tbl, klpx_shadow_tbl_flag_moving(old));
 	spin_unlock_irqrestore(&class->lock, flags);
 
 	n = 1UL << klpx_shadow_tbl_shift(old);
@@ -440,7 +466,7 @@ static void klpx_shadow_resize(struct work_struct *work)
 	}
 	mflags = klpx_shadow_move_begin(class);
 	rcu_assign_pointer(class->tbl, new);
-	/* @new_tbl clears after @tbl changes: see klpx_shadow_lookup(). */
+	/* A slow lookup finds @new in @tbl before @new_tbl clears. */
 	smp_wmb();
 	RCU_INIT_POINTER(class->new_tbl, NULL);
 	klpx_shadow_move_end(class, mflags);
