@@ -623,41 +623,35 @@ static void klpx_shadow_warn_duplicate(const struct klpx_shadow_type *type,
 }
 
 /*
- * Create @obj's variable, or find it if !@exclusive; the lookup before
- * found nothing.  Holds klpx_shadow_srcu across an allocation that may
- * sleep, so that the class outlives it.
+ * Create @obj's variable in @class, or find it if !@exclusive; the lookup
+ * before found nothing.  The caller keeps @class alive across the
+ * allocation: under rcu_read_lock() when @gfp_flags cannot sleep, else
+ * under klpx_shadow_srcu.  *@nomem is set when the allocation failed.
  */
-static noinline void *klpx_shadow_create_slow(void *obj,
-					      struct klpx_shadow_type *type,
-					      gfp_t gfp_flags, void *ctor_data,
-					      bool exclusive)
+static void *klpx_shadow_create_in(struct klpx_shadow_class *class, void *obj,
+				   struct klpx_shadow_type *type,
+				   gfp_t gfp_flags, void *ctor_data,
+				   bool exclusive, bool *nomem)
 {
-	struct klpx_shadow_class *class;
 	struct klpx_shadow_var *new;
 	klpx_shadow_link_t *link;
 	struct kmem_cache *slab;
 	unsigned long flags;
 	void *data = NULL;
-	int idx, ret;
+	int ret;
 
-	idx = srcu_read_lock(&klpx_shadow_srcu);
-	rcu_read_lock();
-	class = klpx_shadow_class_of(type);
-	rcu_read_unlock();
-	if (unlikely(!class)) {
-		klpx_shadow_report_unregistered(type);
-		goto out;
-	}
 	if (unlikely(type->size != class->size)) {
 		pr_err_ratelimited("shadow type %s (id %lu) has size %zu, registered %zu\n",
 				   type->name, type->id, type->size, class->size);
-		goto out;
+		return NULL;
 	}
 
 	slab = class->cache->slab;
 	new = kmem_cache_zalloc(slab, gfp_flags);
-	if (!new)
-		goto out;
+	if (!new) {
+		*nomem = true;
+		return NULL;
+	}
 	new->obj = obj;
 
 	spin_lock_irqsave(&class->lock, flags);
@@ -665,7 +659,7 @@ static noinline void *klpx_shadow_create_slow(void *obj,
 		spin_unlock_irqrestore(&class->lock, flags);
 		kmem_cache_free(slab, new);
 		klpx_shadow_report_unregistered(type);
-		goto out;
+		return NULL;
 	}
 	link = __klpx_shadow_find(class, obj);
 	if (link) {
@@ -676,7 +670,7 @@ static noinline void *klpx_shadow_create_slow(void *obj,
 		kmem_cache_free(slab, new);
 		if (exclusive)
 			klpx_shadow_warn_duplicate(type, obj);
-		goto out;
+		return data;
 	}
 	ret = type->ctor ? type->ctor(obj, new->data, ctor_data) : 0;
 	if (unlikely(ret)) {
@@ -684,17 +678,59 @@ static noinline void *klpx_shadow_create_slow(void *obj,
 		kmem_cache_free(slab, new);
 		pr_err_ratelimited("shadow type %s (id %lu): ctor failed with error %d; no variable added\n",
 				   type->name, type->id, ret);
-		goto out;
+		return NULL;
 	}
 	__klpx_shadow_insert(class, new);
 	spin_unlock_irqrestore(&class->lock, flags);
-	data = new->data;
-out:
+	return new->data;
+}
+
+/*
+ * The allocation that may sleep, after the one that could not failed:
+ * klpx_shadow_srcu, held across it, keeps the class alive.
+ */
+static noinline void *klpx_shadow_create_sleeping(void *obj,
+						  struct klpx_shadow_type *type,
+						  gfp_t gfp_flags,
+						  void *ctor_data,
+						  bool exclusive)
+{
+	struct klpx_shadow_class *class;
+	bool nomem = false;
+	void *data = NULL;
+	int idx;
+
+	idx = srcu_read_lock(&klpx_shadow_srcu);
+	rcu_read_lock();
+	class = klpx_shadow_class_of(type);
+	rcu_read_unlock();
+	if (likely(class))
+		data = klpx_shadow_create_in(class, obj, type, gfp_flags,
+					     ctor_data, exclusive, &nomem);
+	else
+		klpx_shadow_report_unregistered(type);
 	srcu_read_unlock(&klpx_shadow_srcu, idx);
 	return data;
 }
 
-/* A hit costs what klpx_shadow_get() costs: no SRCU, no lock. */
+/*
+ * The first allocation of a creation happens under rcu_read_lock(), so
+ * it must not sleep: the caller's flags less direct reclaim (and the
+ * promise never to fail, which needs it), quietly, as a sleeping attempt
+ * follows a failure.
+ */
+static inline gfp_t klpx_shadow_gfp_nosleep(gfp_t gfp_flags)
+{
+	if (!gfpflags_allow_blocking(gfp_flags))
+		return gfp_flags;
+	return (gfp_flags & ~(__GFP_DIRECT_RECLAIM | __GFP_NOFAIL)) |
+		__GFP_NOWARN;
+}
+
+/*
+ * A hit costs what klpx_shadow_get() costs: no SRCU, no lock.  A creation
+ * takes the id's lock, and SRCU only if an allocation has to sleep.
+ */
 static __always_inline void *klpx_shadow_create(void *obj,
 						struct klpx_shadow_type *type,
 						gfp_t gfp_flags,
@@ -703,21 +739,34 @@ static __always_inline void *klpx_shadow_create(void *obj,
 {
 	struct klpx_shadow_class *class;
 	struct klpx_shadow_var *var = NULL;
+	bool nomem = false;
+	void *data;
 
 	rcu_read_lock();
 	class = klpx_shadow_class_of(type);
 	if (likely(class))
 		var = klpx_shadow_lookup(class, obj);
-	rcu_read_unlock();
 	if (likely(var)) {
+		rcu_read_unlock();
 		/* A duplicate is a bug, whether memory is short or not. */
 		if (!exclusive)
 			return var->data;
 		klpx_shadow_warn_duplicate(type, obj);
 		return NULL;
 	}
-	return klpx_shadow_create_slow(obj, type, gfp_flags, ctor_data,
-				       exclusive);
+	if (unlikely(!class)) {
+		rcu_read_unlock();
+		klpx_shadow_report_unregistered(type);
+		return NULL;
+	}
+	data = klpx_shadow_create_in(class, obj, type,
+				     klpx_shadow_gfp_nosleep(gfp_flags),
+				     ctor_data, exclusive, &nomem);
+	rcu_read_unlock();
+	if (likely(!nomem) || !gfpflags_allow_blocking(gfp_flags))
+		return data;
+	return klpx_shadow_create_sleeping(obj, type, gfp_flags, ctor_data,
+					   exclusive);
 }
 
 /**

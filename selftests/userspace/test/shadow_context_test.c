@@ -630,7 +630,7 @@ KLPX_TEST(shadow_get_miss_during_a_move_is_retried)
 
 static struct {
 	unsigned long task;
-	bool inside, release, collected;
+	bool sleeping, inside, release, collected;
 	void *got;
 } fl;
 
@@ -638,6 +638,8 @@ static void fl_hold(enum shim_alloc_kind kind, unsigned int gfp)
 {
 	if (kind != SHIM_SLAB ||
 	    shim_current()->id != __atomic_load_n(&fl.task, __ATOMIC_SEQ_CST))
+		return;
+	if (fl.sleeping && !(gfp & __GFP_DIRECT_RECLAIM))
 		return;
 	__atomic_store_n(&fl.inside, true, __ATOMIC_SEQ_CST);
 	while (!__atomic_load_n(&fl.release, __ATOMIC_SEQ_CST))
@@ -660,35 +662,52 @@ static void *fl_collect(void *type)
 
 /*
  * API.md 2.3-2.4: once the last registration went, the id's calls return
- * nothing.  An allocation that found the id and sleeps in the allocator
- * while the collection starts must not add a variable when it wakes: the
- * collection would free it under the caller's feet.  The collection waits
- * for it instead of finishing first.
+ * nothing.  An allocation that found the id and is still in the allocator
+ * while the collection starts must not add a variable when it returns:
+ * the collection would free it under the caller's feet.  The collection
+ * waits for it instead of finishing first: for RCU while the first,
+ * non-sleeping attempt runs; for SRCU while the one that may sleep does
+ * (after the first failed).
  */
-KLPX_TEST(shadow_allocation_woken_after_gc_started_adds_nothing)
+static void allocation_in_flight_during_gc(bool sleeping)
 {
 	struct klpx_shadow_type a = PROBE_TYPE(210, "late", 32);
+	struct shim_fail_policy first = { .nth = 1 };
 	pthread_t allocator, collector;
 	bool gc_waited;
 
 	probe.size = 32;
 	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	fl.sleeping = sleeping;
+	if (sleeping)
+		shim_fail_set(&first);
 	shim_set_alloc_hook(fl_hold);
 	ASSERT_EQ(shim_thread_create(&allocator, fl_alloc, &a), 0);
 	KT_WAIT_FOR(__atomic_load_n(&fl.inside, __ATOMIC_SEQ_CST));
 	ASSERT_EQ(shim_thread_create(&collector, fl_collect, &a), 0);
-	KT_WAIT_FOR(shim_srcu_gp_waiters() > 0 ||
+	KT_WAIT_FOR((sleeping ? shim_srcu_gp_waiters() : shim_rcu_gp_waiters()) > 0 ||
 		    __atomic_load_n(&fl.collected, __ATOMIC_SEQ_CST));
 	gc_waited = !__atomic_load_n(&fl.collected, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&fl.release, true, __ATOMIC_SEQ_CST);
 	pthread_join(allocator, NULL);
 	pthread_join(collector, NULL);
 	shim_set_alloc_hook(NULL);
+	shim_fail_clear();
 
 	EXPECT_TRUE(gc_waited);
 	EXPECT_NULL(fl.got);
 	EXPECT_EQ(probe.ctor_calls, 0);
 	EXPECT_EQ(probe.dtor_calls[0], 0);
+}
+
+KLPX_TEST(shadow_allocation_returning_after_gc_started_adds_nothing)
+{
+	allocation_in_flight_during_gc(false);
+}
+
+KLPX_TEST(shadow_allocation_woken_after_gc_started_adds_nothing)
+{
+	allocation_in_flight_during_gc(true);
 }
 
 /* ------------------------------------------------------------------ */
