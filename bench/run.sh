@@ -106,7 +106,8 @@ awk -v date="$(date -u +%Y-%m-%d)" -v kver="$KVER" \
     "$out/raw.txt" "$out/userspace.txt" >"$out/results.txt"
 cat "$out/results.txt"
 
-if [ -s "$out/get.dat" ]; then
+# A run without lookups (BENCH_PHASES=memory) has nothing to plot.
+if grep -qv '^#' "$out/get.dat" 2>/dev/null; then
 	gnuplot -e "dat='$out/get.dat'; png='$out/bench-get.png'; sub='$(date -u +%Y-%m-%d), $KVER under QEMU/TCG'" \
 		"$here/plot.gp" || { say "gnuplot failed"; status=1; }
 fi
