@@ -13,7 +13,8 @@
  *   byte 2: the object (NULL or one of OBJS - 1 addresses)
  *   byte 3: flags: GFP_ATOMIC and atomic context, the ctor (or, for a
  *           register, the setup) refuses, the operation's first
- *           allocation fails
+ *           allocation fails (a creation that may sleep retries it and
+ *           succeeds)
  *
  * Every struct has a setup and a release that record their calls, and a
  * version: the ids differ in how their two compatible structs' versions
@@ -371,7 +372,8 @@ static void op_create(int t, int o, bool exclusive, bool atomic, bool fail)
 		}
 		return;
 	}
-	if (injected) {
+	/* a caller that may sleep has its failed first attempt retried */
+	if (injected && atomic) {
 		fz_assert(!p && !seen.nr_ctor, "allocation failed yet %p", p);
 		return;
 	}
