@@ -189,10 +189,13 @@ KLPX_TEST(state_failing_setup_leaves_nothing)
 
 KLPX_TEST(state_failing_setup_under_memory_failures_leaves_nothing)
 {
-	struct shim_fail_policy fail = { .nth = 1, .kinds = 1u << SHIM_SLAB };
+	struct shim_fail_policy fail = { .every = 1, .kinds = 1u << SHIM_SLAB };
 	struct klpx_shadow_type a = STATE_TYPE(303, "starved", 16, 0);
 
-	/* setup's own allocation fails: setup reports it, nothing stays. */
+	/*
+	 * setup's own allocation fails, the sleeping retry too: setup
+	 * reports it, nothing stays.
+	 */
 	sp.setup_alloc = true;
 	shim_fail_set(&fail);
 	EXPECT_EQ(klpx_shadow_register(&a), -ENOMEM);
