@@ -1,7 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [RESULT] - run the klpx KUnit suites in a UML kernel.
+# run.sh [RESULT] - run the klpx KUnit suites in a UML kernel, or in an
+# x86_64 kernel under QEMU.
+#
+# KUNIT selects the configuration:
+#   um       (default) UML, uniprocessor: kunit/.kunitconfig.  Fast.
+#   preempt  x86_64, two vCPUs, PREEMPT (so PREEMPT_RCU, the preemptible
+#            Tree RCU): .kunitconfig + x86_64.kunitconfig +
+#            preempt.kunitconfig.
+#   rt       x86_64, two vCPUs, PREEMPT_RT (needs KERNEL=6.12):
+#            .kunitconfig + x86_64.kunitconfig + rt.kunitconfig.
+# QEMU runs without KVM (TCG), so /dev/kvm is never needed.
 #
 # The kernel source comes from Debian's linux-source-<version> tarball:
 # KERNEL=6.1 (default; the package make deps installs) or KERNEL=6.12 (its
@@ -24,6 +34,7 @@ TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 CACHE=${CACHE:-$TOP/.cache}
 OUT=${OUT:-$TOP/out}
 KERNEL=${KERNEL:-6.1}
+KUNIT=${KUNIT:-um}
 JOBS=${KLPX_KUNIT_JOBS:-2}
 RESULT=${1:-$OUT/results/kunit}
 
@@ -36,6 +47,11 @@ fail() {
 	echo "0 1 0" >"$RESULT"
 	exit 1
 }
+
+case "$KUNIT" in
+um|preempt|rt) ;;
+*) fail "KUNIT=$KUNIT: not one of um, preempt, rt" ;;
+esac
 
 srcver=${KERNEL%-rt}
 case "$srcver" in
@@ -69,6 +85,7 @@ flock 9
 src=$base/src-$key
 tree=$src/linux-source-$srcver
 build=$base/build-$key
+[ "$KUNIT" = um ] || build=$build-x86_64-$KUNIT
 
 # Unpack once; a stamp written last tells a complete tree from an
 # interrupted one.
@@ -134,17 +151,27 @@ add_line "$tree/lib/Kconfig" 'source "lib/klpx/Kconfig"'
 	fail "shadow/registry.c or shadow/store.c is missing"
 
 mkdir -p "$build"
-log=$OUT/kunit/kunit-$srcver.log
-json=$OUT/kunit/kunit-$srcver.json
+log=$OUT/kunit/kunit-$srcver-$KUNIT.log
+json=$OUT/kunit/kunit-$srcver-$KUNIT.json
 rm -f "$json" "$build/test.log"
 echo "kunit: building and running in $build (log: $log)"
 start=$(date +%s)
+# The configuration: kunit.py concatenates the fragments.  Two vCPUs under
+# TCG.
+if [ "$KUNIT" = um ]; then
+	set -- --arch=um --kunitconfig="$TOP/kunit/.kunitconfig"
+else
+	set -- --arch=x86_64 \
+		--kunitconfig="$TOP/kunit/.kunitconfig" \
+		--kunitconfig="$TOP/kunit/x86_64.kunitconfig" \
+		--kunitconfig="$TOP/kunit/$KUNIT.kunitconfig" \
+		--qemu_args="-smp 2" \
+		--timeout="${KLPX_KUNIT_TIMEOUT:-1800}"
+fi
 set +e
 (
 	cd "$tree" &&
-	python3 tools/testing/kunit/kunit.py run \
-		--arch=um \
-		--kunitconfig="$TOP/kunit/.kunitconfig" \
+	python3 tools/testing/kunit/kunit.py run "$@" \
 		--build_dir="$build" \
 		--jobs="$JOBS" \
 		--kernel_args=kasan_multi_shot \
@@ -152,7 +179,7 @@ set +e
 ) >"$log" 2>&1
 rc=$?
 set -e
-echo "kunit: kunit.py exited $rc after $(($(date +%s) - start)) s"
+echo "kunit: $KUNIT: kunit.py exited $rc after $(($(date +%s) - start)) s"
 
 # Show the outcome: one line per case, then the summary.
 grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]|Testing complete|ERROR' "$log" || true
