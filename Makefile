@@ -6,6 +6,7 @@
 #   make deps       install what every target needs (apt-get), fetch the
 #                   kernels make check boots into .cache/
 #   make check      every test tier; ends with "N passed, N failed"
+#   make check-kunit-preempt, check-kunit-rt  KUnit on x86_64 under QEMU
 #   make check-matrix  the guest tier on every supported kernel, as a table
 #   make demo       the story of a patch author, in a Debian kernel under QEMU
 #   make bench      klpx against the kernel's own shadow variables and livepatch
@@ -39,10 +40,12 @@ kernel-vars = KERNEL=$(1) \
 	KVER=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh) \
 	KDIR=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh --kdir)
 
-TIERS	:= userspace core symbols kunit $(addprefix guest-,$(CHECK_KERNELS))
+TIERS	:= userspace core symbols kunit kunit-preempt kunit-rt \
+	$(addprefix guest-,$(CHECK_KERNELS))
 
 .PHONY: all modules kernel deps clean check check-matrix \
 	check-userspace check-core check-symbols check-kunit check-guest \
+	check-kunit-preempt check-kunit-rt \
 	$(addprefix check-guest-,$(KERNELS)) demo bench guest-shell mutate
 
 all: modules
@@ -87,6 +90,16 @@ check-symbols: deps
 check-kunit:
 	@mkdir -p $(OUT)/results
 	$(TOP)/kunit/run.sh $(OUT)/results/kunit
+
+# KUnit on x86_64 under QEMU (TCG, 2 vCPUs): SMP and PREEMPT on the 6.1
+# source, PREEMPT_RT on the 6.12 source (see kunit/run.sh).
+check-kunit-preempt:
+	@mkdir -p $(OUT)/results
+	KUNIT=preempt KERNEL=6.1 $(TOP)/kunit/run.sh $(OUT)/results/kunit-preempt
+
+check-kunit-rt:
+	@mkdir -p $(OUT)/results
+	KUNIT=rt KERNEL=6.12 $(TOP)/kunit/run.sh $(OUT)/results/kunit-rt
 
 check-guest: modules
 	@mkdir -p $(OUT)/results

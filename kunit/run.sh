@@ -79,8 +79,10 @@ key=$(printf '%s' "$ver" | tr -c 'A-Za-z0-9.+-' '_')
 
 base=$CACHE/kunit
 mkdir -p "$base"
-# One run at a time: they share the tree and the build folder.
-exec 9>"$base/.lock"
+# One run at a time per source: runs of one source share its tree (whose
+# lib/klpx links name one klpx tree).  Runs of different sources share
+# nothing and may overlap.
+exec 9>"$base/.lock-$srcver"
 flock 9
 src=$base/src-$key
 tree=$src/linux-source-$srcver
@@ -150,7 +152,14 @@ add_line "$tree/lib/Kconfig" 'source "lib/klpx/Kconfig"'
 [ -e "$TOP/shadow/registry.c" ] && [ -e "$TOP/shadow/store.c" ] ||
 	fail "shadow/registry.c or shadow/store.c is missing"
 
+# A build made from another klpx tree (a mutate.py copy, another
+# worktree) holds objects whose sources look older than them here: drop
+# them so that make compiles klpx's files afresh.
 mkdir -p "$build"
+if [ "$(cat "$build/.klpx-top" 2>/dev/null)" != "$TOP" ]; then
+	rm -rf "$build/lib/klpx"
+	printf '%s\n' "$TOP" >"$build/.klpx-top"
+fi
 log=$OUT/kunit/kunit-$srcver-$KUNIT.log
 json=$OUT/kunit/kunit-$srcver-$KUNIT.json
 rm -f "$json" "$build/test.log"
@@ -197,6 +206,11 @@ if [ $((passed + failed + skipped)) -eq 0 ]; then
 	echo "kunit: no case ran" >&2
 	failed=1
 fi
-echo "$passed $failed $skipped" >"$RESULT"
+case "$KUNIT" in
+um)	what="UML, uniprocessor, $srcver source" ;;
+preempt) what="x86_64 under QEMU, 2 vCPUs, SMP PREEMPT, $srcver source" ;;
+rt)	what="x86_64 under QEMU, 2 vCPUs, PREEMPT_RT, $srcver source" ;;
+esac
+printf '%s %s %s\n%s\n' "$passed" "$failed" "$skipped" "$what" >"$RESULT"
 echo "kunit: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
