@@ -57,10 +57,10 @@ struct klpx_symbol_query {
 void klpx_symbol_lookup(struct module *mod, struct klpx_symbol_query *q);
 int klpx_resolve_func(struct klpx_func *func);
 unsigned long klpx_ftrace_ip(struct klpx_func *func);
-struct module *klpx_find_module(const char *name);
-int klpx_stack_trace_reliable(struct task_struct *task, unsigned long *store,
-			      unsigned int size);
-struct task_struct *klpx_idle_task(int cpu);
+void klpx_module_for_each_symbol(struct module *mod,
+				 int (*fn)(const char *name,
+					   const Elf_Sym *sym, void *data),
+				 void *data);
 
 /* symbols.c: what a patch lists with KLPX_SYMBOLS() in a module object */
 int klpx_symbols_check(struct klpx_patch *patch);
@@ -84,7 +84,10 @@ int klpx_plan_nomem(const struct klpx_patch *patch, const char *what, int ret);
 int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 			     const struct attribute *attr);
 void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
-				struct list_head *gone);
+				struct list_head *gone,
+				struct list_head *released);
+void klpx_patch_settle_replace(struct list_head *released);
+void klpx_patch_release_left(struct list_head *released);
 void klpx_patch_release_orphans(struct list_head *gone, bool run_exit);
 
 /* object.c: one object: checks, resolution, callbacks, its module */

@@ -25,6 +25,9 @@
 #include <linux/string.h>
 #include "core.h"
 
+/* Not exported; see kallsyms.c. */
+KLPX_SYMBOLS(vmlinux, KLPX_SYMPOS(find_module, 0));
+
 /**
  * struct klpx_coming - a module between our COMING and its LIVE or GOING
  * @node:	entry in klpx_coming_mods
@@ -75,7 +78,7 @@ struct module *klpx_module_live(const char *name)
 
 	/* find_module() wants module_mutex or preemption disabled. */
 	preempt_disable();
-	mod = klpx_find_module(name);
+	mod = find_module(name);
 	state = mod ? READ_ONCE(mod->state) : MODULE_STATE_UNFORMED;
 	preempt_enable();
 
@@ -98,6 +101,26 @@ static void klpx_module_unpatch_objects(struct module *mod)
 				klpx_object_unpatch_unloading(obj);
 }
 
+/* What klpx_module_check_converted() looks for among undefined symbols. */
+struct klpx_unconverted {
+	bool uses_klpx;
+	const char *weak;
+};
+
+static int klpx_unconverted_scan(const char *name, const Elf_Sym *sym,
+				 void *data)
+{
+	struct klpx_unconverted *u = data;
+
+	if (sym->st_shndx != SHN_UNDEF)
+		return 0;
+	if (!strncmp(name, "klpx_", 5))
+		u->uses_klpx = true;
+	if (ELF_ST_BIND(sym->st_info) == STB_WEAK && !u->weak)
+		u->weak = name;
+	return 0;
+}
+
 /*
  * A patch module whose KLPX_SYMBOLS() were never converted into livepatch
  * relocations (its build skipped scripts/patch.kbuild's last step) has
@@ -106,33 +129,17 @@ static void klpx_module_unpatch_objects(struct module *mod)
  */
 static int klpx_module_check_converted(struct module *mod)
 {
-	bool uses_klpx = false, weak_undef = false;
-	struct mod_kallsyms *ks;
-	const char *weak = NULL;
-	unsigned int i;
+	struct klpx_unconverted u = { };
 
 	if (mod->klp)
 		return 0;
-	preempt_disable();
-	ks = rcu_dereference_sched(mod->kallsyms);
-	for (i = 0; i < ks->num_symtab; i++) {
-		const Elf_Sym *sym = &ks->symtab[i];
-		const char *name = ks->strtab + sym->st_name;
-
-		if (sym->st_shndx != SHN_UNDEF || !sym->st_name)
-			continue;
-		if (!strncmp(name, "klpx_", 5))
-			uses_klpx = true;
-		if (ELF_ST_BIND(sym->st_info) == STB_WEAK && !weak_undef) {
-			weak_undef = true;
-			weak = name;
-		}
-	}
-	if (uses_klpx && weak_undef)
-		pr_err("refusing to load module '%s': '%s' is undefined: was it built without scripts/patch.kbuild's conversion of KLPX_SYMBOLS()?\n",
-		       mod->name, weak);
-	preempt_enable();
-	return uses_klpx && weak_undef ? -ENOEXEC : 0;
+	klpx_module_for_each_symbol(mod, klpx_unconverted_scan, &u);
+	if (!u.uses_klpx || !u.weak)
+		return 0;
+	/* The name lives in the module's own string table: still there. */
+	pr_err("refusing to load module '%s': '%s' is undefined: was it built without scripts/patch.kbuild's conversion of KLPX_SYMBOLS()?\n",
+	       mod->name, u.weak);
+	return -ENOEXEC;
 }
 
 static int klpx_module_coming(struct module *mod)
@@ -175,9 +182,12 @@ static int klpx_module_notify(struct notifier_block *nb, unsigned long action,
 			      void *data)
 {
 	struct module *mod = data;
+	LIST_HEAD(released);
 	int ret = 0;
 
 	mutex_lock(&klpx_mutex);
+	/* A replace enabled by an init is final once any module moves on. */
+	klpx_patch_settle_replace(&released);
 	switch (action) {
 	case MODULE_STATE_COMING:
 		ret = klpx_module_coming(mod);
@@ -191,6 +201,7 @@ static int klpx_module_notify(struct notifier_block *nb, unsigned long action,
 		break;
 	}
 	mutex_unlock(&klpx_mutex);
+	klpx_patch_release_left(&released);
 	return notifier_from_errno(ret);
 }
 
@@ -208,6 +219,7 @@ static int klpx_patch_module_notify(struct notifier_block *nb,
 				    unsigned long action, void *data)
 {
 	struct module *mod = data;
+	LIST_HEAD(released);
 	bool init_failed;
 	LIST_HEAD(gone);
 
@@ -216,9 +228,10 @@ static int klpx_patch_module_notify(struct notifier_block *nb,
 	mutex_lock(&klpx_mutex);
 	/* Still among the coming ones: it never got to LIVE. */
 	init_failed = klpx_coming_find(mod) != NULL;
-	klpx_patch_teardown_orphan(mod, init_failed, &gone);
+	klpx_patch_teardown_orphan(mod, init_failed, &gone, &released);
 	mutex_unlock(&klpx_mutex);
 	/* Outside the lock: sysfs removal waits for writers, who take it. */
+	klpx_patch_release_left(&released);
 	klpx_patch_release_orphans(&gone, !init_failed);
 	return NOTIFY_DONE;
 }
