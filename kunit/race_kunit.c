@@ -149,7 +149,8 @@ static void klpx_shadow_race_register_and_unregister_race_get_or_alloc(struct ku
 }
 
 /*
- * A hard hrtimer and the test thread get_or_alloc() the same objs, round
+ * A hard hrtimer (a soft one on PREEMPT_RT, see KLPX_KUNIT_HRTIMER_CHANGES)
+ * and the test thread get_or_alloc() the same objs, round
  * after round; whoever comes second for an obj must get the first one's
  * variable, and the ctor runs once per obj and round.
  */
@@ -190,7 +191,7 @@ static void klpx_shadow_race_racing_get_or_alloc_builds_each_variable_once(struc
 	r->fx = fx;
 	r->type = klpx_kunit_type(fx, 0, klpx_kunit_new_id(), 0);
 	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
-	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init(&r->timer, CLOCK_MONOTONIC, KLPX_KUNIT_HRTIMER_CHANGES);
 	r->timer.function = racer_fn;
 
 	for (round = 0; round < ROUNDS && time_before(jiffies, deadline);
@@ -206,7 +207,7 @@ static void klpx_shadow_race_racing_get_or_alloc_builds_each_variable_once(struc
 		 */
 		hrtimer_start(&r->timer,
 			      ns_to_ktime(loop_ns * (round % 32) / 32),
-			      HRTIMER_MODE_REL_HARD);
+			      KLPX_KUNIT_HRTIMER_CHANGES);
 		for (n = OBJS - 1; n >= 0; n--)
 			mine[n] = klpx_shadow_get_or_alloc(&objs[n], r->type,
 							   GFP_KERNEL, fx);
@@ -558,7 +559,7 @@ static bool held_across_free(struct irq_freer *f, int *dtors_seen,
 	rec = klpx_shadow_get(&objs[0], f->type);
 	if (rec) {
 		hrtimer_start(&f->timer, ns_to_ktime(10 * NSEC_PER_USEC),
-			      HRTIMER_MODE_REL_HARD);
+			      KLPX_KUNIT_HRTIMER_CHANGES);
 		/* Not a sleep: waits for the interrupt, which must come. */
 		while (!smp_load_acquire(&f->done))
 			cpu_relax();
@@ -580,7 +581,7 @@ static void klpx_shadow_race_free_in_irq_waits_for_rcu_readers(struct kunit *tes
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->type = klpx_kunit_type(fx, 0, klpx_kunit_new_id(), 0);
 	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
-	hrtimer_init(&f->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init(&f->timer, CLOCK_MONOTONIC, KLPX_KUNIT_HRTIMER_CHANGES);
 	f->timer.function = irq_freer_fn;
 
 	KUNIT_ASSERT_NOT_NULL(test, klpx_shadow_alloc(&objs[0], f->type,
