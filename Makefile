@@ -42,8 +42,8 @@ kernel-vars = KERNEL=$(1) \
 	KDIR=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh --kdir)
 
 TIERS	:= userspace core symbols kunit $(addprefix guest-,$(CHECK_KERNELS))
-# make check-full adds KUnit on x86_64: two kernel builds, too long for CI
-# from a cold cache (see README).
+# make check-full adds KUnit on x86_64: two debug kernel builds, about 25
+# minutes each from a cold cache on two cores (see README).
 FULL_TIERS := $(TIERS) kunit-preempt kunit-rt
 
 .PHONY: all modules kernel deps clean check check-full check-matrix \
