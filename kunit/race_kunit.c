@@ -410,8 +410,16 @@ static int inflight_alloc_fn(void *arg)
 		rec = klpx_shadow_alloc(&objs[n], f->type, GFP_KERNEL, f->fx);
 		if (rec) {
 			atomic_inc(&f->made);
-			if (rec->obj != &objs[n])
+			/*
+			 * The test may drop the registration at any time, and
+			 * GC then destroys the variable: look at it only under
+			 * RCU, which GC waits for.
+			 */
+			rcu_read_lock();
+			rec = klpx_shadow_get(&objs[n], f->type);
+			if (rec && READ_ONCE(rec->obj) != &objs[n])
 				f->wrong++;
+			rcu_read_unlock();
 			klpx_shadow_free(&objs[n], f->type);
 		}
 		n = (n + 1) % OBJS;
