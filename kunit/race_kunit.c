@@ -372,8 +372,9 @@ static void klpx_shadow_race_gc_waits_for_softirq_readers(struct kunit *test)
 }
 
 /*
- * An allocation that found the id and then sleeps (or is preempted) in
- * the allocator holds the id alive: GC of the id waits for it, and the
+ * An allocation that found the id and then is preempted (or sleeps) in
+ * the allocator holds the id alive, under RCU (or SRCU, when a first
+ * allocation failed and it sleeps): GC of the id waits for it, and the
  * allocation then adds nothing.  Needs two CPUs: an allocating kthread
  * on one, freeing what it made at once, round after round; the test on
  * another.  Each round a SCHED_FIFO kthread on the allocator's CPU
