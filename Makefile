@@ -6,6 +6,8 @@
 #   make deps       install what every target needs (apt-get), fetch the
 #                   kernels make check boots into .cache/
 #   make check      every test tier; ends with "N passed, N failed"
+#   make check-full make check, plus KUnit on x86_64 under QEMU (SMP
+#                   PREEMPT and PREEMPT_RT kernels: a long cold build)
 #   make check-matrix  the guest tier on every supported kernel, as a table
 #   make demo       the story of a patch author, in a Debian kernel under QEMU
 #   make bench      klpx against the kernel's own shadow variables and livepatch
@@ -40,9 +42,13 @@ kernel-vars = KERNEL=$(1) \
 	KDIR=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh --kdir)
 
 TIERS	:= userspace core symbols kunit $(addprefix guest-,$(CHECK_KERNELS))
+# make check-full adds KUnit on x86_64: two debug kernel builds, about 25
+# minutes each from a cold cache on two cores (see README).
+FULL_TIERS := $(TIERS) kunit-preempt kunit-rt
 
-.PHONY: all modules kernel deps clean check check-matrix \
+.PHONY: all modules kernel deps clean check check-full check-matrix \
 	check-userspace check-core check-symbols check-kunit check-guest \
+	check-kunit-preempt check-kunit-rt \
 	$(addprefix check-guest-,$(KERNELS)) demo bench guest-shell mutate
 
 all: modules
@@ -60,14 +66,16 @@ deps:
 # Each tier records its counts in out/results/<tier>; a failing tier does
 # not stop the others, the summary line decides the exit status.  KUnit
 # runs against the 6.1 source.
-check: deps
+check: RUN_TIERS = $(TIERS)
+check-full: RUN_TIERS = $(FULL_TIERS)
+check check-full: deps
 	@mkdir -p $(OUT)/results
-	@rm -f $(addprefix $(OUT)/results/,$(TIERS))
-	@for t in $(TIERS); do \
+	@rm -f $(addprefix $(OUT)/results/,$(RUN_TIERS))
+	@for t in $(RUN_TIERS); do \
 		echo "=== tier $$t ==="; \
 		$(MAKE) --no-print-directory check-$$t KERNEL=6.1 || true; \
 	done
-	@$(TOP)/scripts/summary.sh $(TIERS)
+	@$(TOP)/scripts/summary.sh $(RUN_TIERS)
 
 check-userspace:
 	@mkdir -p $(OUT)/results
@@ -87,6 +95,16 @@ check-symbols: deps
 check-kunit:
 	@mkdir -p $(OUT)/results
 	$(TOP)/kunit/run.sh $(OUT)/results/kunit
+
+# KUnit on x86_64 under QEMU (TCG, 2 vCPUs): SMP and PREEMPT on the 6.1
+# source, PREEMPT_RT on the 6.12 source (see kunit/run.sh).
+check-kunit-preempt:
+	@mkdir -p $(OUT)/results
+	KUNIT=preempt KERNEL=6.1 $(TOP)/kunit/run.sh $(OUT)/results/kunit-preempt
+
+check-kunit-rt:
+	@mkdir -p $(OUT)/results
+	KUNIT=rt KERNEL=6.12 $(TOP)/kunit/run.sh $(OUT)/results/kunit-rt
 
 check-guest: modules
 	@mkdir -p $(OUT)/results

@@ -9,9 +9,21 @@
 
 #include <kunit/test.h>
 #include <linux/atomic.h>
+#include <linux/hrtimer.h>
 #include <linux/klpx.h>
 
 #define KLPX_KUNIT_TYPES	4
+
+/*
+ * The hrtimer mode of cases whose timer allocates or frees variables: hard
+ * IRQ context, except on PREEMPT_RT.  There only get() may run in hard IRQ
+ * context (alloc and free take the id's lock, and the slab allocator its
+ * own, both sleeping locks there), so those timers are soft ones, which RT
+ * runs in a thread.
+ */
+#define KLPX_KUNIT_HRTIMER_CHANGES					\
+	(IS_ENABLED(CONFIG_PREEMPT_RT) ? HRTIMER_MODE_REL_SOFT :	\
+					 HRTIMER_MODE_REL_HARD)
 
 /* What the counting ctor writes at the start of a variable's data. */
 struct klpx_kunit_rec {

@@ -1,7 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [RESULT] - run the klpx KUnit suites in a UML kernel.
+# run.sh [RESULT] - run the klpx KUnit suites in a UML kernel, or in an
+# x86_64 kernel under QEMU.
+#
+# KUNIT selects the configuration:
+#   um       (default) UML, uniprocessor: kunit/.kunitconfig.  Fast.
+#   preempt  x86_64, two vCPUs, PREEMPT (so PREEMPT_RCU, the preemptible
+#            Tree RCU): .kunitconfig + x86_64.kunitconfig +
+#            preempt.kunitconfig.
+#   rt       x86_64, two vCPUs, PREEMPT_RT (needs KERNEL=6.12):
+#            .kunitconfig + x86_64.kunitconfig + rt.kunitconfig.
+# QEMU runs without KVM (TCG), so /dev/kvm is never needed.
 #
 # The kernel source comes from Debian's linux-source-<version> tarball:
 # KERNEL=6.1 (default; the package make deps installs) or KERNEL=6.12 (its
@@ -24,6 +34,7 @@ TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 CACHE=${CACHE:-$TOP/.cache}
 OUT=${OUT:-$TOP/out}
 KERNEL=${KERNEL:-6.1}
+KUNIT=${KUNIT:-um}
 JOBS=${KLPX_KUNIT_JOBS:-2}
 RESULT=${1:-$OUT/results/kunit}
 
@@ -36,6 +47,11 @@ fail() {
 	echo "0 1 0" >"$RESULT"
 	exit 1
 }
+
+case "$KUNIT" in
+um|preempt|rt) ;;
+*) fail "KUNIT=$KUNIT: not one of um, preempt, rt" ;;
+esac
 
 srcver=${KERNEL%-rt}
 case "$srcver" in
@@ -63,12 +79,15 @@ key=$(printf '%s' "$ver" | tr -c 'A-Za-z0-9.+-' '_')
 
 base=$CACHE/kunit
 mkdir -p "$base"
-# One run at a time: they share the tree and the build folder.
-exec 9>"$base/.lock"
+# One run at a time per source: runs of one source share its tree (whose
+# lib/klpx links name one klpx tree).  Runs of different sources share
+# nothing and may overlap.
+exec 9>"$base/.lock-$srcver"
 flock 9
 src=$base/src-$key
 tree=$src/linux-source-$srcver
 build=$base/build-$key
+[ "$KUNIT" = um ] || build=$build-x86_64-$KUNIT
 
 # Unpack once; a stamp written last tells a complete tree from an
 # interrupted one.
@@ -133,18 +152,36 @@ add_line "$tree/lib/Kconfig" 'source "lib/klpx/Kconfig"'
 [ -e "$TOP/shadow/registry.c" ] && [ -e "$TOP/shadow/store.c" ] ||
 	fail "shadow/registry.c or shadow/store.c is missing"
 
+# A build made from another klpx tree (a mutate.py copy, another
+# worktree) holds objects whose sources look older than them here: drop
+# them so that make compiles klpx's files afresh.
 mkdir -p "$build"
-log=$OUT/kunit/kunit-$srcver.log
-json=$OUT/kunit/kunit-$srcver.json
+if [ "$(cat "$build/.klpx-top" 2>/dev/null)" != "$TOP" ]; then
+	rm -rf "$build/lib/klpx"
+	printf '%s\n' "$TOP" >"$build/.klpx-top"
+fi
+log=$OUT/kunit/kunit-$srcver-$KUNIT.log
+json=$OUT/kunit/kunit-$srcver-$KUNIT.json
 rm -f "$json" "$build/test.log"
 echo "kunit: building and running in $build (log: $log)"
 start=$(date +%s)
+# The configuration: kunit.py concatenates the fragments.  Two vCPUs under
+# TCG; the x86_64 suites run in about a minute, so a kernel that has not
+# finished after 10 minutes (KLPX_KUNIT_TIMEOUT) has hung.
+if [ "$KUNIT" = um ]; then
+	set -- --arch=um --kunitconfig="$TOP/kunit/.kunitconfig"
+else
+	set -- --arch=x86_64 \
+		--kunitconfig="$TOP/kunit/.kunitconfig" \
+		--kunitconfig="$TOP/kunit/x86_64.kunitconfig" \
+		--kunitconfig="$TOP/kunit/$KUNIT.kunitconfig" \
+		--qemu_args="-smp 2" \
+		--timeout="${KLPX_KUNIT_TIMEOUT:-600}"
+fi
 set +e
 (
 	cd "$tree" &&
-	python3 tools/testing/kunit/kunit.py run \
-		--arch=um \
-		--kunitconfig="$TOP/kunit/.kunitconfig" \
+	python3 tools/testing/kunit/kunit.py run "$@" \
 		--build_dir="$build" \
 		--jobs="$JOBS" \
 		--kernel_args=kasan_multi_shot \
@@ -152,7 +189,7 @@ set +e
 ) >"$log" 2>&1
 rc=$?
 set -e
-echo "kunit: kunit.py exited $rc after $(($(date +%s) - start)) s"
+echo "kunit: $KUNIT: kunit.py exited $rc after $(($(date +%s) - start)) s"
 
 # Show the outcome: one line per case, then the summary.
 grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]|Testing complete|ERROR' "$log" || true
@@ -170,6 +207,11 @@ if [ $((passed + failed + skipped)) -eq 0 ]; then
 	echo "kunit: no case ran" >&2
 	failed=1
 fi
-echo "$passed $failed $skipped" >"$RESULT"
+case "$KUNIT" in
+um)	what="UML, uniprocessor, $srcver source" ;;
+preempt) what="x86_64 under QEMU, 2 vCPUs, SMP PREEMPT, $srcver source" ;;
+rt)	what="x86_64 under QEMU, 2 vCPUs, PREEMPT_RT, $srcver source" ;;
+esac
+printf '%s %s %s\n%s\n' "$passed" "$failed" "$skipped" "$what" >"$RESULT"
 echo "kunit: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -6,9 +6,9 @@
  * resizes underneath), and a matrix of data sizes and gfp flags.
  */
 #include <kunit/test.h>
-#include <linux/irqflags.h>
 #include <linux/klpx.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 
 #include "fixture.h"
@@ -490,6 +490,9 @@ static void alloc_param_desc(const struct alloc_param *p, char *desc)
 
 KUNIT_ARRAY_PARAM(alloc, alloc_params, alloc_param_desc);
 
+/* Stands for a lock of the patched code, held around an atomic allocation. */
+static DEFINE_SPINLOCK(atomic_caller_lock);
+
 static void klpx_shadow_store_alloc_gives_whole_zeroed_data_for_any_size_and_gfp(struct kunit *test)
 {
 	const struct alloc_param *p = test->param_value;
@@ -505,9 +508,13 @@ static void klpx_shadow_store_alloc_gives_whole_zeroed_data_for_any_size_and_gfp
 	type->dtor = NULL;
 	KUNIT_ASSERT_EQ(test, klpx_kunit_register(fx, 0), 0);
 
-	/* Non-blocking flags are for callers that cannot sleep: be one. */
+	/*
+	 * Non-blocking flags are for callers that cannot sleep: be one, under
+	 * a spinlock with IRQs off (on PREEMPT_RT, where spinlock_t sleeps and
+	 * leaves IRQs on, nothing that allocates may run with IRQs off).
+	 */
 	if (atomic)
-		local_irq_save(flags);
+		spin_lock_irqsave(&atomic_caller_lock, flags);
 	one = klpx_shadow_alloc(&objs[0], type, p->gfp, NULL);
 	two = klpx_shadow_get_or_alloc(&objs[1], type, p->gfp, NULL);
 	if (one)
@@ -515,7 +522,7 @@ static void klpx_shadow_store_alloc_gives_whole_zeroed_data_for_any_size_and_gfp
 	if (two)
 		memset(two, 0x5a, p->size);
 	if (atomic)
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&atomic_caller_lock, flags);
 
 	KUNIT_ASSERT_NOT_NULL(test, one);
 	KUNIT_ASSERT_NOT_NULL(test, two);

@@ -20,7 +20,10 @@ sanitizer report, a splat, a timeout, or a build that breaks):
   tsan   the userspace tier under TSan (fixed seed)
   fuzz   the fuzzer against its model, a fixed number of runs
   core   selftests/core (core/plan.c)
-  kunit  kunit/run.sh (slow: opt in with --tiers)
+  kunit  kunit/run.sh in UML (slow: opt in with --tiers)
+  kunit-preempt, kunit-rt
+         kunit/run.sh on x86_64 under QEMU, SMP PREEMPT (6.1) and
+         PREEMPT_RT (6.12) (slower: opt in with --tiers)
   guest  selftests/guest/run.sh check (slow: opt in with --tiers)
 A mutant of shadow/ is tried with asan, tsan and fuzz; one of core/ with
 core (and kunit/guest only when asked).  Exit status: 0 when every mutant
@@ -188,11 +191,11 @@ def tier_fuzz(tree, out, log):
     return None if rc == 0 else ('timeout' if rc == 'timeout' else 'fail')
 
 
-def tier_script(tree, out, log, cmd):
+def tier_script(tree, out, log, cmd, env=None):
     result = os.path.join(out, 'result')
     if os.path.exists(result):
         os.unlink(result)
-    rc = run(cmd + [result], tree, log, {'OUT': out, 'SEED': SEED})
+    rc = run(cmd + [result], tree, log, dict({'OUT': out, 'SEED': SEED}, **(env or {})))
     try:
         with open(result) as f:
             p, fl = f.read().split()[:2]
@@ -221,6 +224,10 @@ TIERS = {
     'fuzz': tier_fuzz,
     'core': tier_core,
     'kunit': lambda t, o, l: tier_script(t, o, l, ['kunit/run.sh']),
+    'kunit-preempt': lambda t, o, l: tier_script(t, o, l, ['kunit/run.sh'],
+                                                 {'KUNIT': 'preempt', 'KERNEL': '6.1'}),
+    'kunit-rt': lambda t, o, l: tier_script(t, o, l, ['kunit/run.sh'],
+                                            {'KUNIT': 'rt', 'KERNEL': '6.12'}),
     'guest': lambda t, o, l: tier_script(t, o, l, ['selftests/guest/run.sh', 'check']),
 }
 
@@ -231,7 +238,7 @@ def default_tiers(m, allowed):
     dirs = {h.path.split('/')[0] for h in m.hunks}
     tiers = []
     if 'shadow' in dirs:
-        tiers += ['asan', 'tsan', 'fuzz', 'kunit']
+        tiers += ['asan', 'tsan', 'fuzz', 'kunit', 'kunit-preempt', 'kunit-rt']
     if 'core' in dirs:
         tiers += ['core', 'guest']
     return [t for t in tiers if t in allowed]

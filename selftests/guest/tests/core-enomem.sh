@@ -1,0 +1,145 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# An enable whose memory runs out, at any of its allocations, fails with
+# ENOMEM and leaves the system as it was: no patch in /sys/kernel/klpx, the
+# functions unpatched, no shadow type left registered, klpx.ko as free to
+# go as before, and every allocation it made freed again.
+#
+# The kernel's fail-nth needs CONFIG_FAULT_INJECTION, which Debian's
+# kernels lack; klpx_test_failnth does the same with kretprobes on the
+# allocators (see its header).  Arming it from a shell that then execs
+# klpx-insmod makes the Nth allocation inside that insmod's
+# klpx_enable_patch() fail; N goes up from 1 until an enable makes no
+# more allocations than N and succeeds.
+#
+# klpx-timeout: 240
+
+. "$(dirname "$0")/../functions.sh"
+
+TARGET=klpx_target
+PATCH=klpx_test_core_basic
+FI=/sys/kernel/debug/klpx_test_failnth
+MAX_N=1000
+
+# snapshot() - what a failed enable must leave as it found it: the
+# patches, /proc/cmdline and /proc/klpx_target (what the patch changes),
+# the ftrace hooks on the patched functions, the patch's shadow type,
+# klpx.ko's reference count, and whether the patch module is loaded (one
+# awk, as this runs twice per allocation)
+snapshot() {
+	echo "patches:" $KLPX_SYSFS/*
+	is_loaded $PATCH && echo "patch module loaded"
+	awk 'FILENAME ~ /enabled_functions/ {
+		if ($1 ~ /^(cmdline_proc_show|klpx_target_[a-z_]*)$/) print "hook:", $1
+		next
+	}
+	FILENAME ~ /shadow_types/ { if (/name=basic_state /) print "type:", $0; next }
+	{ print FILENAME ":", $0 }' /proc/cmdline /proc/klpx_target \
+		/sys/kernel/tracing/enabled_functions \
+		$KLPX_DEBUGFS/shadow_types /sys/module/klpx/refcnt
+}
+
+# state_field(name) - one field of the first line of $FI/state
+state_field() {
+	local line f
+	read -r line <$FI/state
+	for f in $line; do
+		case "$f" in
+		"$1="*) echo "${f#*=}"; return ;;
+		esac
+	done
+}
+
+# enable_failing_at(n) - insmod the patch with its nth allocation failing;
+# prints insmod's error, returns its status
+enable_failing_at() {
+	(cd "$KLPX_MODDIR" &&
+	 sh -c "echo 'arm $1' >$FI/ctl && exec $KLPX_INSMOD $PATCH.ko" 2>&1)
+}
+
+# What the kernel keeps on purpose or loses itself, not klpx's leaks:
+# - vmalloc frees the bookkeeping of an area (struct vmap_area) lazily, in
+#   batches, or keeps it to describe free space: it outlives the vfree of
+#   an ftrace trampoline;
+# - 6.1's SLUB: a cache whose sysfs directory could not be added loses its
+#   kobject's name (no kobject_put), and destroying a cache with a debugfs
+#   directory (guests run klpx's caches with slub_debug=U) keeps a
+#   reference to its dentry (debugfs_lookup without dput).
+KERNEL_LEAKS='leak: alloc_vmap_area|sysfs_slab_add|debugfs_slab_add'
+
+# leaks() - the allocations of the failed enable not freed yet, but for
+# the kernel's own leaks
+leaks() {
+	grep '^leak:' $FI/state | grep -vE "$KERNEL_LEAKS"
+}
+
+# leaks_gone() - true when every allocation the failed enable made was freed
+leaks_gone() {
+	echo settle >$FI/ctl && [ -z "$(leaks)" ]
+}
+
+setup_test
+
+# - with klpx_target loaded, the enable of klpx_test_core_basic (two
+#   objects, a shadow type, callbacks) is tried with its 1st, 2nd, ...
+#   allocation failing
+# - each attempt fails with ENOMEM ("Cannot allocate memory"), logs a
+#   klpx line that says so, and leaves the snapshot unchanged, with no
+#   allocation of the attempt left unfreed
+# - an allocation whose failure the enable absorbs (it succeeds) is
+#   allowed, and is undone like any enable
+# - the first attempt that makes fewer than N allocations succeeds
+
+start_test "an enable fails cleanly at each of its allocations"
+load_mod $TARGET
+load_mod klpx_test_failnth
+before=$(snapshot)
+
+n=1
+failed=0
+absorbed=0
+kernel_leaks=0
+while [ $n -le $MAX_N ]; do
+	mark="klpx-selftest: failnth $n"
+	log "$mark"
+	if err=$(enable_failing_at $n); then
+		LOADED_MODS="$PATCH $LOADED_MODS"
+		[ "$(state_field injected)" = 1 ] || break
+		# The enable survived a failed allocation: undo it.
+		absorbed=$((absorbed + 1))
+		log "klpx-selftest: allocation $n failed and the enable still succeeded"
+		write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
+		unload_mod $PATCH
+		n=$((n + 1))
+		continue
+	fi
+	[ "$(state_field injected)" = 1 ] ||
+		die "attempt $n failed with no allocation made to fail: $err"
+	case "$err" in
+	*"Cannot allocate memory"*) ;;
+	*) die "allocation $n: insmod failed with \"$err\", expected ENOMEM" ;;
+	esac
+	dmesg | tail -n 200 | sed -n "/$mark\$/,\$p" |
+		grep -qE "klpx: .*(-12|[Nn]o memory)" ||
+		die "allocation $n: no klpx log line gives the reason"
+	assert_eq "after allocation $n failed" "$before" "$(snapshot)"
+	MAX_RETRIES=50 loop_until leaks_gone ||
+		die "allocation $n: left allocated: $(cat $FI/state)"
+	grep -qE "^leak:.*($KERNEL_LEAKS)" $FI/state &&
+		kernel_leaks=$((kernel_leaks + 1))
+	failed=$((failed + 1))
+	n=$((n + 1))
+done
+[ $n -le $MAX_N ] || die "the enable still allocates after $MAX_N allocations"
+[ $failed -gt 0 ] || die "no enable failed: the allocators were not probed"
+is_loaded $PATCH || die "the last enable did not load $PATCH"
+summary="$((n - 1)) allocations: $failed failed the enable cleanly, $absorbed absorbed; after $kernel_leaks failure(s) the kernel kept or lost memory of its own"
+log "klpx-selftest: $summary"
+echo "$summary"
+
+write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
+unload_mod $PATCH
+unload_mod klpx_test_failnth
+unload_mod $TARGET
+exit 0
