@@ -26,6 +26,7 @@
 #include <linux/wait.h>
 #include "core.h"
 #include "../shadow/shadow.h"
+#include "trace.h"
 
 DEFINE_MUTEX(klpx_mutex);
 
@@ -303,6 +304,7 @@ int klpx_enable_patch(struct klpx_patch *patch)
 		goto err_unlock;
 	}
 	ret = __klpx_enable_patch(patch, &replaced);
+	trace_klpx_patch_enable(klpx_patch_name(patch), patch->replace, ret);
 	if (ret)
 		goto err_unlock;
 	pr_info("'%s': enabled\n", klpx_patch_name(patch));
@@ -372,6 +374,7 @@ static int __klpx_disable_patch(struct klpx_patch *patch, bool check)
 		klpx_for_each_object(patch, obj)
 			if (obj->patched)
 				klpx_post_patch(obj);
+		trace_klpx_patch_disable(klpx_patch_name(patch), check, ret);
 		return ret;
 	}
 
@@ -394,6 +397,7 @@ static int __klpx_disable_patch(struct klpx_patch *patch, bool check)
 	klpx_for_each_object(patch, obj)
 		klpx_object_detach(obj);
 	pr_info("'%s': disabled\n", klpx_patch_name(patch));
+	trace_klpx_patch_disable(klpx_patch_name(patch), check, 0);
 	return 0;
 }
 

@@ -53,8 +53,10 @@
 #include <linux/stop_machine.h>
 #include <linux/string.h>
 #include <linux/task_work.h>
+#include <linux/timekeeping.h>
 #include <linux/wait.h>
 #include "core.h"
+#include "trace.h"
 
 KLPX_SYMBOLS(vmlinux,
 	     KLPX_SYMPOS(task_call_func, 0),
@@ -457,6 +459,8 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	struct klpx_switch_ctx ctx = { .sw = sw };
 	unsigned int pause = KLPX_SWITCH_RETRY_MS;
 	unsigned long deadline, report;
+	unsigned int tries = 0;
+	u64 stopped = 0, t0;
 	struct klpx_pin *pin;
 	int ret;
 
@@ -476,7 +480,11 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	WRITE_ONCE(klpx_parking, true);
 	for (;;) {
 		if (!sw->check || !klpx_precheck(&ctx)) {
+			t0 = trace_klpx_switch_enabled() ? ktime_get_ns() : 0;
 			ret = stop_machine(klpx_switch_step, &ctx, NULL);
+			if (t0)
+				stopped += ktime_get_ns() - t0;
+			tries++;
 			if (ret != -EBUSY)
 				break;
 			/*
@@ -505,6 +513,8 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	}
 	klpx_unpark_all();
 	WRITE_ONCE(patch->transition, false);
+	trace_klpx_switch(patch->mod->name, tries, stopped, ctx.busy.comm,
+			  ctx.busy.pid, ret);
 
 	if (ret) {
 		if (ret != -EBUSY && ret != -EINTR)

@@ -13,9 +13,13 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 
 #include "internal.h"
 #include "shadow.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
 
 /**
  * DOC: shadow concurrency rules
@@ -225,6 +229,7 @@ int klpx_shadow_register(struct klpx_shadow_type *type)
 		klpx_shadow_class_list(class);
 	}
 	rcu_assign_pointer(type->class, class);
+	trace_klpx_shadow_register(class->id, class->name, class->refs);
 out:
 	mutex_unlock(&klpx_shadow_mutex);
 	return ret;
@@ -240,10 +245,13 @@ static void __klpx_shadow_collect(struct list_head *dead)
 {
 	struct klpx_shadow_class *class, *tmp;
 	struct klpx_shadow_cache *cache;
+	u64 start = 0;
 
 	lockdep_assert_held(&klpx_shadow_mutex);
 	if (list_empty(dead))
 		return;
+	if (trace_klpx_shadow_gc_enabled())
+		start = ktime_get_ns();
 
 	list_for_each_entry(class, dead, gc_node)
 		klpx_shadow_class_kill(class);
@@ -256,6 +264,10 @@ static void __klpx_shadow_collect(struct list_head *dead)
 	/* Variables freed earlier wait in call_rcu() for their caches. */
 	rcu_barrier();
 	list_for_each_entry_safe(class, tmp, dead, gc_node) {
+		/* Dead and drained: the count stands still. */
+		trace_klpx_shadow_gc(class->id, class->name,
+				     READ_ONCE(class->count),
+				     start ? ktime_get_ns() - start : 0);
 		cache = class->cache;
 		klpx_shadow_class_free(class);
 		klpx_shadow_cache_put(cache);
@@ -276,7 +288,9 @@ static void __klpx_shadow_unregister(struct klpx_shadow_type *type,
 		return;
 
 	RCU_INIT_POINTER(type->class, NULL);
-	if (--class->refs)
+	class->refs--;
+	trace_klpx_shadow_unregister(class->id, class->name, class->refs);
+	if (class->refs)
 		return;
 	klpx_shadow_class_unlist(class);
 	class->gc_dtor = type->dtor;
