@@ -34,6 +34,7 @@
 
 struct kobject;
 struct attribute;
+struct seq_file;
 
 extern struct mutex klpx_mutex;
 extern struct list_head klpx_patches;
@@ -70,6 +71,7 @@ void klpx_symbols_clear(struct klpx_object *obj);
 /* redirect.c: one ftrace_ops per patched address */
 int klpx_redirect_prepare(struct klpx_object *obj);
 void klpx_redirect_release(void);
+int klpx_redirect_show(struct seq_file *m);
 
 /* switch.c: the consistent step */
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch);

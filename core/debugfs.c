@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * debugfs.c - /sys/kernel/debug/klpx/shadow_types
+ * debugfs.c - /sys/kernel/debug/klpx/shadow_types and funcs
  *
- * One line per registered shadow id, in registration order:
+ * shadow_types has one line per registered shadow id, in registration
+ * order:
  *
  *	id=<id> name=<name> size=<bytes> refs=<registrations> live=<variables>
  *
  * It is what a patch author looks at to see the handover (refs grows to 2
  * during an atomic replace that carries an id, then falls back to 1) and
  * the garbage collection (an id that disappears with its live variables).
+ *
+ * funcs has one line per redirected function, with the patches stacked on
+ * it, the one whose code runs first:
+ *
+ *	func=<name> object=<vmlinux|module> patches=<newest>[,<older>...]
+ *
+ * It answers "who patches what" on a machine with stacked patches; a line
+ * goes when the last patch on its function does.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -31,12 +40,20 @@ static int shadow_types_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(shadow_types);
 
+static int funcs_show(struct seq_file *m, void *unused)
+{
+	return klpx_redirect_show(m);
+}
+DEFINE_SHOW_ATTRIBUTE(funcs);
+
 /* debugfs is a debugging aid: klpx works without it, errors are ignored. */
 void klpx_debugfs_init(void)
 {
 	klpx_debugfs_dir = debugfs_create_dir("klpx", NULL);
 	debugfs_create_file("shadow_types", 0444, klpx_debugfs_dir, NULL,
 			    &shadow_types_fops);
+	debugfs_create_file("funcs", 0444, klpx_debugfs_dir, NULL,
+			    &funcs_fops);
 }
 
 void klpx_debugfs_exit(void)
