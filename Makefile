@@ -2,7 +2,8 @@
 #
 # klpx developer targets.  Kbuild holds the kbuild rules.
 #
-#   make            build klpx.ko and Module.symvers against KDIR
+#   make            build klpx.ko and Module.symvers against KDIR, and the
+#                   sample patch modules in samples/
 #   make deps       install what every target needs (apt-get), fetch the
 #                   kernels make check boots into .cache/
 #   make check      every test tier; ends with "N passed, N failed"
@@ -41,11 +42,11 @@ kernel-vars = KERNEL=$(1) \
 
 TIERS	:= userspace core symbols kunit $(addprefix guest-,$(CHECK_KERNELS))
 
-.PHONY: all modules kernel deps clean check check-matrix \
+.PHONY: all modules samples kernel deps clean check check-matrix \
 	check-userspace check-core check-symbols check-kunit check-guest \
 	$(addprefix check-guest-,$(KERNELS)) demo bench guest-shell mutate
 
-all: modules
+all: modules samples
 
 # The headers (and image) of the kernel in use, fetched into the cache.
 kernel:
@@ -53,6 +54,9 @@ kernel:
 
 modules: kernel
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+samples: modules
+	$(MAKE) -C samples KDIR=$(KDIR)
 
 deps:
 	@$(TOP)/scripts/deps.sh
@@ -126,4 +130,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	-$(MAKE) -C selftests/userspace clean
 	-$(MAKE) -C selftests/test_modules clean
+	-$(MAKE) -C samples clean
 	rm -rf $(OUT)
