@@ -1,0 +1,85 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The klpx tracepoints: an enable, a disable and two garbage collections,
+# as an operator watching events/klpx/ sees them.
+
+. "$(dirname "$0")/../functions.sh"
+
+TARGET=klpx_target
+PATCH=klpx_test_core_stack1
+SHADOW=klpx_test_shadow
+TRACEFS=/sys/kernel/tracing
+TRANSCRIPT='^(% |[|] )'
+
+cleanup() {
+	[ -e $TRACEFS/events/klpx/enable ] && echo 0 >$TRACEFS/events/klpx/enable
+	[ -e $TRACEFS/trace ] && : >$TRACEFS/trace
+	cleanup_modules
+}
+
+# show_trace() - the klpx events recorded so far into the transcript, from
+# the event name on; durations that are not zero read N
+show_trace() {
+	log "% grep klpx_ $TRACEFS/trace"
+	grep ' klpx_[a-z_]*: ' $TRACEFS/trace |
+		sed -E 's/.* (klpx_[a-z_]*: )/\1/;
+			s/(stopped_ns|ns)=[1-9][0-9]*/\1=N/g' |
+		while IFS= read -r l; do log "| $l"; done
+}
+
+setup_test
+[ -d $TRACEFS/events ] || skip "no tracefs at $TRACEFS"
+[ -d $TRACEFS/events/klpx ] || die "klpx.ko is loaded but $TRACEFS/events/klpx is missing"
+
+# - every klpx event is on, the trace buffer empty
+# - enabling stack1 registers its shadow type (refs=1), switches once
+#   (one stop of the machine, no task in the way) and reports the enable
+# - disabling it switches back, drops the last registration (refs=0),
+#   garbage-collects the id (no variable) and reports the disable
+# - a module with two live shadow variables unregisters its type at
+#   unload: the collection destroys both
+# - nothing is traced for the lookups (get) in between
+
+start_test "klpx events for an enable, a disable and two collections"
+
+write_file 1 $TRACEFS/events/klpx/enable || die "cannot enable the klpx events"
+: >$TRACEFS/trace
+load_mod $TARGET
+load_mod $PATCH
+write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
+unload_mod $PATCH
+load_mod $SHADOW
+ctl $SHADOW alloc 1 10 >/dev/null
+ctl $SHADOW alloc 2 20 >/dev/null
+ctl $SHADOW get 1 >/dev/null
+unload_mod $SHADOW
+unload_mod $TARGET
+write_file 0 $TRACEFS/events/klpx/enable
+show_trace
+
+check_result "% echo 1 > $TRACEFS/events/klpx/enable
+% insmod $TARGET.ko
+% insmod $PATCH.ko
+% echo 0 > $KLPX_SYSFS/$PATCH/enabled
+% rmmod $PATCH
+% insmod $SHADOW.ko
+% echo alloc 1 10 > /sys/kernel/debug/$SHADOW/ctl
+% echo alloc 2 20 > /sys/kernel/debug/$SHADOW/ctl
+% echo get 1 > /sys/kernel/debug/$SHADOW/ctl
+% rmmod $SHADOW
+% rmmod $TARGET
+% echo 0 > $TRACEFS/events/klpx/enable
+% grep klpx_ $TRACEFS/trace
+| klpx_shadow_register: id=1802502160 name=stack_state refs=1
+| klpx_switch: patch=$PATCH tries=1 stopped_ns=N busy=-/0 ret=0
+| klpx_patch_enable: patch=$PATCH replace=0 ret=0
+| klpx_switch: patch=$PATCH tries=1 stopped_ns=N busy=-/0 ret=0
+| klpx_shadow_unregister: id=1802502160 name=stack_state refs=0
+| klpx_shadow_gc: id=1802502160 name=stack_state destroyed=0 ns=N
+| klpx_patch_disable: patch=$PATCH check=1 ret=0
+| klpx_shadow_register: id=1802268792 name=klpx_test_var refs=1
+| klpx_shadow_unregister: id=1802268792 name=klpx_test_var refs=0
+| klpx_shadow_gc: id=1802268792 name=klpx_test_var destroyed=2 ns=N"
+
+exit 0
