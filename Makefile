@@ -12,6 +12,9 @@
 #   make bench      klpx against the kernel's own shadow variables and livepatch
 #   make guest-shell  a shell in the guest with klpx loaded
 #   make mutate     the mutation tier: do the tests catch planted bugs? (slow)
+#   make check-dkms dkms add/build/install of a git archive, for make check's
+#                   kernels (installs dkms; the host's DKMS trees stay as
+#                   they are)
 #
 # The kernel: KERNEL=6.1 (default), 6.1-rt, 6.12 or 6.12-rt, resolved
 # through Debian's meta-packages by scripts/kver.sh; KVER=<release> names
@@ -44,7 +47,8 @@ TIERS	:= userspace core symbols kunit $(addprefix guest-,$(CHECK_KERNELS))
 
 .PHONY: all modules samples kernel deps clean check check-matrix \
 	check-userspace check-core check-symbols check-kunit check-guest \
-	$(addprefix check-guest-,$(KERNELS)) demo bench guest-shell mutate
+	$(addprefix check-guest-,$(KERNELS)) check-dkms demo bench guest-shell \
+	mutate
 
 all: modules samples
 
@@ -105,6 +109,11 @@ $(addprefix check-guest-,$(KERNELS)): check-guest-%:
 	$(call kernel-vars,$*) $(TOP)/selftests/guest/run.sh check $(OUT)/results/guest-$* || rc=$$?; \
 	echo $$(($$(date +%s) - start)) >$(OUT)/results/guest-$*.seconds; \
 	exit $$rc
+
+# Not part of check: it installs dkms, and checks what a packager ships.
+check-dkms:
+	@mkdir -p $(OUT)/results
+	DKMS_KERNELS="$(CHECK_KERNELS)" $(TOP)/scripts/dkms-check.sh $(OUT)/results/dkms
 
 check-matrix:
 	@for k in $(KERNELS); do \
