@@ -19,9 +19,11 @@ cleanup() {
 }
 
 # show_trace() - the klpx events recorded so far into the transcript, from
-# the event name on; durations that are not zero read N
+# the event name on; durations that are not zero read N.  The lines as
+# recorded go to the test's output.
 show_trace() {
 	log "% grep klpx_ $TRACEFS/trace"
+	grep ' klpx_[a-z_]*: ' $TRACEFS/trace
 	grep ' klpx_[a-z_]*: ' $TRACEFS/trace |
 		sed -E 's/.* (klpx_[a-z_]*: )/\1/;
 			s/(stopped_ns|ns)=[1-9][0-9]*/\1=N/g' |
