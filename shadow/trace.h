@@ -14,27 +14,25 @@
 #if !defined(_KLPX_SHADOW_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _KLPX_SHADOW_TRACE_H
 
+#include <linux/string.h>
 #include <linux/tracepoint.h>
-#include <linux/version.h>
 
-/* 6.10 made __assign_str() take its source from __string(). */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-#define klpx_shadow_assign_str(dst, src)	__assign_str(dst)
-#else
-#define klpx_shadow_assign_str(dst, src)	__assign_str(dst, src)
-#endif
+/*
+ * Names are copied as dynamic arrays rather than with __string(), whose
+ * __assign_str() changed its arguments in 6.10.
+ */
 
 DECLARE_EVENT_CLASS(klpx_shadow_registration,
 	TP_PROTO(unsigned long id, const char *name, unsigned int refs),
 	TP_ARGS(id, name, refs),
 	TP_STRUCT__entry(
 		__field(unsigned long, id)
-		__string(name, name)
+		__dynamic_array(char, name, strlen(name) + 1)
 		__field(unsigned int, refs)
 	),
 	TP_fast_assign(
 		__entry->id = id;
-		klpx_shadow_assign_str(name, name);
+		memcpy(__get_dynamic_array(name), name, strlen(name) + 1);
 		__entry->refs = refs;
 	),
 	TP_printk("id=%lu name=%s refs=%u",
@@ -64,13 +62,13 @@ TRACE_EVENT(klpx_shadow_gc,
 	TP_ARGS(id, name, destroyed, ns),
 	TP_STRUCT__entry(
 		__field(unsigned long, id)
-		__string(name, name)
+		__dynamic_array(char, name, strlen(name) + 1)
 		__field(unsigned long, destroyed)
 		__field(u64, ns)
 	),
 	TP_fast_assign(
 		__entry->id = id;
-		klpx_shadow_assign_str(name, name);
+		memcpy(__get_dynamic_array(name), name, strlen(name) + 1);
 		__entry->destroyed = destroyed;
 		__entry->ns = ns;
 	),
