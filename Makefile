@@ -7,6 +7,8 @@
 #   make deps       install what every target needs (apt-get), fetch the
 #                   kernels make check boots into .cache/
 #   make check      every test tier; ends with "N passed, N failed"
+#   make docs       Documentation/ as HTML in out/docs (Sphinx, warnings
+#                   are errors)
 #   make check-matrix  the guest tier on every supported kernel, as a table
 #   make demo       the story of a patch author, in a Debian kernel under QEMU
 #   make bench      klpx against the kernel's own shadow variables and livepatch
@@ -43,10 +45,11 @@ kernel-vars = KERNEL=$(1) \
 	KVER=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh) \
 	KDIR=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh --kdir)
 
-TIERS	:= userspace core symbols kunit $(addprefix guest-,$(CHECK_KERNELS))
+TIERS	:= userspace core symbols kunit lint $(addprefix guest-,$(CHECK_KERNELS))
 
-.PHONY: all modules samples kernel deps clean check check-matrix \
-	check-userspace check-core check-symbols check-kunit check-guest \
+.PHONY: all modules samples kernel deps docs clean check check-matrix \
+	check-userspace check-core check-symbols check-kunit check-lint \
+	check-guest \
 	$(addprefix check-guest-,$(KERNELS)) check-dkms demo bench guest-shell \
 	mutate
 
@@ -95,6 +98,14 @@ check-symbols: deps
 check-kunit:
 	@mkdir -p $(OUT)/results
 	$(TOP)/kunit/run.sh $(OUT)/results/kunit
+
+# checkpatch, sparse, kernel-doc and make docs: scripts/lint/run.sh.
+check-lint:
+	@mkdir -p $(OUT)/results
+	$(TOP)/scripts/lint/run.sh $(OUT)/results/lint
+
+docs:
+	sphinx-build -q -W --keep-going -b html $(TOP)/Documentation $(OUT)/docs
 
 check-guest: modules
 	@mkdir -p $(OUT)/results
