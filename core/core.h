@@ -86,7 +86,10 @@ int klpx_plan_nomem(const struct klpx_patch *patch, const char *what, int ret);
 int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 			     const struct attribute *attr);
 void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
-				struct list_head *gone);
+				struct list_head *gone,
+				struct list_head *released);
+void klpx_patch_settle_replace(struct list_head *released);
+void klpx_patch_release_left(struct list_head *released);
 void klpx_patch_release_orphans(struct list_head *gone, bool run_exit);
 
 /* object.c: one object: checks, resolution, callbacks, its module */

@@ -7,8 +7,9 @@
  * nothing true: the patch does not go away by waiting.  A module with an
  * init and no exit is one the kernel refuses to remove with -EBUSY (and
  * /proc/modules shows as [permanent]), so klpx also holds the module's
- * exit back for as long as the patch is enabled: rmmod, busybox's or
- * kmod's, then fails with "Device or resource busy".
+ * exit back for as long as the patch is enabled: busybox's rmmod, which
+ * asks the kernel, then fails with "Device or resource busy"; kmod's
+ * reads the reference count first and says the module "is in use".
  *
  * delete_module() reads a module's exit under module_mutex, and so do
  * hold and give back.  A module that had no exit gets a no-op one when

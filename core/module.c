@@ -175,9 +175,12 @@ static int klpx_module_notify(struct notifier_block *nb, unsigned long action,
 			      void *data)
 {
 	struct module *mod = data;
+	LIST_HEAD(released);
 	int ret = 0;
 
 	mutex_lock(&klpx_mutex);
+	/* A replace enabled by an init is final once any module moves on. */
+	klpx_patch_settle_replace(&released);
 	switch (action) {
 	case MODULE_STATE_COMING:
 		ret = klpx_module_coming(mod);
@@ -191,6 +194,7 @@ static int klpx_module_notify(struct notifier_block *nb, unsigned long action,
 		break;
 	}
 	mutex_unlock(&klpx_mutex);
+	klpx_patch_release_left(&released);
 	return notifier_from_errno(ret);
 }
 
@@ -208,6 +212,7 @@ static int klpx_patch_module_notify(struct notifier_block *nb,
 				    unsigned long action, void *data)
 {
 	struct module *mod = data;
+	LIST_HEAD(released);
 	bool init_failed;
 	LIST_HEAD(gone);
 
@@ -216,9 +221,10 @@ static int klpx_patch_module_notify(struct notifier_block *nb,
 	mutex_lock(&klpx_mutex);
 	/* Still among the coming ones: it never got to LIVE. */
 	init_failed = klpx_coming_find(mod) != NULL;
-	klpx_patch_teardown_orphan(mod, init_failed, &gone);
+	klpx_patch_teardown_orphan(mod, init_failed, &gone, &released);
 	mutex_unlock(&klpx_mutex);
 	/* Outside the lock: sysfs removal waits for writers, who take it. */
+	klpx_patch_release_left(&released);
 	klpx_patch_release_orphans(&gone, !init_failed);
 	return NOTIFY_DONE;
 }

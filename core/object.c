@@ -173,6 +173,7 @@ int klpx_patch_init(struct klpx_patch *patch)
 	}
 
 	INIT_LIST_HEAD(&patch->list);
+	INIT_LIST_HEAD(&patch->replaced);
 	patch->kobj = NULL;
 	patch->enabled = false;
 	klpx_for_each_object(patch, obj) {

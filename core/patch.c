@@ -49,6 +49,86 @@ static void klpx_releasing_done(void)
 		wake_up_all(&klpx_released_wq);
 }
 
+/*
+ * The replace patch whose module's init has not returned yet, or NULL;
+ * guarded by klpx_mutex.  The patches it replaced (on its ->replaced) are
+ * switched off, but keep their shadow types, module references, exits and
+ * symbols: should that init fail, they are switched back on as they were.
+ * The replace becomes final when the init returns, or as soon as anything
+ * else changes patches or modules.
+ */
+static struct klpx_patch *klpx_replacing;
+
+/*
+ * The patches @patch replaced leave for good: the shadow types only they
+ * held are garbage-collected with their destructors (their modules are
+ * still pinned), their exits are given back and their symbols cleared.
+ * They move to @released, for klpx_patch_release_left() once klpx_mutex
+ * is dropped.
+ */
+static void klpx_replaced_leave(struct klpx_patch *patch,
+				struct list_head *released)
+{
+	struct klpx_release rel;
+	struct klpx_object *obj;
+	struct klpx_patch *old;
+	int ret;
+
+	ret = klpx_plan_release_patches(&rel, &patch->replaced, &klpx_patches);
+	klpx_release_patches(&rel, ret, &patch->replaced);
+	/* No handler may still stand on a function a replaced patch owns. */
+	synchronize_rcu();
+	list_for_each_entry(old, &patch->replaced, list) {
+		klpx_patch_give_exit(old);
+		klpx_for_each_object(old, obj) {
+			klpx_object_forget_stacks(obj);
+			klpx_object_detach(obj);
+		}
+		atomic_inc(&klpx_nr_releasing);
+	}
+	list_splice_tail_init(&patch->replaced, released);
+}
+
+/**
+ * klpx_patch_settle_replace() - make a pending atomic replace final
+ * @released:	receives the replaced patches; hand them to
+ *		klpx_patch_release_left() once klpx_mutex is dropped
+ *
+ * Context: klpx_mutex held; sleeps (garbage collection).
+ */
+void klpx_patch_settle_replace(struct list_head *released)
+{
+	struct klpx_patch *patch = klpx_replacing;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	if (!patch)
+		return;
+	klpx_replacing = NULL;
+	klpx_replaced_leave(patch, released);
+}
+
+/**
+ * klpx_patch_release_left() - release patches that left the enabled ones
+ * @released:	the patches (by klpx_patch.list); emptied
+ *
+ * Removes their sysfs directories and drops their module references.
+ *
+ * Context: klpx_mutex NOT held (removal waits for writers of "enabled",
+ * who take it); sleeps.
+ */
+void klpx_patch_release_left(struct list_head *released)
+{
+	struct klpx_patch *patch, *tmp;
+
+	list_for_each_entry_safe(patch, tmp, released, list) {
+		list_del_init(&patch->list);
+		klpx_sysfs_del_patch(patch);
+		module_put(patch->mod);
+		klpx_releasing_done();
+	}
+}
+
 /* Planning a switch allocates: say so when that is what failed. */
 int klpx_plan_nomem(const struct klpx_patch *patch, const char *what,
 			   int ret)
@@ -166,13 +246,12 @@ static void klpx_patch_unprepare(struct klpx_patch *patch)
 }
 
 static int __klpx_enable_patch(struct klpx_patch *patch,
-			       struct list_head *replaced)
+			       struct list_head *released)
 {
-	struct klpx_release rel;
 	struct klpx_switch sw;
 	struct klpx_object *obj;
 	struct klpx_patch *old;
-	int ret, rel_ret;
+	int ret;
 
 	lockdep_assert_held(&klpx_mutex);
 
@@ -194,7 +273,7 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
 
 	/* The switch happened: nothing below fails. */
 	if (patch->replace)
-		list_splice_init(&klpx_patches, replaced);
+		list_splice_init(&klpx_patches, &patch->replaced);
 	list_add_tail(&patch->list, &klpx_patches);
 	WRITE_ONCE(patch->enabled, true);
 	klpx_patch_hold_exit(patch);
@@ -203,32 +282,27 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
 			WRITE_ONCE(obj->patched, true);
 
 	/* Replaced patches leave without their callbacks, as upstream. */
-	list_for_each_entry(old, replaced, list) {
+	list_for_each_entry(old, &patch->replaced, list) {
 		pr_info("'%s': replaced by '%s'\n", klpx_patch_name(old),
 			klpx_patch_name(patch));
 		WRITE_ONCE(old->enabled, false);
-		klpx_patch_give_exit(old);
-		klpx_for_each_object(old, obj) {
+		klpx_for_each_object(old, obj)
 			WRITE_ONCE(obj->patched, false);
-			obj->mod = NULL;
-		}
 	}
 
 	klpx_for_each_object(patch, obj)
 		if (klpx_object_loaded(obj))
 			klpx_post_patch(obj);
-
-	rel_ret = klpx_plan_release_patches(&rel, replaced, &klpx_patches);
-	klpx_release_patches(&rel, rel_ret, replaced);
-
 	klpx_redirect_release();
-	/* No handler may still stand on a function a replaced patch owns. */
-	synchronize_rcu();
-	list_for_each_entry(old, replaced, list)
-		klpx_for_each_object(old, obj)
-			klpx_symbols_clear(obj);
-
 	add_taint(TAINT_LIVEPATCH, LOCKDEP_STILL_OK);
+
+	/* Enabled from its init: the init may still fail. */
+	if (list_empty(&patch->replaced))
+		return 0;
+	if (READ_ONCE(patch->mod->state) == MODULE_STATE_COMING)
+		klpx_replacing = patch;
+	else
+		klpx_replaced_leave(patch, released);
 	return 0;
 }
 
@@ -250,7 +324,9 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
  *
  * The init must not fail once this returned 0: the kernel would free the
  * module with its patch enabled.  klpx then WARNs and disables the patch
- * without the activeness check, while the module is still there.
+ * while the module is still there; the patches a replace replaced are
+ * enabled again as they were, shadow variables included, since they leave
+ * for good only when the init has succeeded.
  *
  * Context: process context, from the patch module's init; sleeps.
  * Return: 0, or a negative errno with nothing changed: -EINVAL (bad or
@@ -263,8 +339,7 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
  */
 int klpx_enable_patch(struct klpx_patch *patch)
 {
-	struct klpx_patch *old, *tmp;
-	LIST_HEAD(replaced);
+	LIST_HEAD(released);
 	int ret;
 
 	if (!patch || !patch->mod || !patch->objs) {
@@ -279,6 +354,7 @@ int klpx_enable_patch(struct klpx_patch *patch)
 	}
 
 	mutex_lock(&klpx_mutex);
+	klpx_patch_settle_replace(&released);
 	if (patch->used) {
 		pr_err("'%s': a patch is enabled once; reload its module\n",
 		       klpx_patch_name(patch));
@@ -303,32 +379,25 @@ int klpx_enable_patch(struct klpx_patch *patch)
 		       klpx_patch_name(patch), ret);
 		goto err_unlock;
 	}
-	ret = __klpx_enable_patch(patch, &replaced);
+	ret = __klpx_enable_patch(patch, &released);
 	trace_klpx_patch_enable(klpx_patch_name(patch), patch->replace, ret);
 	if (ret)
 		goto err_unlock;
 	pr_info("'%s': enabled\n", klpx_patch_name(patch));
-	list_for_each_entry(old, &replaced, list)
-		atomic_inc(&klpx_nr_releasing);
 	mutex_unlock(&klpx_mutex);
-
-	/* Outside the lock: removal waits for users of their sysfs files. */
-	list_for_each_entry_safe(old, tmp, &replaced, list) {
-		list_del_init(&old->list);
-		klpx_sysfs_del_patch(old);
-		module_put(old->mod);
-		klpx_releasing_done();
-	}
+	klpx_patch_release_left(&released);
 	return 0;
 
 err_unlock:
 	mutex_unlock(&klpx_mutex);
+	klpx_patch_release_left(&released);
 	klpx_sysfs_del_patch(patch);
 	module_put(patch->mod);
 	return ret;
 
 err_unpin:
 	mutex_unlock(&klpx_mutex);
+	klpx_patch_release_left(&released);
 	module_put(patch->mod);
 	return ret;
 }
@@ -336,16 +405,81 @@ EXPORT_SYMBOL_GPL(klpx_enable_patch);
 
 /* ---- disable -------------------------------------------------------- */
 
+/* Give the functions of the replaced patches' loaded objects stacks again. */
+static int klpx_restore_prepare(struct list_head *replaced)
+{
+	struct klpx_object *obj;
+	struct klpx_patch *old;
+	int ret;
+
+	list_for_each_entry(old, replaced, list)
+		klpx_for_each_object(old, obj) {
+			if (!klpx_object_loaded(obj))
+				continue;
+			ret = klpx_redirect_prepare(obj);
+			if (ret)
+				return ret;
+		}
+	return 0;
+}
+
+static void klpx_restore_unprepare(struct list_head *replaced)
+{
+	struct klpx_object *obj;
+	struct klpx_patch *old;
+
+	klpx_redirect_release();
+	list_for_each_entry(old, replaced, list)
+		klpx_for_each_object(old, obj)
+			klpx_object_forget_stacks(obj);
+}
+
+/* The switch that takes @patch off, and puts @restore back if given. */
+static int klpx_disable_switch(struct klpx_patch *patch, bool check,
+			       struct list_head *restore)
+{
+	struct klpx_switch sw;
+	int ret;
+
+	if (restore) {
+		ret = klpx_restore_prepare(restore);
+		if (ret)
+			goto err_restore;
+		ret = klpx_plan_restore(&sw, patch, restore);
+	} else {
+		ret = klpx_plan_disable(&sw, patch, check);
+	}
+	if (ret) {
+		klpx_plan_nomem(patch, !check ?
+				"taking its functions off one at a time" :
+				restore ? "cannot bring back what it replaced" :
+				"cannot disable", ret);
+		goto err_restore;
+	}
+	ret = klpx_switch_run(&sw, patch);
+	klpx_plan_free(&sw);
+	if (ret)
+		goto err_restore;
+	return 0;
+
+err_restore:
+	if (restore)
+		klpx_restore_unprepare(restore);
+	return ret;
+}
+
 /*
  * Disable an enabled patch.  With @check, the switch back waits for no task
  * to be inside the code it changes, and may fail; without, it cannot fail:
- * for a patch whose code goes away regardless.
+ * for a patch whose code goes away regardless.  With @restore (checked),
+ * the patches @patch replaced come back in the same step.
  */
-static int __klpx_disable_patch(struct klpx_patch *patch, bool check)
+static int __klpx_disable_patch(struct klpx_patch *patch, bool check,
+				struct list_head *restore)
 {
 	struct klpx_release rel;
-	struct klpx_switch sw;
 	struct klpx_object *obj;
+	struct klpx_patch *old;
 	LIST_HEAD(leaving);
 	int ret, rel_ret;
 
@@ -356,14 +490,7 @@ static int __klpx_disable_patch(struct klpx_patch *patch, bool check)
 		if (obj->patched)
 			klpx_pre_unpatch(obj);
 
-	ret = klpx_plan_disable(&sw, patch, check);
-	if (!ret) {
-		ret = klpx_switch_run(&sw, patch);
-		klpx_plan_free(&sw);
-	} else {
-		klpx_plan_nomem(patch, check ? "cannot disable" :
-				"taking its functions off one at a time", ret);
-	}
+	ret = klpx_disable_switch(patch, check, restore);
 	if (ret && !check) {
 		klpx_for_each_object(patch, obj)
 			klpx_object_unlink(obj);
@@ -379,6 +506,17 @@ static int __klpx_disable_patch(struct klpx_patch *patch, bool check)
 	}
 
 	list_move(&patch->list, &leaving);
+	if (restore) {
+		list_for_each_entry(old, restore, list) {
+			WRITE_ONCE(old->enabled, true);
+			klpx_for_each_object(old, obj)
+				if (klpx_object_loaded(obj))
+					WRITE_ONCE(obj->patched, true);
+			pr_info("'%s': enabled again\n", klpx_patch_name(old));
+		}
+		WARN_ON_ONCE(!list_empty(&klpx_patches));
+		list_splice_tail_init(restore, &klpx_patches);
+	}
 	WRITE_ONCE(patch->enabled, false);
 	klpx_patch_give_exit(patch);
 	klpx_for_each_object(patch, obj) {
@@ -418,13 +556,17 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 			     const struct attribute *attr)
 {
 	struct kernfs_node *kn;
+	LIST_HEAD(released);
 	int ret;
 
 	mutex_lock(&klpx_mutex);
-	ret = patch->enabled ? __klpx_disable_patch(patch, true) : -EINVAL;
+	klpx_patch_settle_replace(&released);
+	ret = patch->enabled ? __klpx_disable_patch(patch, true, NULL) :
+			       -EINVAL;
 	if (!ret)
 		atomic_inc(&klpx_nr_releasing);
 	mutex_unlock(&klpx_mutex);
+	klpx_patch_release_left(&released);
 	if (ret)
 		return ret;
 
@@ -444,12 +586,26 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 
 /* ---- a patch module that goes away while its patch is enabled ------- */
 
+/* Wait, as long as it takes, for every task to be out of @patch's code. */
+static int klpx_patch_disable_waiting(struct klpx_patch *patch,
+				      struct list_head *restore)
+{
+	int ret;
+
+	do {
+		ret = __klpx_disable_patch(patch, true, restore);
+	} while (ret == -EBUSY);
+	return ret;
+}
+
 /**
  * klpx_patch_teardown_orphan() - tear down the enabled patch of a module
  * @mod:	a module in MODULE_STATE_GOING
  * @init_failed: @mod's init failed: the module never was live
  * @gone:	receives the patch torn down (by klpx_patch.list); hand it to
  *		klpx_patch_release_orphans() once klpx_mutex is dropped
+ * @released:	receives patches that leave for good meanwhile; hand them
+ *		to klpx_patch_release_left() once klpx_mutex is dropped
  *
  * While its patch is enabled a module keeps a reference and has no exit,
  * so rmmod refuses it.  Two ways still free it: an init that enables the
@@ -458,43 +614,55 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
  * notifier chain returns, and nothing can refuse that; but the notifier
  * can make it wait.  So the patch is disabled here, with the activeness
  * check, as often as it takes: tasks asleep in its code are moved out,
- * the others are waited for (the log says for whom).  Only a failure to
- * plan the switch (no memory) makes it switch back unchecked.  This runs
- * first among the GOING notifiers, where the module's exit would have run,
- * before the kernel tears down its jump labels, static calls and the like.
+ * the others are waited for (the log says for whom).  When the patch was
+ * an atomic replace, the patches it replaced come back in the same step,
+ * as they were.  Only a failure to plan the switch (no memory) makes it
+ * switch back unchecked, and the replaced patches then stay off.  This
+ * runs first among the GOING notifiers, where the module's exit would
+ * have run, before the kernel tears down its jump labels, static calls
+ * and the like.
  *
  * Context: klpx_mutex held; sleeps.
  */
 void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
-			     struct list_head *gone)
+				struct list_head *gone,
+				struct list_head *released)
 {
 	struct klpx_patch *patch;
+	int ret;
 
 	lockdep_assert_held(&klpx_mutex);
 
-	while ((patch = klpx_patch_of_module(mod))) {
-		int ret;
+	if (!klpx_replacing || klpx_replacing->mod != mod || !init_failed)
+		klpx_patch_settle_replace(released);
+	patch = klpx_patch_of_module(mod);
+	if (!patch)
+		return;
 
-		if (init_failed)
-			WARN(1, "klpx: '%s': init failed after enabling its patch; disabling it\n",
-			     klpx_patch_name(patch));
-		else
-			pr_err("'%s': module removed by force while its patch is enabled; disabling it\n",
-			       klpx_patch_name(patch));
-		/*
-		 * Its code is freed once this returns: wait, as long as it
-		 * takes, for every task to be out of it.
-		 */
-		do {
-			ret = __klpx_disable_patch(patch, true);
-		} while (ret == -EBUSY);
-		if (ret) {
-			pr_err("'%s': disabling it without the activeness check: %d\n",
-			       klpx_patch_name(patch), ret);
-			__klpx_disable_patch(patch, false);
-		}
-		list_add_tail(&patch->list, gone);
+	if (init_failed)
+		WARN(1, "klpx: '%s': init failed after enabling its patch; disabling it\n",
+		     klpx_patch_name(patch));
+	else
+		pr_err("'%s': module removed by force while its patch is enabled; disabling it\n",
+		       klpx_patch_name(patch));
+
+	if (klpx_replacing == patch) {
+		klpx_replacing = NULL;
+		ret = klpx_patch_disable_waiting(patch, &patch->replaced);
+		if (!ret)
+			goto out;
+		pr_err("'%s': cannot bring back the patches it replaced: %d\n",
+		       klpx_patch_name(patch), ret);
+		klpx_replaced_leave(patch, released);
 	}
+	ret = klpx_patch_disable_waiting(patch, NULL);
+	if (ret) {
+		pr_err("'%s': disabling it without the activeness check: %d\n",
+		       klpx_patch_name(patch), ret);
+		__klpx_disable_patch(patch, false, NULL);
+	}
+out:
+	list_add_tail(&patch->list, gone);
 }
 
 /**

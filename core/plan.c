@@ -334,6 +334,54 @@ int klpx_plan_disable(struct klpx_switch *sw, struct klpx_patch *patch,
 }
 
 /**
+ * klpx_plan_restore() - the switch that undoes an atomic replace
+ * @sw:		filled with the plan; free it with klpx_plan_free()
+ * @patch:	the enabled replace patch
+ * @replaced:	the patches it replaced (klpx_patch.list), oldest first,
+ *		their loaded objects resolved and their functions given a
+ *		stack again
+ *
+ * Pops every patched function of @patch and pushes every function of every
+ * loaded object of @replaced, oldest patch first, so that each stack ends
+ * as it was before the replace.  Always checked.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int klpx_plan_restore(struct klpx_switch *sw, struct klpx_patch *patch,
+		      struct list_head *replaced)
+{
+	unsigned int nr_pop = 0, nr_push = 0;
+	struct klpx_object *obj;
+	struct klpx_patch *old;
+	struct klpx_func *func;
+	int ret;
+
+	klpx_for_each_object(patch, obj)
+		nr_pop += klpx_count_funcs(obj, true);
+	list_for_each_entry(old, replaced, list)
+		klpx_for_each_object(old, obj)
+			if (klpx_object_loaded(obj))
+				nr_push += klpx_count_funcs(obj, false);
+
+	ret = klpx_plan_alloc(sw, nr_pop, nr_push);
+	if (ret)
+		return ret;
+
+	klpx_for_each_object(patch, obj)
+		klpx_for_each_func(obj, func)
+			if (func->patched)
+				sw->pop[sw->nr_pop++] = func;
+	list_for_each_entry(old, replaced, list)
+		klpx_for_each_object(old, obj) {
+			if (!klpx_object_loaded(obj))
+				continue;
+			klpx_for_each_func(obj, func)
+				sw->push[sw->nr_push++] = func;
+		}
+	return klpx_plan_finish(sw, true);
+}
+
+/**
  * klpx_plan_object() - the switch that patches or unpatches one object
  * @sw:		filled with the plan; free it with klpx_plan_free()
  * @obj:	the object, resolved and given stacks when @patch

@@ -106,6 +106,8 @@ int klpx_plan_enable(struct klpx_switch *sw, struct klpx_patch *patch,
 		     struct list_head *enabled, bool check);
 int klpx_plan_disable(struct klpx_switch *sw, struct klpx_patch *patch,
 		      bool check);
+int klpx_plan_restore(struct klpx_switch *sw, struct klpx_patch *patch,
+		      struct list_head *replaced);
 int klpx_plan_object(struct klpx_switch *sw, struct klpx_object *obj,
 		     bool patch, bool check);
 

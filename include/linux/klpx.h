@@ -226,6 +226,8 @@ struct klpx_object {
  * @transition: internal: a switch of this patch waits for tasks to leave
  * @mod_exit:	internal: @mod's exit function, held back (@mod->exit is
  *		NULL) while the patch is enabled, so that rmmod answers EBUSY
+ * @replaced:	internal: the patches this replace patch replaced, kept
+ *		ready to come back until @mod's init has succeeded
  */
 struct klpx_patch {
 	/* external */
@@ -240,6 +242,7 @@ struct klpx_patch {
 	bool used;
 	bool transition;
 	void (*mod_exit)(void);
+	struct list_head replaced;
 };
 
 int klpx_enable_patch(struct klpx_patch *patch);

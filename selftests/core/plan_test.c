@@ -38,7 +38,7 @@ static void check(int ok, const char *what, int line)
 /* ---- building patches ---------------------------------------------- */
 
 /* Three addresses, each a stack, as the redirection layer would own. */
-#define NR_ADDRS 3
+#define NR_ADDRS 5
 static struct klpx_func_stack stacks[NR_ADDRS];
 
 static unsigned long old_addr(int a)
@@ -661,6 +661,53 @@ static void test_going_object_drops_ids_no_other_object_holds(void)
 	klpx_release_free(&rel);
 }
 
+/*
+ * Undoing a replace (its module's init failed) puts every stack back as it
+ * was: the newest replaced patch on top, the older ones under it, and the
+ * addresses only the replace patched back to the original.
+ */
+static void test_restore_puts_the_replaced_stacks_back_in_order(void)
+{
+	/* p1: f0, f1; p2: f0, f2; replace r: f0, f3. */
+	struct klpx_object o1[] = { { .funcs = FUNCS(F("f0"), F("f1")) }, { } };
+	struct klpx_object o2[] = {
+		{ .funcs = FUNCS(F("f0"), F("f2")) },
+		{ .name = "absent", .funcs = FUNCS(F("f4")) },
+		{ }
+	};
+	struct klpx_object or[] = { { .funcs = FUNCS(F("f0"), F("f3")) }, { } };
+	struct klpx_patch p1 = { .objs = o1 }, p2 = { .objs = o2 };
+	struct klpx_patch r = { .objs = or, .replace = true };
+	struct klpx_switch sw;
+	LIST_HEAD(enabled);
+	LIST_HEAD(replaced);
+
+	reset_stacks();
+	init_patch(&p1);
+	init_patch(&p2);
+	init_patch(&r);
+	enable(&p1, &enabled, &replaced);
+	enable(&p2, &enabled, &replaced);
+	CHECK(enable(&r, &enabled, &replaced) == 0);
+	CHECK(top(1) == NULL && top(2) == NULL && top(3) == &or[0].funcs[1]);
+
+	CHECK(klpx_plan_restore(&sw, &r, &replaced) == 0);
+	CHECK(sw.nr_pop == 2 && sw.nr_push == 4 && sw.check);
+	/* The ranges of every implementation of f0..f3, and of the pushes. */
+	CHECK(klpx_switch_hit(&sw, (unsigned long[]){ old_addr(3) }, 1) >= 0);
+	CHECK(klpx_switch_hit(&sw,
+		(unsigned long[]){ (unsigned long)o1[0].funcs[1].new_func }, 1) >= 0);
+	klpx_switch_apply(&sw);
+	klpx_plan_free(&sw);
+
+	CHECK(top(0) == &o2[0].funcs[0]);
+	CHECK(list_next_entry(top(0), stack_node) == &o1[0].funcs[0]);
+	CHECK(top(1) == &o1[0].funcs[1] && top(2) == &o2[0].funcs[1]);
+	CHECK(top(3) == NULL && top(4) == NULL);
+	CHECK(!o2[1].funcs[0].patched);
+	CHECK(!or[0].funcs[0].patched && !or[0].funcs[1].patched);
+}
+
 static void test_allocation_failures_leave_nothing_allocated(void)
 {
 	struct klpx_object o1[] = { { .funcs = FUNCS(F("f0"), F("f1")),
@@ -726,6 +773,7 @@ static const struct {
 	CASE(test_an_id_is_dropped_by_its_last_leaving_registration),
 	CASE(test_disable_keeps_ids_another_enabled_patch_holds),
 	CASE(test_going_object_drops_ids_no_other_object_holds),
+	CASE(test_restore_puts_the_replaced_stacks_back_in_order),
 	CASE(test_allocation_failures_leave_nothing_allocated),
 #undef CASE
 };

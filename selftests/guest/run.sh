@@ -13,7 +13,8 @@
 #   TOP CACHE OUT KVER KDIR   tree, cache folder, output folder, kernel release,
 #                             kernel headers (KVER from KERNEL=6.1|6.1-rt|6.12|
 #                             6.12-rt through scripts/kver.sh, as make does)
-#   GUEST_TESTS=a,b           run only these tests (names or globs, no .sh)
+#   GUEST_TESTS=a,b           run only these tests (names or globs, no .sh);
+#                             the only way to run experiments/*.sh
 #   GUEST_TIMEOUT=SECONDS     limit on the whole boot (default 300)
 #   TEST_TIMEOUT=SECONDS      limit on each test script (default 60)
 #   GUEST_MEM, GUEST_SMP      guest memory and vCPUs (default 2G, 2)
@@ -84,6 +85,20 @@ quiet_kbuild() {
 	grep -v '^Skipping BTF generation' >&2 || true
 }
 
+# add_kmod(root) - kmod's rmmod as /kmod/rmmod, with the libraries it
+# links: the guest tests removal by both busybox's and kmod's rmmod,
+# which refuse a busy module in different ways
+add_kmod() {
+	local root=$1 lib
+	mkdir -p "$root/kmod"
+	cp "$(command -v kmod)" "$root/kmod/kmod"
+	ln -s kmod "$root/kmod/rmmod"
+	for lib in $(ldd "$(command -v kmod)" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
 assemble() {
 	local root=$run/root a m
 	rm -rf "$root"
@@ -95,6 +110,7 @@ assemble() {
 		[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
 	done
 	install -m 0755 "$here/init" "$root/init"
+	add_kmod "$root"
 	# So that ls and stat name root rather than UNKNOWN.
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 	echo "root:x:0:" >"$root/etc/group"
@@ -119,6 +135,12 @@ assemble() {
 	done
 	(cd "$root/selftests/tests" && ls | grep '\.sh$' | LC_ALL=C sort) \
 		>"$root/selftests/tests.list"
+	# Experiments run only when GUEST_TESTS names them.
+	for t in "$here"/experiments/*.sh; do
+		[ -e "$t" ] || continue
+		cp "$t" "$root/selftests/tests/"
+		basename "$t" >>"$root/selftests/experiments.list"
+	done
 
 	(cd "$root" && find . | LC_ALL=C sort |
 		cpio -o -H newc -R 0:0 --quiet) >"$run/initramfs.cpio"

@@ -12,7 +12,10 @@
  *  - init_ret: what the init returns after enabling the patch (default 0).
  *    An error makes the kernel free the module at once, patch enabled;
  *  - second: after enabling the patch, try to enable a second patch of
- *    this module and log what klpx_enable_patch() answered.
+ *    this module and log what klpx_enable_patch() answered;
+ *  - replace: make the patch an atomic replace that also carries the
+ *    stacking patches' stack_state (id 0x6b700010), and attach one
+ *    variable of that id to NULL once the patch is enabled.
  *
  * The dtor of orphan_state and the exit log a line each, so that a test
  * sees them run.
@@ -28,6 +31,9 @@ MODULE_PARM_DESC(init_ret, "what the init returns after enabling the patch");
 static bool second;
 module_param(second, bool, 0444);
 MODULE_PARM_DESC(second, "also try to enable a second patch of this module");
+static bool replace;
+module_param(replace, bool, 0444);
+MODULE_PARM_DESC(replace, "an atomic replace carrying stack_state");
 
 static int orphan_version(void)
 {
@@ -47,6 +53,19 @@ static struct klpx_shadow_type orphan_state = {
 
 static struct klpx_shadow_type *orphan_types[] = {
 	&orphan_state,
+	NULL,
+};
+
+/* The stacking patches' type, carried over by the replace. */
+static struct klpx_shadow_type carried_state = {
+	.id = 0x6b700010,
+	.name = "stack_state",
+	.size = sizeof(long),
+};
+
+static struct klpx_shadow_type *orphan_replace_types[] = {
+	&orphan_state,
+	&carried_state,
 	NULL,
 };
 
@@ -94,11 +113,18 @@ static int __init orphan_init(void)
 {
 	int ret;
 
+	if (replace) {
+		orphan_patch.replace = true;
+		orphan_objs[0].shadow_types = orphan_replace_types;
+	}
 	ret = klpx_enable_patch(&orphan_patch);
 	if (ret)
 		return ret;
 	if (!klpx_shadow_alloc(NULL, &orphan_state, GFP_KERNEL, NULL))
 		pr_err("cannot attach orphan_state\n");
+	if (replace && !klpx_shadow_alloc(NULL, &carried_state, GFP_KERNEL,
+					  NULL))
+		pr_err("cannot attach stack_state\n");
 	if (second)
 		pr_info("second patch: %d\n",
 			klpx_enable_patch(&orphan_second_patch));

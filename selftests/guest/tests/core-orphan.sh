@@ -128,6 +128,91 @@ klpx: '$P1': disabled
 % rmmod $P1
 % rmmod $TARGET"
 
+# - stack1 and stack2 are enabled: version 2, stack2's greeting
+# - the orphan module's init enables an atomic replace (version 77) that
+#   carries stack_state and attaches a variable of it, then fails
+# - klpx disables the replace and, in the same step, brings stack1 and
+#   stack2 back as they were: version 2 and stack2's greeting again, both
+#   enabled, stack_state kept with its variable (two registrations), only
+#   the replace's own orphan_state garbage-collected
+
+P2=klpx_test_core_stack2
+start_test "a replace whose init fails brings the replaced patches back"
+
+load_mod $TARGET
+load_mod $P1
+load_mod $P2
+show /proc/klpx_target
+expect_warning_begin "a replace whose init fails"
+load_failing_mod $ORPHAN "Operation not permitted" replace=1 init_ret=-1
+expect_warning_end "WARNING: .*klpx_patch_teardown_orphan"
+is_loaded $ORPHAN && die "$ORPHAN is still loaded"
+show /proc/klpx_target
+show $KLPX_SYSFS/$P1/enabled
+show $KLPX_SYSFS/$P2/enabled
+show_types
+assert_eq "ftrace hooks" "klpx_target_greeting klpx_target_version" "$(hooks)"
+write_file 0 $KLPX_SYSFS/$P2/enabled || die "cannot disable $P2"
+unload_mod $P2
+show /proc/klpx_target
+write_file 0 $KLPX_SYSFS/$P1/enabled || die "cannot disable $P1"
+unload_mod $P1
+unload_mod $TARGET
+
+check_result "% insmod $TARGET.ko
+$TARGET: init: greeting: hello from the original
+% insmod $P1.ko
+klpx: enabling patch '$P1'
+klpx: '$P1': enabled
+% insmod $P2.ko
+klpx: enabling patch '$P2'
+klpx: '$P2': enabled
+% cat /proc/klpx_target
+| greeting: hello from $P2
+| version: 2
+| items: 1 2 3 4
+| counter: -1
+% insmod $ORPHAN.ko replace=1 init_ret=-1
+klpx: enabling patch '$ORPHAN'
+klpx: '$P1': replaced by '$ORPHAN'
+klpx: '$P2': replaced by '$ORPHAN'
+klpx: '$ORPHAN': enabled
+$ORPHAN: init: failing with -1
+klpx: '$ORPHAN': init failed after enabling its patch; disabling it
+klpx: disabling patch '$ORPHAN'
+klpx: '$P1': enabled again
+klpx: '$P2': enabled again
+klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+$ORPHAN: orphan_state dtor
+klpx: '$ORPHAN': disabled
+insmod: can't insert '$ORPHAN.ko': Operation not permitted
+% cat /proc/klpx_target
+| greeting: hello from $P2
+| version: 2
+| items: 1 2 3 4
+| counter: -1
+% cat $KLPX_SYSFS/$P1/enabled
+| 1
+% cat $KLPX_SYSFS/$P2/enabled
+| 1
+% grep -E 'stack_state|orphan_state' $KLPX_DEBUGFS/shadow_types
+| id=1802502160 name=stack_state size=8 refs=2 live=1
+% echo 0 > $KLPX_SYSFS/$P2/enabled
+klpx: disabling patch '$P2'
+klpx: '$P2': disabled
+% rmmod $P2
+% cat /proc/klpx_target
+| greeting: hello from the original
+| version: 1
+| items: 1 2 3 4
+| counter: -1
+% echo 0 > $KLPX_SYSFS/$P1/enabled
+klpx: disabling patch '$P1'
+klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 1 variable(s)
+klpx: '$P1': disabled
+% rmmod $P1
+% rmmod $TARGET"
+
 # - a second klpx_enable_patch() from a module whose patch is enabled
 #   fails with -EINVAL; the first patch stays enabled
 # - while its patch is enabled the module is listed as [permanent] and
@@ -166,6 +251,57 @@ $ORPHAN: orphan_state dtor
 klpx: '$ORPHAN': disabled
 % grep $ORPHAN /proc/modules
 | $ORPHAN 0 -
+% rmmod $ORPHAN
+$ORPHAN: exit
+% rmmod $TARGET"
+
+# - kmod's rmmod reads the module's reference count first and refuses an
+#   enabled patch's module as "in use", without asking the kernel;
+#   busybox's asks the kernel, which answers EBUSY (the exit is held back)
+# - once the patch is disabled both remove it
+
+start_test "kmod's and busybox's rmmod refuse an enabled patch module"
+
+load_mod $TARGET
+load_mod $ORPHAN
+log "% /kmod/rmmod $ORPHAN"
+err=$(/kmod/rmmod $ORPHAN 2>&1) && die "kmod's rmmod removed $ORPHAN"
+log "$err"
+is_loaded $ORPHAN || die "$ORPHAN is gone"
+unload_failing_mod $ORPHAN "Device or resource busy"
+write_file 0 $KLPX_SYSFS/$ORPHAN/enabled || die "cannot disable $ORPHAN"
+log "% /kmod/rmmod $ORPHAN"
+err=$(/kmod/rmmod $ORPHAN 2>&1) || die "kmod's rmmod failed: $err"
+is_loaded $ORPHAN && die "$ORPHAN is still loaded"
+load_mod $ORPHAN
+write_file 0 $KLPX_SYSFS/$ORPHAN/enabled || die "cannot disable $ORPHAN"
+unload_mod $ORPHAN
+unload_mod $TARGET
+
+check_result "% insmod $TARGET.ko
+$TARGET: init: greeting: hello from the original
+% insmod $ORPHAN.ko
+klpx: enabling patch '$ORPHAN'
+klpx: '$ORPHAN': enabled
+% /kmod/rmmod $ORPHAN
+rmmod: ERROR: Module $ORPHAN is in use
+% rmmod $ORPHAN
+rmmod: can't unload module '$ORPHAN': Device or resource busy
+% echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
+klpx: disabling patch '$ORPHAN'
+klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+$ORPHAN: orphan_state dtor
+klpx: '$ORPHAN': disabled
+% /kmod/rmmod $ORPHAN
+$ORPHAN: exit
+% insmod $ORPHAN.ko
+klpx: enabling patch '$ORPHAN'
+klpx: '$ORPHAN': enabled
+% echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
+klpx: disabling patch '$ORPHAN'
+klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+$ORPHAN: orphan_state dtor
+klpx: '$ORPHAN': disabled
 % rmmod $ORPHAN
 $ORPHAN: exit
 % rmmod $TARGET"

@@ -86,8 +86,8 @@ klpx: enabling patch '$R'
 klpx: '$P1': replaced by '$R'
 klpx: '$P2': replaced by '$R'
 klpx: '$P3': replaced by '$R'
-klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 0 variable(s)
 klpx: '$R': enabled
+klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 0 variable(s)
 % cat /proc/klpx_target
 | greeting: hello from the original
 | version: 4

@@ -108,8 +108,8 @@ klpx: '$V2': enabled
 % insmod $V3.ko
 klpx: enabling patch '$V3'
 klpx: '$V2': replaced by '$V3'
-klpx: shadow type state_lock (id 1802502176) dropped: garbage-collecting 4 variable(s)
 klpx: '$V3': enabled
+klpx: shadow type state_lock (id 1802502176) dropped: garbage-collecting 4 variable(s)
 % cat /sys/module/$V2/parameters/dtor_calls
 | 4
 % cat /sys/module/$V2/parameters/dtor_mask

@@ -52,8 +52,11 @@ LOADED_MODS="$last $LOADED_MODS"
 # rewrites their first instruction (int3 first, then the rest).  Under
 # QEMU's TCG a vCPU spinning on that instruction can keep running a stale
 # translation of the int3, which the kernel answers by rewinding to the
-# same address, forever.  The replaces above never rewrite code; stop the
-# callers before the one step that does.
+# same address, forever.  The kernel's own livepatch hangs the same way
+# (experiments/tcg-rewrite-hang.sh: three runs out of three, each
+# stuck at klpx_target_stress_leaf+0 while the kernel livepatch was
+# unpatching), so it is the emulator, not klpx.  The replaces above never
+# rewrite code; stop the callers before the one step that does.
 echo 1 >$P/stop || die "cannot stop the calling threads"
 write_file 0 $KLPX_SYSFS/$last/enabled || die "cannot disable $last"
 unload_mod $last
