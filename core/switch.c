@@ -162,8 +162,15 @@ static void klpx_park_fn(struct callback_head *work)
 	struct klpx_park *park = container_of(work, struct klpx_park, work);
 
 	wait_event_killable(klpx_park_wq, !READ_ONCE(klpx_parking));
+	/* Pairs with smp_load_acquire() in klpx_park_done(). */
 	smp_store_release(&park->done, true);
 	wake_up_all(&klpx_park_wq);
+}
+
+static bool klpx_park_done(struct klpx_park *park)
+{
+	/* Pairs with smp_store_release() in klpx_park_fn(). */
+	return smp_load_acquire(&park->done);
 }
 
 static bool klpx_is_parked(struct task_struct *t)
@@ -215,8 +222,7 @@ static void klpx_unpark_all(void)
 	list_for_each_entry_safe(park, tmp, &klpx_parks, node) {
 		/* Not run yet: it never will.  Else it is about to end. */
 		if (!task_work_cancel(park->task, &park->work))
-			wait_event(klpx_park_wq,
-				   smp_load_acquire(&park->done));
+			wait_event(klpx_park_wq, klpx_park_done(park));
 		list_del(&park->node);
 		put_task_struct(park->task);
 		kfree(park);
