@@ -35,7 +35,7 @@ static void klpx_shadow_types_line(const struct klpx_shadow_stat *st,
 
 static int shadow_types_show(struct seq_file *m, void *unused)
 {
-	klpx_shadow_for_each_class(klpx_shadow_types_line, m);
+	klpx_shadow_walk_classes(klpx_shadow_types_line, m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(shadow_types);

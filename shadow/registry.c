@@ -328,9 +328,9 @@ void klpx_shadow_unregister_many(struct klpx_shadow_type **types,
 	mutex_unlock(&klpx_shadow_mutex);
 }
 
-void klpx_shadow_for_each_class(void (*fn)(const struct klpx_shadow_stat *st,
-					   void *arg),
-				void *arg)
+void klpx_shadow_walk_classes(void (*fn)(const struct klpx_shadow_stat *st,
+					 void *arg),
+			      void *arg)
 {
 	struct klpx_shadow_class *class;
 	struct klpx_shadow_stat st;
