@@ -185,6 +185,7 @@ klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
 	/* Pairs with the release stores of klpx_shadow_resize(). */
 	smp_rmb();
 	if (likely(!rcu_access_pointer(class->new_tbl))) {
+		/* The same pairing: new_tbl is read before tbl again. */
 		smp_rmb();
 		if (likely(rcu_access_pointer(class->tbl) == tbl))
 			return NULL;
@@ -267,6 +268,7 @@ static void klpx_shadow_resize_kick(struct irq_work *work)
  * spinning on @seq, in hard IRQ context too, wait a bounded time.
  */
 static unsigned long klpx_shadow_move_begin(struct klpx_shadow_class *class)
+	__acquires(&class->move_lock)
 {
 	unsigned long flags;
 
@@ -277,6 +279,7 @@ static unsigned long klpx_shadow_move_begin(struct klpx_shadow_class *class)
 
 static void klpx_shadow_move_end(struct klpx_shadow_class *class,
 				 unsigned long flags)
+	__releases(&class->move_lock)
 {
 	write_seqcount_end(&class->seq);
 	raw_spin_unlock_irqrestore(&class->move_lock, flags);
