@@ -220,7 +220,7 @@ static int klpx_patch_module_notify(struct notifier_block *nb,
 		return NOTIFY_DONE;
 	mutex_lock(&klpx_mutex);
 	/* Still among the coming ones: it never got to LIVE. */
-	init_failed = klpx_coming_find(mod) != NULL;
+	init_failed = !!klpx_coming_find(mod);
 	klpx_patch_teardown_orphan(mod, init_failed, &gone, &released);
 	mutex_unlock(&klpx_mutex);
 	/* Outside the lock: sysfs removal waits for writers, who take it. */
