@@ -28,6 +28,7 @@
 #include "../shadow/shadow.h"
 #include "trace.h"
 
+/* What it serialises: see the concurrency notes in core.h. */
 DEFINE_MUTEX(klpx_mutex);
 
 /* The enabled patches, oldest first; guarded by klpx_mutex. */
@@ -131,7 +132,7 @@ void klpx_patch_release_left(struct list_head *released)
 
 /* Planning a switch allocates: say so when that is what failed. */
 int klpx_plan_nomem(const struct klpx_patch *patch, const char *what,
-			   int ret)
+		    int ret)
 {
 	pr_err("'%s': %s: no memory to plan the switch\n",
 	       klpx_patch_name(patch), what);
@@ -139,7 +140,6 @@ int klpx_plan_nomem(const struct klpx_patch *patch, const char *what,
 }
 
 /* ---- the patch module ---------------------------------------------- */
-
 
 /* The enabled patch of @mod, if it has one. */
 static struct klpx_patch *klpx_patch_of_module(struct module *mod)
