@@ -288,9 +288,8 @@ static void __klpx_shadow_unregister(struct klpx_shadow_type *type,
 		return;
 
 	RCU_INIT_POINTER(type->class, NULL);
-	class->refs--;
-	trace_klpx_shadow_unregister(class->id, class->name, class->refs);
-	if (class->refs)
+	trace_klpx_shadow_unregister(class->id, class->name, class->refs - 1);
+	if (--class->refs)
 		return;
 	klpx_shadow_class_unlist(class);
 	class->gc_dtor = type->dtor;
