@@ -63,6 +63,8 @@ fi
 	--no-summary -f $files 2>&1 |
 	sed -nE 's/^([^:]+):([0-9]+): (ERROR|WARNING|CHECK):([A-Z_0-9]+): (.*)/\1 \4 \3 \2: \5/p' \
 	>"$work/findings"
+# In a git tree checkpatch leaves a cache of CamelCase words behind.
+rm -f "$TOP"/.checkpatch-camelcase.git.*
 # The allow-list without comments: "<file glob> <TYPE> <reason...>".
 grep -vE '^[[:space:]]*(#|$)' "$ALLOW" >"$work/allow"
 bad=0
