@@ -87,8 +87,8 @@ $FIX2: conn 2: received 100 bytes
 % insmod $FIX1.ko
 klpx: enabling patch '$FIX1'
 klpx: '$FIX2': replaced by '$FIX1'
-klpx: shadow type sample_bytes (id 1803026434) dropped: garbage-collecting 2 variable(s)
 klpx: '$FIX1': enabled
+klpx: shadow type sample_bytes (id 1803026434) dropped: garbage-collecting 2 variable(s)
 % rmmod $FIX2
 % cat $CONNS
 | 2 open
