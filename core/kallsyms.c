@@ -4,9 +4,10 @@
  * may link against.
  *
  * A patch names the functions it replaces; the core needs their addresses
- * and sizes, the ftrace location inside them, the module an object names,
- * a reliable stack trace of every task and each CPU's idle task.  None of
- * the kernel functions that answer these is exported.  klpx reaches them
+ * and sizes, and the ftrace location inside them.  None of the kernel
+ * functions that answer these is exported (nor are find_module(), the
+ * reliable unwinder and idle_task(), which module.c and switch.c list
+ * the same way).  klpx reaches them
  * as a patch module reaches what the kernel does not export: it lists
  * them with KLPX_SYMBOLS(), and the module loader writes their addresses
  * into klpx.ko's calls before its init runs (livepatch relocations, see
@@ -25,22 +26,13 @@
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
 #include <linux/module.h>
-#include <linux/sched.h>
-#include <linux/stacktrace.h>
 #include <linux/string.h>
 #include "core.h"
-
-#ifndef CONFIG_HAVE_RELIABLE_STACKTRACE
-#error "klpx proves a switch safe with reliable stack traces: this kernel has none"
-#endif
 
 KLPX_SYMBOLS(vmlinux,
 	     KLPX_SYMPOS(kallsyms_on_each_match_symbol, 0),
 	     KLPX_SYMPOS(kallsyms_lookup_size_offset, 0),
-	     KLPX_SYMPOS(ftrace_location, 0),
-	     KLPX_SYMPOS(find_module, 0),
-	     KLPX_SYMPOS(stack_trace_save_tsk_reliable, 0),
-	     KLPX_SYMPOS(idle_task, 0));
+	     KLPX_SYMPOS(ftrace_location, 0));
 
 /* Count one symbol of the wanted name; non-zero stops the walk. */
 static int klpx_symbol_count(void *data, unsigned long addr)
@@ -60,13 +52,23 @@ static int klpx_symbol_count(void *data, unsigned long addr)
 	return 0;
 }
 
-/*
- * A module's symbols, in its symbol table's order.  While the module is
- * COMING this is the full table of the load; once it is LIVE, the part
- * kept after init (the same order, as the kernel's livepatch sees it).
+/**
+ * klpx_module_for_each_symbol() - walk the named symbols of a module
+ * @mod:	the module
+ * @fn:		called for each symbol with a name, undefined ones included,
+ *		in symbol table order; non-zero stops the walk
+ * @data:	passed to @fn
+ *
+ * While the module is COMING this is the full table of the load; once it
+ * is LIVE, the part kept after init (the same order, as the kernel's
+ * livepatch sees it).  @fn runs with preemption disabled.
+ *
+ * Context: @mod cannot go away.
  */
-static void klpx_module_symbol_walk(struct module *mod,
-				    struct klpx_symbol_query *q)
+void klpx_module_for_each_symbol(struct module *mod,
+				 int (*fn)(const char *name,
+					   const Elf_Sym *sym, void *data),
+				 void *data)
 {
 	struct mod_kallsyms *ks;
 	unsigned int i;
@@ -77,14 +79,23 @@ static void klpx_module_symbol_walk(struct module *mod,
 	for (i = 0; i < ks->num_symtab; i++) {
 		const Elf_Sym *sym = &ks->symtab[i];
 
-		if (sym->st_shndx == SHN_UNDEF || !sym->st_name)
+		if (!sym->st_name)
 			continue;
-		if (strcmp(ks->strtab + sym->st_name, q->name))
-			continue;
-		if (klpx_symbol_count(q, sym->st_value))
+		if (fn(ks->strtab + sym->st_name, sym, data))
 			break;
 	}
 	preempt_enable();
+}
+
+/* Count the module's defined symbols of the wanted name. */
+static int klpx_module_symbol_count(const char *name, const Elf_Sym *sym,
+				    void *data)
+{
+	struct klpx_symbol_query *q = data;
+
+	if (sym->st_shndx == SHN_UNDEF || strcmp(name, q->name))
+		return 0;
+	return klpx_symbol_count(q, sym->st_value);
 }
 
 /**
@@ -104,7 +115,7 @@ void klpx_symbol_lookup(struct module *mod, struct klpx_symbol_query *q)
 	q->count = 0;
 	q->addr = 0;
 	if (mod)
-		klpx_module_symbol_walk(mod, q);
+		klpx_module_for_each_symbol(mod, klpx_module_symbol_count, q);
 	else
 		kallsyms_on_each_match_symbol(klpx_symbol_count, q->name, q);
 	if (!q->sympos && q->count > 1)
@@ -186,53 +197,4 @@ int klpx_resolve_func(struct klpx_func *func)
 unsigned long klpx_ftrace_ip(struct klpx_func *func)
 {
 	return ftrace_location(func->old_addr);
-}
-
-/**
- * klpx_find_module() - the module of a name, in whatever state
- * @name:	module name
- *
- * Context: preemption disabled (what find_module() asks when module_mutex
- * is not held); the module may be freed once it is enabled again, unless
- * the caller knows better (see klpx_module_live()).
- * Return: the module, or NULL.
- */
-struct module *klpx_find_module(const char *name)
-{
-	return find_module(name);
-}
-
-/**
- * klpx_stack_trace_reliable() - the stack of a task that is not running
- * @task:	the task
- * @store:	where to put return addresses
- * @size:	room in @store
- *
- * This is the kernel's own reliable unwinder, the one its livepatch
- * consistency model trusts: on x86 with ORC it fails on any frame it
- * cannot vouch for (unwinder error, missing unwind data, text it does not
- * know) and when @store is too small.
- *
- * Context: @task must not run (the core calls it inside stop_machine()).
- * Return: number of entries, or a negative errno when the trace cannot be
- * trusted.
- */
-int klpx_stack_trace_reliable(struct task_struct *task, unsigned long *store,
-			      unsigned int size)
-{
-	return stack_trace_save_tsk_reliable(task, store, size);
-}
-
-/**
- * klpx_idle_task() - the idle task of a CPU
- * @cpu:	the CPU
- *
- * Idle tasks are not on the task list, yet they sleep in code too (the
- * idle loop), so the activeness check looks at them as well.
- *
- * Return: the task.
- */
-struct task_struct *klpx_idle_task(int cpu)
-{
-	return idle_task(cpu);
 }

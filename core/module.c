@@ -25,6 +25,9 @@
 #include <linux/string.h>
 #include "core.h"
 
+/* Not exported; see kallsyms.c. */
+KLPX_SYMBOLS(vmlinux, KLPX_SYMPOS(find_module, 0));
+
 /**
  * struct klpx_coming - a module between our COMING and its LIVE or GOING
  * @node:	entry in klpx_coming_mods
@@ -75,7 +78,7 @@ struct module *klpx_module_live(const char *name)
 
 	/* find_module() wants module_mutex or preemption disabled. */
 	preempt_disable();
-	mod = klpx_find_module(name);
+	mod = find_module(name);
 	state = mod ? READ_ONCE(mod->state) : MODULE_STATE_UNFORMED;
 	preempt_enable();
 
@@ -98,6 +101,26 @@ static void klpx_module_unpatch_objects(struct module *mod)
 				klpx_object_unpatch_unloading(obj);
 }
 
+/* What klpx_module_check_converted() looks for among undefined symbols. */
+struct klpx_unconverted {
+	bool uses_klpx;
+	const char *weak;
+};
+
+static int klpx_unconverted_scan(const char *name, const Elf_Sym *sym,
+				 void *data)
+{
+	struct klpx_unconverted *u = data;
+
+	if (sym->st_shndx != SHN_UNDEF)
+		return 0;
+	if (!strncmp(name, "klpx_", 5))
+		u->uses_klpx = true;
+	if (ELF_ST_BIND(sym->st_info) == STB_WEAK && !u->weak)
+		u->weak = name;
+	return 0;
+}
+
 /*
  * A patch module whose KLPX_SYMBOLS() were never converted into livepatch
  * relocations (its build skipped scripts/patch.kbuild's last step) has
@@ -106,33 +129,17 @@ static void klpx_module_unpatch_objects(struct module *mod)
  */
 static int klpx_module_check_converted(struct module *mod)
 {
-	bool uses_klpx = false, weak_undef = false;
-	struct mod_kallsyms *ks;
-	const char *weak = NULL;
-	unsigned int i;
+	struct klpx_unconverted u = { };
 
 	if (mod->klp)
 		return 0;
-	preempt_disable();
-	ks = rcu_dereference_sched(mod->kallsyms);
-	for (i = 0; i < ks->num_symtab; i++) {
-		const Elf_Sym *sym = &ks->symtab[i];
-		const char *name = ks->strtab + sym->st_name;
-
-		if (sym->st_shndx != SHN_UNDEF || !sym->st_name)
-			continue;
-		if (!strncmp(name, "klpx_", 5))
-			uses_klpx = true;
-		if (ELF_ST_BIND(sym->st_info) == STB_WEAK && !weak_undef) {
-			weak_undef = true;
-			weak = name;
-		}
-	}
-	if (uses_klpx && weak_undef)
-		pr_err("refusing to load module '%s': '%s' is undefined: was it built without scripts/patch.kbuild's conversion of KLPX_SYMBOLS()?\n",
-		       mod->name, weak);
-	preempt_enable();
-	return uses_klpx && weak_undef ? -ENOEXEC : 0;
+	klpx_module_for_each_symbol(mod, klpx_unconverted_scan, &u);
+	if (!u.uses_klpx || !u.weak)
+		return 0;
+	/* The name lives in the module's own string table: still there. */
+	pr_err("refusing to load module '%s': '%s' is undefined: was it built without scripts/patch.kbuild's conversion of KLPX_SYMBOLS()?\n",
+	       mod->name, u.weak);
+	return -ENOEXEC;
 }
 
 static int klpx_module_coming(struct module *mod)

@@ -386,12 +386,14 @@ int klpx_plan_restore(struct klpx_switch *sw, struct klpx_patch *patch,
  * @sw:		filled with the plan; free it with klpx_plan_free()
  * @obj:	the object, resolved and given stacks when @patch
  * @patch:	true: push its functions; false: pop its patched functions
- * @check:	run the activeness check
+ *
+ * Nothing of the module runs while it is loading, or once its exit has
+ * run: no activeness check.
  *
  * Return: 0, or -ENOMEM.
  */
 int klpx_plan_object(struct klpx_switch *sw, struct klpx_object *obj,
-		     bool patch, bool check)
+		     bool patch)
 {
 	struct klpx_func *func;
 	int ret;
@@ -406,7 +408,7 @@ int klpx_plan_object(struct klpx_switch *sw, struct klpx_object *obj,
 		else if (func->patched)
 			sw->pop[sw->nr_pop++] = func;
 	}
-	return klpx_plan_finish(sw, check);
+	return klpx_plan_finish(sw, false);
 }
 
 /**

@@ -109,20 +109,20 @@ int klpx_plan_disable(struct klpx_switch *sw, struct klpx_patch *patch,
 int klpx_plan_restore(struct klpx_switch *sw, struct klpx_patch *patch,
 		      struct list_head *replaced);
 int klpx_plan_object(struct klpx_switch *sw, struct klpx_object *obj,
-		     bool patch, bool check);
+		     bool patch);
 
 /* The switch that patches a loading module's object (nothing runs in it). */
 static inline int klpx_plan_patch_object(struct klpx_switch *sw,
 					 struct klpx_object *obj)
 {
-	return klpx_plan_object(sw, obj, true, false);
+	return klpx_plan_object(sw, obj, true);
 }
 
 /* The switch that unpatches an object whose module's exit has run. */
 static inline int klpx_plan_unpatch_object(struct klpx_switch *sw,
 					   struct klpx_object *obj)
 {
-	return klpx_plan_object(sw, obj, false, false);
+	return klpx_plan_object(sw, obj, false);
 }
 
 void klpx_plan_free(struct klpx_switch *sw);

@@ -58,10 +58,22 @@
 #include "core.h"
 #include "trace.h"
 
+#ifndef CONFIG_HAVE_RELIABLE_STACKTRACE
+#error "klpx proves a switch safe with reliable stack traces: this kernel has none"
+#endif
+
+/*
+ * Not exported; see kallsyms.c.  stack_trace_save_tsk_reliable() is the
+ * kernel's own reliable unwinder, the one its livepatch consistency model
+ * trusts: on x86 with ORC it fails on any frame it cannot vouch for.
+ * idle_task(): idle tasks are on no task list, yet they sleep in code too.
+ */
 KLPX_SYMBOLS(vmlinux,
 	     KLPX_SYMPOS(task_call_func, 0),
 	     KLPX_SYMPOS(task_work_cancel, 0),
-	     KLPX_SYMPOS(__module_text_address, 0));
+	     KLPX_SYMPOS(__module_text_address, 0),
+	     KLPX_SYMPOS(stack_trace_save_tsk_reliable, 0),
+	     KLPX_SYMPOS(idle_task, 0));
 
 static unsigned int switch_timeout = 60;
 module_param(switch_timeout, uint, 0644);
@@ -114,8 +126,8 @@ static bool klpx_task_busy(struct klpx_switch_ctx *ctx, struct task_struct *t)
 {
 	int nr, range;
 
-	nr = klpx_stack_trace_reliable(t, klpx_stack_entries,
-				       ARRAY_SIZE(klpx_stack_entries));
+	nr = stack_trace_save_tsk_reliable(t, klpx_stack_entries,
+					   ARRAY_SIZE(klpx_stack_entries));
 	if (nr < 0) {
 		range = -1;
 	} else {
@@ -290,7 +302,7 @@ static bool klpx_tasks_busy(struct klpx_switch_ctx *ctx)
 		}
 	}
 	for_each_online_cpu(cpu) {
-		t = klpx_idle_task(cpu);
+		t = idle_task(cpu);
 		if (READ_ONCE(t->on_cpu))
 			continue;
 		if (klpx_task_busy(ctx, t)) {

@@ -31,6 +31,7 @@
 #include <linux/string.h>
 #include <asm/text-patching.h>
 #include "core.h"
+#include "reloc.h"
 
 #ifndef CONFIG_LIVEPATCH
 #error "klpx needs CONFIG_LIVEPATCH: the module loader keeps livepatch relocations only then"
@@ -149,21 +150,6 @@ static int klpx_resolve_section(struct klpx_object *obj, Elf_Shdr *sec)
 		pr_err("'%s': symbol '%s' has %lu occurrence(s) in %s, not %lu\n",
 		       patch, name, q.count, where, q.sympos);
 		return -ENOENT;
-	}
-	return 0;
-}
-
-static size_t klpx_reloc_size(unsigned int type)
-{
-	switch (type) {
-	case R_X86_64_64:
-	case R_X86_64_PC64:
-		return 8;
-	case R_X86_64_32:
-	case R_X86_64_32S:
-	case R_X86_64_PC32:
-	case R_X86_64_PLT32:
-		return 4;
 	}
 	return 0;
 }

@@ -333,24 +333,24 @@ static void test_module_object_comes_goes_and_comes_back(void)
 		prepare_patch(&p);
 		prepare_patch(&p2);
 		/* Coming: older patch first, so the newer ends on top. */
-		CHECK(klpx_plan_object(&sw, &objs[0], true, false) == 0);
+		CHECK(klpx_plan_patch_object(&sw, &objs[0]) == 0);
 		klpx_switch_apply(&sw);
 		klpx_plan_free(&sw);
-		CHECK(klpx_plan_object(&sw, &o2[0], true, false) == 0);
+		CHECK(klpx_plan_patch_object(&sw, &o2[0]) == 0);
 		klpx_switch_apply(&sw);
 		klpx_plan_free(&sw);
 		CHECK(top(1) == &o2[0].funcs[0]);
 		/* Going: newest first. */
-		CHECK(klpx_plan_object(&sw, &o2[0], false, false) == 0);
+		CHECK(klpx_plan_unpatch_object(&sw, &o2[0]) == 0);
 		CHECK(sw.nr_pop == 1 && sw.nr_push == 0);
 		klpx_switch_apply(&sw);
 		klpx_plan_free(&sw);
-		CHECK(klpx_plan_object(&sw, &objs[0], false, false) == 0);
+		CHECK(klpx_plan_unpatch_object(&sw, &objs[0]) == 0);
 		klpx_switch_apply(&sw);
 		klpx_plan_free(&sw);
 		CHECK(top(1) == NULL);
 		/* Nothing patched: a second going pops nothing. */
-		CHECK(klpx_plan_object(&sw, &objs[0], false, false) == 0);
+		CHECK(klpx_plan_unpatch_object(&sw, &objs[0]) == 0);
 		CHECK(sw.nr_pop == 0);
 		klpx_plan_free(&sw);
 		objs[0].mod = NULL;

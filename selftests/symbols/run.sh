@@ -27,7 +27,8 @@ finish() {
 	exit
 }
 
-if ! gcc -O2 -Wall -o "$tool" "$top/scripts/klpx-syms.c" -lelf; then
+if ! gcc -O2 -Wall -o "$tool" "$top/scripts/klpx-syms.c" \
+	"$top/scripts/klpx-syms-elf.c" -lelf; then
 	not_ok "klpx-syms builds"
 	finish
 fi
@@ -271,7 +272,9 @@ for kdir in "$@"; do
 	copy=$work/klpx-$kver
 	mkdir -p "$copy/scripts"
 	cp -r "$top/Kbuild" "$top/core" "$top/shadow" "$top/include" "$copy/"
-	cp "$top/scripts/patch.kbuild" "$top/scripts/klpx-syms.c" "$copy/scripts/"
+	cp "$top/scripts/patch.kbuild" "$top/scripts/klpx-syms.c" \
+	   "$top/scripts/klpx-syms-elf.c" "$top/scripts/klpx-syms.h" \
+	   "$copy/scripts/"
 	title="klpx.ko for $kver calls unexported kernel functions only directly"
 	if ! make -s -C "$kdir" M="$copy" modules >"$work/build.log" 2>&1; then
 		cat "$work/build.log"
