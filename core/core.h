@@ -58,10 +58,10 @@ struct klpx_symbol_query {
 void klpx_symbol_lookup(struct module *mod, struct klpx_symbol_query *q);
 int klpx_resolve_func(struct klpx_func *func);
 unsigned long klpx_ftrace_ip(struct klpx_func *func);
-void klpx_module_for_each_symbol(struct module *mod,
-				 int (*fn)(const char *name,
-					   const Elf_Sym *sym, void *data),
-				 void *data);
+void klpx_module_walk_symbols(struct module *mod,
+			      int (*fn)(const char *name,
+					const Elf_Sym *sym, void *data),
+			      void *data);
 
 /* symbols.c: what a patch lists with KLPX_SYMBOLS() in a module object */
 int klpx_symbols_check(struct klpx_patch *patch);

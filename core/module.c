@@ -133,7 +133,7 @@ static int klpx_module_check_converted(struct module *mod)
 
 	if (mod->klp)
 		return 0;
-	klpx_module_for_each_symbol(mod, klpx_unconverted_scan, &u);
+	klpx_module_walk_symbols(mod, klpx_unconverted_scan, &u);
 	if (!u.uses_klpx || !u.weak)
 		return 0;
 	/* The name lives in the module's own string table: still there. */
