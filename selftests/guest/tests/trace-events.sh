@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The klpx tracepoints: an enable, a disable and two garbage collections,
-# as an operator watching events/klpx/ sees them.
+# The klpx tracepoints, as an operator watching events/klpx/ sees them:
+# an enable, a disable, two garbage collections, and a switch that gives
+# up on a task.
 
 . "$(dirname "$0")/../functions.sh"
 
