@@ -15,12 +15,16 @@
 #
 # Environment: BENCH_ROUNDS (default 5), BENCH_SIZES (default
 # "1000 10000 100000 1000000"), BENCH_CREATE (variables per create round,
-# default 1000), BENCH_CYCLES (enable/disable cycles of the patches, 3).
+# default 1000), BENCH_CYCLES (enable/disable cycles of the patches, 3),
+# BENCH_PHASES (default "redirect stop shadow"; "memory" is the growth
+# steps of the shadow phase alone, with their memory records and no
+# timings).
 
 ROUNDS=${BENCH_ROUNDS:-5}
 SIZES=${BENCH_SIZES:-"1000 10000 100000 1000000"}
 CREATE=${BENCH_CREATE:-1000}
 CYCLES=${BENCH_CYCLES:-3}
+PHASES=${BENCH_PHASES:-"redirect stop shadow"}
 # Threads asleep and enable/disable cycles of the 200-function patch
 # while the time the machine stays stopped is measured.
 STOP_THREADS=${BENCH_STOP_THREADS:-10000}
@@ -73,18 +77,34 @@ param() {
 	cat "/sys/module/$1/parameters/$2" 2>/dev/null || echo 0
 }
 
+# grow SET N - grow SET to N variables in each implementation, with the
+# memory records of each step
+grow() {
+	bench settle
+	mem $1 $2 base
+	bench fill $1 klpx $2
+	bench settle
+	mem $1 $2 klpx
+	bench fill $1 klp $2
+	bench settle
+	mem $1 $2 klp
+}
+
+memory_phase() {
+	local set n
+	for set in one spread; do
+		for n in $SIZES; do
+			grow $set $n
+		done
+		bench clear $set
+	done
+}
+
 shadow_phase() {
 	local set n
 	for set in one spread; do
 		for n in $SIZES; do
-			bench settle
-			mem $set $n base
-			bench fill $set klpx $n
-			bench settle
-			mem $set $n klpx
-			bench fill $set klp $n
-			bench settle
-			mem $set $n klp
+			grow $set $n
 			bench get $set "$ROUNDS"
 			bench miss $set "$ROUNDS"
 			bench create $set "$ROUNDS" "$CREATE"
@@ -175,9 +195,12 @@ stop_phase() {
 
 echo "@start $(uname -r) $(nproc) cpus $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) kB"
 if insmod "$MODDIR/klpx_bench.ko"; then
-	redirect_phase
-	stop_phase
-	shadow_phase
+	for phase in $PHASES; do
+		case $phase in
+		redirect|stop|shadow|memory) ${phase}_phase ;;
+		*) error "no phase '$phase'" ;;
+		esac
+	done
 	rmmod klpx_bench || error "cannot remove klpx_bench"
 else
 	error "klpx_bench does not load"

@@ -19,6 +19,8 @@
 #                         through scripts/kver.sh, as make does
 #   BENCH_ROUNDS=N        rounds per measurement (default 5)
 #   BENCH_SIZES="..."     live variables (default "1000 10000 100000 1000000")
+#   BENCH_PHASES="..."    phases of bench/guest.sh (default "redirect stop
+#                         shadow"; "memory": the shadow growth steps alone)
 #   BENCH_TIMEOUT=SECONDS limit on the guest run (default 780)
 #   BENCH_USERSPACE=0     skip the userspace benchmark
 #   BENCH_PUBLISH=1       also copy the table and plot into Documentation/
@@ -52,6 +54,7 @@ guest_input() {
 	local env=""
 	[ -n "$BENCH_ROUNDS" ] && env="$env BENCH_ROUNDS='$BENCH_ROUNDS'"
 	[ -n "$BENCH_SIZES" ] && env="$env BENCH_SIZES='$BENCH_SIZES'"
+	[ -n "$BENCH_PHASES" ] && env="$env BENCH_PHASES='$BENCH_PHASES'"
 	echo "stty -F /dev/ttyS0 -echo"
 	base64 -w 76 "$here/guest.sh" | sed 's|^|echo |; s|$| >>/tmp/bench.b64|'
 	echo "base64 -d /tmp/bench.b64 >/tmp/bench.sh; $env sh /tmp/bench.sh; poweroff"
@@ -103,7 +106,8 @@ awk -v date="$(date -u +%Y-%m-%d)" -v kver="$KVER" \
     "$out/raw.txt" "$out/userspace.txt" >"$out/results.txt"
 cat "$out/results.txt"
 
-if [ -s "$out/get.dat" ]; then
+# A run without lookups (BENCH_PHASES=memory) has nothing to plot.
+if grep -qv '^#' "$out/get.dat" 2>/dev/null; then
 	gnuplot -e "dat='$out/get.dat'; png='$out/bench-get.png'; sub='$(date -u +%Y-%m-%d), $KVER under QEMU/TCG'" \
 		"$here/plot.gp" || { say "gnuplot failed"; status=1; }
 fi

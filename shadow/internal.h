@@ -27,19 +27,27 @@
  * one or two variables).  @next and @obj stay intact after removal until
  * the RCU grace period ends, so a lockless reader standing on a removed
  * variable can still walk past it.
+ *
+ * While it lives, a variable is also on its id's list of variables
+ * (@node, under the id's lock), so that free_all finds them without
+ * looking at a single empty chain; readers never use it.  Once removed it
+ * needs @rcu instead, for the deferred free: the two share the space.
  */
 struct klpx_shadow_var {
 	struct klpx_shadow_var __rcu *next;
 	void *obj;
-	struct rcu_head rcu;
+	union {
+		struct list_head node;
+		struct rcu_head rcu;
+	};
 	char data[];
 };
 
 /*
  * A table of 1 << shift chains.  Opaque: a pointer to it is the address of
- * the bucket array with the shift in its low bits (see store.c), so that
- * the array is exactly a power of two in size and readers find both in one
- * load.
+ * the bucket array with its size (as a hash's shift) and a resize's flag
+ * in the low bits (see store.c), so that the array is exactly a power of
+ * two in size and readers find all three in one load.
  */
 struct klpx_shadow_table;
 
@@ -80,9 +88,10 @@ struct klpx_shadow_cache {
  * @refs:	registrations holding this id, under klpx_shadow_mutex
  * @gc_node:	entry in a list of classes being collected together
  * @gc_dtor:	the dtor of the type whose unregistration collects the class
- * @lock:	guards the tables' chains, @tbl, @new_tbl, @count, @dead and
- *		@resize_pending; ctors and dtors run under it
+ * @lock:	guards the tables' chains, @tbl, @new_tbl, @count, @vars,
+ *		@dead and @resize_pending; ctors and dtors run under it
  * @count:	live variables; written under @lock, read locklessly
+ * @vars:	every live variable, through its @node, under @lock
  * @dead:	set when the last registration went: no more changes
  * @resize_pending: @resize_work is queued or running
  * @resize_kick: queues @resize_work from an interrupt, never under the
@@ -111,6 +120,7 @@ struct klpx_shadow_class {
 
 	spinlock_t lock;
 	unsigned long count;
+	struct list_head vars;
 	bool dead;
 	bool resize_pending;
 	struct irq_work resize_kick;

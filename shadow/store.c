@@ -45,18 +45,42 @@
 #define KLPX_SHADOW_RESIZE_BATCH	64
 
 /*
- * A table pointer is the address of its bucket array with the shift in the
- * low bits.  The array is exactly 1 << shift heads, at least 128 bytes: a
- * power of two that kmalloc aligns naturally and vmalloc to a page, so the
- * low bits are free.  Keeping the shift in a header instead would make
- * every array a power of two plus a word, which kmalloc rounds up to the
- * next size class and huge vmalloc mappings to the next 2 MiB.
+ * A table pointer is the address of its bucket array with, in the low
+ * bits, what a hash is shifted right by to index it (64 less the table's
+ * shift), and while a resize moves variables out of it, a flag.  The array
+ * is exactly 1 << shift heads, at least 128 bytes: a power of two that
+ * kmalloc aligns naturally and vmalloc to a page, so the low seven bits
+ * are free.  Keeping the shift in a header instead would make every array
+ * a power of two plus a word, which kmalloc rounds up to the next size
+ * class and huge vmalloc mappings to the next 2 MiB.  Keeping the flag
+ * here lets a lookup that missed check with one load that nothing moved
+ * under it (see klpx_shadow_lookup()).
  */
-#define KLPX_SHADOW_SHIFT_MASK	0x3fUL
+#define KLPX_SHADOW_RSHIFT_MASK	0x3fUL
+#define KLPX_SHADOW_MOVING	0x40UL
+#define KLPX_SHADOW_TAG_MASK	(KLPX_SHADOW_RSHIFT_MASK | KLPX_SHADOW_MOVING)
+
+/* What a 64-bit hash is shifted right by to index @tbl. */
+static inline unsigned int klpx_shadow_tbl_rshift(const struct klpx_shadow_table *tbl)
+{
+	return (unsigned long)tbl & KLPX_SHADOW_RSHIFT_MASK;
+}
 
 static inline unsigned int klpx_shadow_tbl_shift(const struct klpx_shadow_table *tbl)
 {
-	return (unsigned long)tbl & KLPX_SHADOW_SHIFT_MASK;
+	return 64 - klpx_shadow_tbl_rshift(tbl);
+}
+
+static inline bool klpx_shadow_tbl_moving(const struct klpx_shadow_table *tbl)
+{
+	return (unsigned long)tbl & KLPX_SHADOW_MOVING;
+}
+
+static inline struct klpx_shadow_table *
+klpx_shadow_tbl_flag_moving(struct klpx_shadow_table *tbl)
+{
+	return (struct klpx_shadow_table *)((unsigned long)tbl |
+					    KLPX_SHADOW_MOVING);
 }
 
 /* A bucket: the link to the first variable of a chain. */
@@ -64,7 +88,7 @@ typedef struct klpx_shadow_var __rcu *klpx_shadow_link_t;
 
 static inline klpx_shadow_link_t *klpx_shadow_tbl_buckets(const struct klpx_shadow_table *tbl)
 {
-	return (klpx_shadow_link_t *)((unsigned long)tbl & ~KLPX_SHADOW_SHIFT_MASK);
+	return (klpx_shadow_link_t *)((unsigned long)tbl & ~KLPX_SHADOW_TAG_MASK);
 }
 
 static struct klpx_shadow_table *klpx_shadow_table_alloc(unsigned int shift)
@@ -72,21 +96,42 @@ static struct klpx_shadow_table *klpx_shadow_table_alloc(unsigned int shift)
 	klpx_shadow_link_t *buckets;
 
 	BUILD_BUG_ON((sizeof(*buckets) << KLPX_SHADOW_MIN_SHIFT) <=
-		     KLPX_SHADOW_SHIFT_MASK);
+		     KLPX_SHADOW_TAG_MASK);
 	buckets = kvcalloc(1UL << shift, sizeof(*buckets), GFP_KERNEL);
 	if (!buckets)
 		return NULL;
-	if (WARN_ON_ONCE((unsigned long)buckets & KLPX_SHADOW_SHIFT_MASK)) {
+	if (WARN_ON_ONCE((unsigned long)buckets & KLPX_SHADOW_TAG_MASK)) {
 		kvfree(buckets);
 		return NULL;
 	}
-	return (struct klpx_shadow_table *)((unsigned long)buckets | shift);
+	return (struct klpx_shadow_table *)((unsigned long)buckets |
+					    (64 - shift));
 }
 
 static void klpx_shadow_table_free(struct klpx_shadow_table *tbl)
 {
 	if (tbl)
 		kvfree(klpx_shadow_tbl_buckets(tbl));
+}
+
+/*
+ * A table a resize replaced, freed once the readers that may still walk it
+ * are gone.  Allocated with the new table: the old one's memory cannot
+ * hold it, readers may still read any of its buckets.
+ */
+struct klpx_shadow_retired {
+	struct rcu_head rcu;
+	struct klpx_shadow_table *tbl;
+};
+
+static void klpx_shadow_retired_free_rcu(struct rcu_head *head)
+{
+	struct klpx_shadow_retired *r =
+		container_of(head, struct klpx_shadow_retired, rcu);
+
+	/* kvfree() of a vmalloc'd array defers itself from softirq context. */
+	klpx_shadow_table_free(r->tbl);
+	kfree(r);
 }
 
 /*
@@ -100,8 +145,9 @@ klpx_shadow_bucket(struct klpx_shadow_table *tbl, const void *obj)
 {
 	u64 x = (u64)(unsigned long)obj * GOLDEN_RATIO_64;
 
+	/* hash_64() shifts right by 64 less its bits: by the rshift. */
 	return &klpx_shadow_tbl_buckets(tbl)[hash_64(x ^ (x >> 32),
-						     klpx_shadow_tbl_shift(tbl))];
+						     64 - klpx_shadow_tbl_rshift(tbl))];
 }
 
 /* Size of table for @count variables: load factor between 1/2 and 1. */
@@ -160,18 +206,18 @@ klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
 /*
  * Lockless lookup; the caller holds rcu_read_lock().  A hit needs no
  * check: a variable's key never changes and its memory outlives us.  A
- * miss is final when no resize was under way, which costs two loads
- * after the walk and nothing on a hit:
+ * miss is final when no resize was under way, which costs one load after
+ * the walk and nothing on a hit.  A resize flags @tbl as moving (release)
+ * before it moves anything, and ends by replacing it with the new table:
  *
- * - a walk that a move led astray read a link the move wrote, and moves
- *   happen after @new_tbl is set (release stores both): so @new_tbl,
- *   read after the walk, is set, unless the resize has ended since;
- * - a resize ends by setting @tbl and then clearing @new_tbl: so @tbl,
- *   read after @new_tbl, is no longer the table walked.  It cannot come
- *   back as the same pointer: the old table is freed after a grace
- *   period, not while we read.
+ * - a walk that a move led astray read a link the move wrote (a release
+ *   store after the flag's): so @tbl, read again after the walk, is
+ *   flagged or another table;
+ * - it cannot come back as the same unflagged pointer meanwhile: a table
+ *   a resize replaced is freed after a grace period, not while we read.
  *
- * Anything else goes the slow way, which retries on @seq.
+ * A miss in a flagged table, or with @tbl changed, goes the slow way,
+ * which retries on @seq.
  */
 static __always_inline struct klpx_shadow_var *
 klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
@@ -184,12 +230,9 @@ klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
 		return var;
 	/* Pairs with the release stores of klpx_shadow_resize(). */
 	smp_rmb();
-	if (likely(!rcu_access_pointer(class->new_tbl))) {
-		/* The same pairing: new_tbl is read before tbl again. */
-		smp_rmb();
-		if (likely(rcu_access_pointer(class->tbl) == tbl))
-			return NULL;
-	}
+	if (likely(!klpx_shadow_tbl_moving(tbl) &&
+		   rcu_access_pointer(class->tbl) == tbl))
+		return NULL;
 	return klpx_shadow_lookup_slow(class, obj);
 }
 
@@ -298,6 +341,7 @@ static void __klpx_shadow_insert(struct klpx_shadow_class *class,
 	bucket = klpx_shadow_bucket(tbl, var->obj);
 	RCU_INIT_POINTER(var->next, klpx_shadow_deref_locked(class, *bucket));
 	rcu_assign_pointer(*bucket, var);
+	list_add(&var->node, &class->vars);
 	WRITE_ONCE(class->count, class->count + 1);
 	__klpx_shadow_maybe_resize(class);
 }
@@ -321,6 +365,8 @@ static void __klpx_shadow_destroy(struct klpx_shadow_class *class,
 
 	/* Released: a reader reaching the next variable sees it whole. */
 	rcu_assign_pointer(*link, klpx_shadow_deref_locked(class, var->next));
+	/* @node is over: its space is @rcu's from here on. */
+	list_del(&var->node);
 	WRITE_ONCE(class->count, class->count - 1);
 	if (dtor)
 		dtor(var->obj, var->data);
@@ -367,7 +413,8 @@ static void klpx_shadow_resize(struct work_struct *work)
 {
 	struct klpx_shadow_class *class =
 		container_of(work, struct klpx_shadow_class, resize_work);
-	struct klpx_shadow_table *old, *new;
+	struct klpx_shadow_retired *retired = NULL;
+	struct klpx_shadow_table *old, *new = NULL;
 	unsigned long flags, mflags, i, n;
 	unsigned int shift;
 
@@ -376,8 +423,11 @@ static void klpx_shadow_resize(struct work_struct *work)
 	shift = klpx_shadow_target_shift(class->count);
 	spin_unlock_irqrestore(&class->lock, flags);
 
-	new = shift != klpx_shadow_tbl_shift(old) ?
-		klpx_shadow_table_alloc(shift) : NULL;
+	if (shift != klpx_shadow_tbl_shift(old)) {
+		retired = kmalloc(sizeof(*retired), GFP_KERNEL);
+		if (retired)
+			new = klpx_shadow_table_alloc(shift);
+	}
 
 	spin_lock_irqsave(&class->lock, flags);
 	if (!new || class->dead) {
@@ -385,9 +435,12 @@ static void klpx_shadow_resize(struct work_struct *work)
 		class->resize_pending = false;
 		spin_unlock_irqrestore(&class->lock, flags);
 		klpx_shadow_table_free(new);
+		kfree(retired);
 		return;
 	}
 	rcu_assign_pointer(class->new_tbl, new);
+	/* Misses in @old are no longer final: see klpx_shadow_lookup(). */
+	rcu_assign_pointer(class->tbl, klpx_shadow_tbl_flag_moving(old));
 	spin_unlock_irqrestore(&class->lock, flags);
 
 	n = 1UL << klpx_shadow_tbl_shift(old);
@@ -396,6 +449,7 @@ static void klpx_shadow_resize(struct work_struct *work)
 		if (class->dead) {
 			/* Garbage collection drains both tables. */
 			spin_unlock_irqrestore(&class->lock, flags);
+			kfree(retired);
 			return;
 		}
 		mflags = klpx_shadow_move_begin(class);
@@ -409,11 +463,12 @@ static void klpx_shadow_resize(struct work_struct *work)
 	spin_lock_irqsave(&class->lock, flags);
 	if (class->dead) {
 		spin_unlock_irqrestore(&class->lock, flags);
+		kfree(retired);
 		return;
 	}
 	mflags = klpx_shadow_move_begin(class);
 	rcu_assign_pointer(class->tbl, new);
-	/* @new_tbl clears after @tbl changes: see klpx_shadow_lookup(). */
+	/* A slow lookup finds @new in @tbl before @new_tbl clears. */
 	smp_wmb();
 	RCU_INIT_POINTER(class->new_tbl, NULL);
 	klpx_shadow_move_end(class, mflags);
@@ -422,8 +477,14 @@ static void klpx_shadow_resize(struct work_struct *work)
 	__klpx_shadow_maybe_resize(class);
 	spin_unlock_irqrestore(&class->lock, flags);
 
-	synchronize_rcu();
-	klpx_shadow_table_free(old);
+	/*
+	 * Not synchronize_rcu(): a worker blocked in it makes the workqueue
+	 * start another for the next id's resize, and with many ids growing
+	 * at once their stacks outlive the growth by minutes.  Garbage
+	 * collection's rcu_barrier() waits for this callback.
+	 */
+	retired->tbl = old;
+	call_rcu(&retired->rcu, klpx_shadow_retired_free_rcu);
 }
 
 struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type *type)
@@ -447,6 +508,7 @@ struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type
 
 	lockdep_register_key(&class->lock_key);
 	spin_lock_init(&class->lock);
+	INIT_LIST_HEAD(&class->vars);
 	lockdep_set_class(&class->lock, &class->lock_key);
 	raw_spin_lock_init(&class->move_lock);
 	seqcount_raw_spinlock_init(&class->seq, &class->move_lock);
@@ -563,41 +625,35 @@ static void klpx_shadow_warn_duplicate(const struct klpx_shadow_type *type,
 }
 
 /*
- * Create @obj's variable, or find it if !@exclusive; the lookup before
- * found nothing.  Holds klpx_shadow_srcu across an allocation that may
- * sleep, so that the class outlives it.
+ * Create @obj's variable in @class, or find it if !@exclusive; the lookup
+ * before found nothing.  The caller keeps @class alive across the
+ * allocation: under rcu_read_lock() when @gfp_flags cannot sleep, else
+ * under klpx_shadow_srcu.  *@nomem is set when the allocation failed.
  */
-static noinline void *klpx_shadow_create_slow(void *obj,
-					      struct klpx_shadow_type *type,
-					      gfp_t gfp_flags, void *ctor_data,
-					      bool exclusive)
+static void *klpx_shadow_create_in(struct klpx_shadow_class *class, void *obj,
+				   struct klpx_shadow_type *type,
+				   gfp_t gfp_flags, void *ctor_data,
+				   bool exclusive, bool *nomem)
 {
-	struct klpx_shadow_class *class;
 	struct klpx_shadow_var *new;
 	klpx_shadow_link_t *link;
 	struct kmem_cache *slab;
 	unsigned long flags;
 	void *data = NULL;
-	int idx, ret;
+	int ret;
 
-	idx = srcu_read_lock(&klpx_shadow_srcu);
-	rcu_read_lock();
-	class = klpx_shadow_class_of(type);
-	rcu_read_unlock();
-	if (unlikely(!class)) {
-		klpx_shadow_report_unregistered(type);
-		goto out;
-	}
 	if (unlikely(type->size != class->size)) {
 		pr_err_ratelimited("shadow type %s (id %lu) has size %zu, registered %zu\n",
 				   type->name, type->id, type->size, class->size);
-		goto out;
+		return NULL;
 	}
 
 	slab = class->cache->slab;
 	new = kmem_cache_zalloc(slab, gfp_flags);
-	if (!new)
-		goto out;
+	if (!new) {
+		*nomem = true;
+		return NULL;
+	}
 	new->obj = obj;
 
 	spin_lock_irqsave(&class->lock, flags);
@@ -605,7 +661,7 @@ static noinline void *klpx_shadow_create_slow(void *obj,
 		spin_unlock_irqrestore(&class->lock, flags);
 		kmem_cache_free(slab, new);
 		klpx_shadow_report_unregistered(type);
-		goto out;
+		return NULL;
 	}
 	link = __klpx_shadow_find(class, obj);
 	if (link) {
@@ -616,7 +672,7 @@ static noinline void *klpx_shadow_create_slow(void *obj,
 		kmem_cache_free(slab, new);
 		if (exclusive)
 			klpx_shadow_warn_duplicate(type, obj);
-		goto out;
+		return data;
 	}
 	ret = type->ctor ? type->ctor(obj, new->data, ctor_data) : 0;
 	if (unlikely(ret)) {
@@ -624,17 +680,59 @@ static noinline void *klpx_shadow_create_slow(void *obj,
 		kmem_cache_free(slab, new);
 		pr_err_ratelimited("shadow type %s (id %lu): ctor failed with error %d; no variable added\n",
 				   type->name, type->id, ret);
-		goto out;
+		return NULL;
 	}
 	__klpx_shadow_insert(class, new);
 	spin_unlock_irqrestore(&class->lock, flags);
-	data = new->data;
-out:
+	return new->data;
+}
+
+/*
+ * The allocation that may sleep, after the one that could not failed:
+ * klpx_shadow_srcu, held across it, keeps the class alive.
+ */
+static noinline void *klpx_shadow_create_sleeping(void *obj,
+						  struct klpx_shadow_type *type,
+						  gfp_t gfp_flags,
+						  void *ctor_data,
+						  bool exclusive)
+{
+	struct klpx_shadow_class *class;
+	bool nomem = false;
+	void *data = NULL;
+	int idx;
+
+	idx = srcu_read_lock(&klpx_shadow_srcu);
+	rcu_read_lock();
+	class = klpx_shadow_class_of(type);
+	rcu_read_unlock();
+	if (likely(class))
+		data = klpx_shadow_create_in(class, obj, type, gfp_flags,
+					     ctor_data, exclusive, &nomem);
+	else
+		klpx_shadow_report_unregistered(type);
 	srcu_read_unlock(&klpx_shadow_srcu, idx);
 	return data;
 }
 
-/* A hit costs what klpx_shadow_get() costs: no SRCU, no lock. */
+/*
+ * The first allocation of a creation happens under rcu_read_lock(), so
+ * it must not sleep: the caller's flags less direct reclaim (and the
+ * promise never to fail, which needs it), quietly, as a sleeping attempt
+ * follows a failure.
+ */
+static inline gfp_t klpx_shadow_gfp_nosleep(gfp_t gfp_flags)
+{
+	if (!gfpflags_allow_blocking(gfp_flags))
+		return gfp_flags;
+	return (gfp_flags & ~(__GFP_DIRECT_RECLAIM | __GFP_NOFAIL)) |
+		__GFP_NOWARN;
+}
+
+/*
+ * A hit costs what klpx_shadow_get() costs: no SRCU, no lock.  A creation
+ * takes the id's lock, and SRCU only if an allocation has to sleep.
+ */
 static __always_inline void *klpx_shadow_create(void *obj,
 						struct klpx_shadow_type *type,
 						gfp_t gfp_flags,
@@ -643,21 +741,34 @@ static __always_inline void *klpx_shadow_create(void *obj,
 {
 	struct klpx_shadow_class *class;
 	struct klpx_shadow_var *var = NULL;
+	bool nomem = false;
+	void *data;
 
 	rcu_read_lock();
 	class = klpx_shadow_class_of(type);
 	if (likely(class))
 		var = klpx_shadow_lookup(class, obj);
-	rcu_read_unlock();
 	if (likely(var)) {
+		rcu_read_unlock();
 		/* A duplicate is a bug, whether memory is short or not. */
 		if (!exclusive)
 			return var->data;
 		klpx_shadow_warn_duplicate(type, obj);
 		return NULL;
 	}
-	return klpx_shadow_create_slow(obj, type, gfp_flags, ctor_data,
-				       exclusive);
+	if (unlikely(!class)) {
+		rcu_read_unlock();
+		klpx_shadow_report_unregistered(type);
+		return NULL;
+	}
+	data = klpx_shadow_create_in(class, obj, type,
+				     klpx_shadow_gfp_nosleep(gfp_flags),
+				     ctor_data, exclusive, &nomem);
+	rcu_read_unlock();
+	if (likely(!nomem) || !gfpflags_allow_blocking(gfp_flags))
+		return data;
+	return klpx_shadow_create_sleeping(obj, type, gfp_flags, ctor_data,
+					   exclusive);
 }
 
 /**
@@ -751,18 +862,20 @@ EXPORT_SYMBOL_GPL(klpx_shadow_free);
  * @type:	the variables' type; its dtor is called once per variable
  *
  * Costs time proportional to the number of variables of @type's id, not to
- * the number of variables of other ids, which are not touched.
+ * the number of variables of other ids, which are not touched, nor to the
+ * size of its table: the id's list of variables leads to each, and only
+ * their own chains are walked (a table much larger than its variables,
+ * after many frees and before the shrink they queue, costs nothing).
  *
  * Context: any context but NMI.  On PREEMPT_RT, where the id's spinlock_t
  * sleeps: not in hard IRQ context nor under a raw spinlock.
  */
 void klpx_shadow_free_all(struct klpx_shadow_type *type)
 {
-	struct klpx_shadow_table *tbls[2];
 	struct klpx_shadow_class *class;
-	klpx_shadow_link_t *buckets;
-	unsigned long flags, i, n;
-	int t;
+	struct klpx_shadow_var *var;
+	klpx_shadow_link_t *link;
+	unsigned long flags;
 
 	rcu_read_lock();
 	class = klpx_shadow_class_of(type);
@@ -773,18 +886,14 @@ void klpx_shadow_free_all(struct klpx_shadow_type *type)
 	spin_lock_irqsave(&class->lock, flags);
 	if (unlikely(class->dead))
 		goto unlock;
-	tbls[0] = klpx_shadow_locked_tbl(class, &class->tbl);
-	tbls[1] = klpx_shadow_locked_tbl(class, &class->new_tbl);
-	for (t = 0; t < 2 && class->count; t++) {
-		if (!tbls[t])
-			continue;
-		buckets = klpx_shadow_tbl_buckets(tbls[t]);
-		n = 1UL << klpx_shadow_tbl_shift(tbls[t]);
-		for (i = 0; i < n && class->count; i++) {
-			while (klpx_shadow_deref_locked(class, buckets[i]))
-				__klpx_shadow_destroy(class, &buckets[i],
-						      type->dtor);
-		}
+	while (!list_empty(&class->vars)) {
+		var = list_first_entry(&class->vars, struct klpx_shadow_var,
+				       node);
+		/* Every listed variable is in one of the tables. */
+		link = __klpx_shadow_find(class, var->obj);
+		if (WARN_ON_ONCE(!link))
+			break;
+		__klpx_shadow_destroy(class, link, type->dtor);
 	}
 	__klpx_shadow_maybe_resize(class);
 unlock:

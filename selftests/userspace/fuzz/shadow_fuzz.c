@@ -12,7 +12,8 @@
  *           name or size conflicts), or NULL
  *   byte 2: the object (NULL or one of OBJS - 1 addresses)
  *   byte 3: flags: GFP_ATOMIC and atomic context, the ctor refuses, the
- *           operation's first allocation fails
+ *           operation's first allocation fails (a creation that may
+ *           sleep retries it and succeeds)
  *
  * After each input every type is unregistered and the process must be
  * back to zero live allocations, with every variable destroyed exactly once.
@@ -288,7 +289,8 @@ static void op_create(int t, int o, bool exclusive, bool atomic, bool fail)
 		}
 		return;
 	}
-	if (injected) {
+	/* a caller that may sleep has its failed first attempt retried */
+	if (injected && atomic) {
 		fz_assert(!p && !seen.nr_ctor, "allocation failed yet %p", p);
 		return;
 	}

@@ -60,6 +60,14 @@ static void fail_nth(unsigned long n)
 	shim_fail_set(&p);
 }
 
+/* allocation @n and every one after it fail */
+static void fail_from(unsigned long n)
+{
+	struct shim_fail_policy p = { .after = n - 1, .every = n == 1 };
+
+	shim_fail_set(&p);
+}
+
 /* stop injecting; true if the run hit an injected failure */
 static bool fail_stop(char *site, size_t len)
 {
@@ -159,7 +167,7 @@ static void fail_create_at_every_site(enum create_op op, gfp_t gfp)
 	for (n = 1; n < 100; n++) {
 		base = settled_live();
 		ctors = probe.ctor_calls;
-		fail_nth(n);
+		fail_from(n);
 		p = op == DO_ALLOC ?
 		    klpx_shadow_alloc(OBJ(100), &a, gfp, NULL) :
 		    klpx_shadow_get_or_alloc(OBJ(100), &a, gfp, NULL);
@@ -201,6 +209,34 @@ KLPX_TEST(shadow_fail_get_or_alloc_at_every_site)
 KLPX_TEST(shadow_fail_get_or_alloc_atomic_at_every_site)
 {
 	fail_create_at_every_site(DO_GET_OR_ALLOC, GFP_NOWAIT);
+}
+
+/*
+ * A creation allocates without sleeping first, and only when that fails
+ * and the caller's flags allow it, again as they allow: a caller that may
+ * sleep is not refused because memory was short for an instant.
+ */
+KLPX_TEST(shadow_failed_nonsleeping_attempt_is_retried_when_the_caller_may_sleep)
+{
+	struct klpx_shadow_type a = PROBE_TYPE(213, "retry", 32);
+	char site[128];
+
+	probe.size = 32;
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	fail_nth(1);
+	EXPECT_NOT_NULL(klpx_shadow_alloc(OBJ(1), &a, GFP_KERNEL, NULL));
+	EXPECT_TRUE(fail_stop(site, sizeof(site)));
+	fail_nth(1);
+	EXPECT_NOT_NULL(klpx_shadow_get_or_alloc(OBJ(2), &a, GFP_KERNEL, NULL));
+	EXPECT_TRUE(fail_stop(site, sizeof(site)));
+	fail_nth(1);
+	EXPECT_NULL(klpx_shadow_alloc(OBJ(3), &a, GFP_ATOMIC, NULL));
+	EXPECT_TRUE(fail_stop(site, sizeof(site)));
+	EXPECT_EQ(probe.ctor_calls, 2);
+	EXPECT_EQ(klpx_shadow_count(&a), 2);
+	EXPECT_WARNS(0);
+	klpx_shadow_unregister(&a);
+	EXPECT_EQ(probe.dtor_calls[0], 2);
 }
 
 KLPX_TEST(shadow_free_free_all_and_gc_need_no_memory)

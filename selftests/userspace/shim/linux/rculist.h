@@ -80,10 +80,11 @@ static inline void list_replace_rcu(struct list_head *old,
 #define __shim_list_check_rcu(dummy, cond, ...)				\
 	shim_rcu_lockdep((cond) || shim_rcu_read_lock_held(),		\
 		       __FILE__, __LINE__, "RCU list traversed outside a reader")
+/* counted like hlist walks (shim_hlist_walks, _nodes) */
 #define list_for_each_entry_rcu(pos, head, member, cond...)		\
-	for (__shim_list_check_rcu(dummy, ##cond, 0),			\
+	for (__shim_list_check_rcu(dummy, ##cond, 0), shim_hlist_walks++, \
 	     pos = list_entry_rcu((head)->next, __typeof__(*pos), member); \
-	     &pos->member != (head);					\
+	     &pos->member != (head) && (shim_hlist_visit(&(pos)->member), 1); \
 	     pos = list_entry_rcu(pos->member.next, __typeof__(*pos), member))
 #define list_for_each_entry_srcu(pos, head, member, cond)		\
 	for (shim_rcu_lockdep(cond, __FILE__, __LINE__,			\
