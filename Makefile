@@ -2,17 +2,23 @@
 #
 # klpx developer targets.  Kbuild holds the kbuild rules.
 #
-#   make            build klpx.ko and Module.symvers against KDIR
+#   make            build klpx.ko and Module.symvers against KDIR, and the
+#                   sample patch modules in samples/
 #   make deps       install what every target needs (apt-get), fetch the
 #                   kernels make check boots into .cache/
 #   make check      every test tier; ends with "N passed, N failed"
 #   make check-full make check, plus KUnit on x86_64 under QEMU (SMP
 #                   PREEMPT and PREEMPT_RT kernels: a long cold build)
+#   make docs       Documentation/ as HTML in out/docs (Sphinx, warnings
+#                   are errors)
 #   make check-matrix  the guest tier on every supported kernel, as a table
 #   make demo       the story of a patch author, in a Debian kernel under QEMU
 #   make bench      klpx against the kernel's own shadow variables and livepatch
 #   make guest-shell  a shell in the guest with klpx loaded
 #   make mutate     the mutation tier: do the tests catch planted bugs? (slow)
+#   make check-dkms dkms add/build/install of a git archive, for make check's
+#                   kernels (installs dkms; the host's DKMS trees stay as
+#                   they are)
 #
 # The kernel: KERNEL=6.1 (default), 6.1-rt, 6.12 or 6.12-rt, resolved
 # through Debian's meta-packages by scripts/kver.sh; KVER=<release> names
@@ -41,17 +47,18 @@ kernel-vars = KERNEL=$(1) \
 	KVER=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh) \
 	KDIR=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh --kdir)
 
-TIERS	:= userspace core symbols kunit $(addprefix guest-,$(CHECK_KERNELS))
+TIERS	:= userspace core symbols kunit lint $(addprefix guest-,$(CHECK_KERNELS))
 # make check-full adds KUnit on x86_64: two debug kernel builds, about 25
 # minutes each from a cold cache on two cores (see README).
 FULL_TIERS := $(TIERS) kunit-preempt kunit-rt
 
-.PHONY: all modules kernel deps clean check check-full check-matrix \
-	check-userspace check-core check-symbols check-kunit check-guest \
-	check-kunit-preempt check-kunit-rt \
-	$(addprefix check-guest-,$(KERNELS)) demo bench guest-shell mutate
+.PHONY: all modules samples kernel deps docs clean check check-full \
+	check-matrix check-userspace check-core check-symbols check-kunit \
+	check-kunit-preempt check-kunit-rt check-lint check-guest \
+	$(addprefix check-guest-,$(KERNELS)) check-dkms demo bench guest-shell \
+	mutate
 
-all: modules
+all: modules samples
 
 # The headers (and image) of the kernel in use, fetched into the cache.
 kernel:
@@ -59,6 +66,9 @@ kernel:
 
 modules: kernel
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+samples: modules
+	$(MAKE) -C samples KDIR=$(KDIR)
 
 deps:
 	@$(TOP)/scripts/deps.sh
@@ -106,6 +116,14 @@ check-kunit-rt:
 	@mkdir -p $(OUT)/results
 	KUNIT=rt KERNEL=6.12 $(TOP)/kunit/run.sh $(OUT)/results/kunit-rt
 
+# checkpatch, sparse, kernel-doc and make docs: scripts/lint/run.sh.
+check-lint:
+	@mkdir -p $(OUT)/results
+	$(TOP)/scripts/lint/run.sh $(OUT)/results/lint
+
+docs:
+	sphinx-build -q -W --keep-going -b html $(TOP)/Documentation $(OUT)/docs
+
 check-guest: modules
 	@mkdir -p $(OUT)/results
 	$(TOP)/selftests/guest/run.sh check $(OUT)/results/guest
@@ -119,6 +137,11 @@ $(addprefix check-guest-,$(KERNELS)): check-guest-%:
 	$(call kernel-vars,$*) $(TOP)/selftests/guest/run.sh check $(OUT)/results/guest-$* || rc=$$?; \
 	echo $$(($$(date +%s) - start)) >$(OUT)/results/guest-$*.seconds; \
 	exit $$rc
+
+# Not part of check: it installs dkms, and checks what a packager ships.
+check-dkms:
+	@mkdir -p $(OUT)/results
+	DKMS_KERNELS="$(CHECK_KERNELS)" $(TOP)/scripts/dkms-check.sh $(OUT)/results/dkms
 
 check-matrix:
 	@for k in $(KERNELS); do \
@@ -144,4 +167,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	-$(MAKE) -C selftests/userspace clean
 	-$(MAKE) -C selftests/test_modules clean
+	-$(MAKE) -C samples clean
 	rm -rf $(OUT)

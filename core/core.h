@@ -34,6 +34,7 @@
 
 struct kobject;
 struct attribute;
+struct seq_file;
 
 extern struct mutex klpx_mutex;
 extern struct list_head klpx_patches;
@@ -57,10 +58,10 @@ struct klpx_symbol_query {
 void klpx_symbol_lookup(struct module *mod, struct klpx_symbol_query *q);
 int klpx_resolve_func(struct klpx_func *func);
 unsigned long klpx_ftrace_ip(struct klpx_func *func);
-void klpx_module_for_each_symbol(struct module *mod,
-				 int (*fn)(const char *name,
-					   const Elf_Sym *sym, void *data),
-				 void *data);
+void klpx_module_walk_symbols(struct module *mod,
+			      int (*fn)(const char *name,
+					const Elf_Sym *sym, void *data),
+			      void *data);
 
 /* symbols.c: what a patch lists with KLPX_SYMBOLS() in a module object */
 int klpx_symbols_check(struct klpx_patch *patch);
@@ -70,6 +71,7 @@ void klpx_symbols_clear(struct klpx_object *obj);
 /* redirect.c: one ftrace_ops per patched address */
 int klpx_redirect_prepare(struct klpx_object *obj);
 void klpx_redirect_release(void);
+int klpx_redirect_show(struct seq_file *m);
 
 /* switch.c: the consistent step */
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch);

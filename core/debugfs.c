@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * debugfs.c - /sys/kernel/debug/klpx/shadow_types
+ * debugfs.c - /sys/kernel/debug/klpx/shadow_types and funcs
  *
- * One line per registered shadow id, in registration order:
+ * shadow_types has one line per registered shadow id, in registration
+ * order:
  *
  *	id=<id> name=<name> size=<bytes> refs=<registrations> live=<variables>
  *
@@ -12,6 +13,14 @@
  * It is what a patch author looks at to see the handover (refs grows to 2
  * during an atomic replace that carries an id, then falls back to 1) and
  * the garbage collection (an id that disappears with its live variables).
+ *
+ * funcs has one line per redirected function, with the patches stacked on
+ * it, the one whose code runs first:
+ *
+ *	func=<name> object=<vmlinux|module> patches=<newest>[,<older>...]
+ *
+ * It answers "who patches what" on a machine with stacked patches; a line
+ * goes when the last patch on its function does.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -32,10 +41,16 @@ static void klpx_shadow_types_line(const struct klpx_shadow_stat *st,
 
 static int shadow_types_show(struct seq_file *m, void *unused)
 {
-	klpx_shadow_for_each_class(klpx_shadow_types_line, m);
+	klpx_shadow_walk_classes(klpx_shadow_types_line, m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(shadow_types);
+
+static int funcs_show(struct seq_file *m, void *unused)
+{
+	return klpx_redirect_show(m);
+}
+DEFINE_SHOW_ATTRIBUTE(funcs);
 
 /* debugfs is a debugging aid: klpx works without it, errors are ignored. */
 void klpx_debugfs_init(void)
@@ -43,6 +58,8 @@ void klpx_debugfs_init(void)
 	klpx_debugfs_dir = debugfs_create_dir("klpx", NULL);
 	debugfs_create_file("shadow_types", 0444, klpx_debugfs_dir, NULL,
 			    &shadow_types_fops);
+	debugfs_create_file("funcs", 0444, klpx_debugfs_dir, NULL,
+			    &funcs_fops);
 }
 
 void klpx_debugfs_exit(void)

@@ -53,7 +53,7 @@ static int klpx_symbol_count(void *data, unsigned long addr)
 }
 
 /**
- * klpx_module_for_each_symbol() - walk the named symbols of a module
+ * klpx_module_walk_symbols() - walk the named symbols of a module
  * @mod:	the module
  * @fn:		called for each symbol with a name, undefined ones included,
  *		in symbol table order; non-zero stops the walk
@@ -65,10 +65,10 @@ static int klpx_symbol_count(void *data, unsigned long addr)
  *
  * Context: @mod cannot go away.
  */
-void klpx_module_for_each_symbol(struct module *mod,
-				 int (*fn)(const char *name,
-					   const Elf_Sym *sym, void *data),
-				 void *data)
+void klpx_module_walk_symbols(struct module *mod,
+			      int (*fn)(const char *name,
+					const Elf_Sym *sym, void *data),
+			      void *data)
 {
 	struct mod_kallsyms *ks;
 	unsigned int i;
@@ -115,7 +115,7 @@ void klpx_symbol_lookup(struct module *mod, struct klpx_symbol_query *q)
 	q->count = 0;
 	q->addr = 0;
 	if (mod)
-		klpx_module_for_each_symbol(mod, klpx_module_symbol_count, q);
+		klpx_module_walk_symbols(mod, klpx_module_symbol_count, q);
 	else
 		kallsyms_on_each_match_symbol(klpx_symbol_count, q->name, q);
 	if (!q->sympos && q->count > 1)

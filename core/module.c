@@ -133,7 +133,7 @@ static int klpx_module_check_converted(struct module *mod)
 
 	if (mod->klp)
 		return 0;
-	klpx_module_for_each_symbol(mod, klpx_unconverted_scan, &u);
+	klpx_module_walk_symbols(mod, klpx_unconverted_scan, &u);
 	if (!u.uses_klpx || !u.weak)
 		return 0;
 	/* The name lives in the module's own string table: still there. */
@@ -227,7 +227,7 @@ static int klpx_patch_module_notify(struct notifier_block *nb,
 		return NOTIFY_DONE;
 	mutex_lock(&klpx_mutex);
 	/* Still among the coming ones: it never got to LIVE. */
-	init_failed = klpx_coming_find(mod) != NULL;
+	init_failed = !!klpx_coming_find(mod);
 	klpx_patch_teardown_orphan(mod, init_failed, &gone, &released);
 	mutex_unlock(&klpx_mutex);
 	/* Outside the lock: sysfs removal waits for writers, who take it. */

@@ -26,7 +26,9 @@
 #include <linux/wait.h>
 #include "core.h"
 #include "../shadow/shadow.h"
+#include "trace.h"
 
+/* What it serialises: see the concurrency notes in core.h. */
 DEFINE_MUTEX(klpx_mutex);
 
 /* The enabled patches, oldest first; guarded by klpx_mutex. */
@@ -130,7 +132,7 @@ void klpx_patch_release_left(struct list_head *released)
 
 /* Planning a switch allocates: say so when that is what failed. */
 int klpx_plan_nomem(const struct klpx_patch *patch, const char *what,
-			   int ret)
+		    int ret)
 {
 	pr_err("'%s': %s: no memory to plan the switch\n",
 	       klpx_patch_name(patch), what);
@@ -138,7 +140,6 @@ int klpx_plan_nomem(const struct klpx_patch *patch, const char *what,
 }
 
 /* ---- the patch module ---------------------------------------------- */
-
 
 /* The enabled patch of @mod, if it has one. */
 static struct klpx_patch *klpx_patch_of_module(struct module *mod)
@@ -379,6 +380,7 @@ int klpx_enable_patch(struct klpx_patch *patch)
 		goto err_unlock;
 	}
 	ret = __klpx_enable_patch(patch, &released);
+	trace_klpx_patch_enable(klpx_patch_name(patch), patch->replace, ret);
 	if (ret)
 		goto err_unlock;
 	pr_info("'%s': enabled\n", klpx_patch_name(patch));
@@ -499,6 +501,7 @@ static int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 		klpx_for_each_object(patch, obj)
 			if (obj->patched)
 				klpx_post_patch(obj);
+		trace_klpx_patch_disable(klpx_patch_name(patch), check, ret);
 		return ret;
 	}
 
@@ -532,6 +535,7 @@ static int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 	klpx_for_each_object(patch, obj)
 		klpx_object_detach(obj);
 	pr_info("'%s': disabled\n", klpx_patch_name(patch));
+	trace_klpx_patch_disable(klpx_patch_name(patch), check, 0);
 	return 0;
 }
 

@@ -124,6 +124,7 @@ static inline int klpx_plan_unpatch_object(struct klpx_switch *sw,
 {
 	return klpx_plan_object(sw, obj, false);
 }
+
 void klpx_plan_free(struct klpx_switch *sw);
 
 void klpx_switch_apply(struct klpx_switch *sw);

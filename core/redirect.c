@@ -21,6 +21,7 @@
 #include <linux/ftrace.h>
 #include <linux/module.h>
 #include <linux/rculist.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include "compat.h"
 #include "core.h"
@@ -229,4 +230,37 @@ void klpx_redirect_release(void)
 		list_del(&ops->node);
 		kfree(ops);
 	}
+}
+
+/**
+ * klpx_redirect_show() - one line per redirected function
+ * @m:		the seq_file of /sys/kernel/debug/klpx/funcs
+ *
+ * Prints "func=<name> object=<object> patches=<newest>[,<older>...]" for
+ * every address whose stack holds a function; the first patch listed is
+ * the one whose code runs.
+ *
+ * Context: process context; takes klpx_mutex, sleeps.
+ * Return: 0, or -EINTR when killed while waiting for klpx_mutex.
+ */
+int klpx_redirect_show(struct seq_file *m)
+{
+	struct klpx_func *top, *func;
+	struct klpx_ops *ops;
+
+	if (mutex_lock_killable(&klpx_mutex))
+		return -EINTR;
+	list_for_each_entry(ops, &klpx_ops_list, node) {
+		top = klpx_stack_top(&ops->stack);
+		if (!top)
+			continue;
+		seq_printf(m, "func=%s object=%s patches=", top->old_name,
+			   klpx_object_name(top->obj));
+		list_for_each_entry(func, &ops->stack.funcs, stack_node)
+			seq_printf(m, "%s%s", func == top ? "" : ",",
+				   klpx_patch_name(func->obj->patch));
+		seq_putc(m, '\n');
+	}
+	mutex_unlock(&klpx_mutex);
+	return 0;
 }

@@ -53,8 +53,10 @@
 #include <linux/stop_machine.h>
 #include <linux/string.h>
 #include <linux/task_work.h>
+#include <linux/timekeeping.h>
 #include <linux/wait.h>
 #include "core.h"
+#include "trace.h"
 
 #ifndef CONFIG_HAVE_RELIABLE_STACKTRACE
 #error "klpx proves a switch safe with reliable stack traces: this kernel has none"
@@ -172,8 +174,15 @@ static void klpx_park_fn(struct callback_head *work)
 	struct klpx_park *park = container_of(work, struct klpx_park, work);
 
 	wait_event_killable(klpx_park_wq, !READ_ONCE(klpx_parking));
+	/* Pairs with smp_load_acquire() in klpx_park_done(). */
 	smp_store_release(&park->done, true);
 	wake_up_all(&klpx_park_wq);
+}
+
+static bool klpx_park_done(struct klpx_park *park)
+{
+	/* Pairs with smp_store_release() in klpx_park_fn(). */
+	return smp_load_acquire(&park->done);
 }
 
 static bool klpx_is_parked(struct task_struct *t)
@@ -225,8 +234,7 @@ static void klpx_unpark_all(void)
 	list_for_each_entry_safe(park, tmp, &klpx_parks, node) {
 		/* Not run yet: it never will.  Else it is about to end. */
 		if (!task_work_cancel(park->task, &park->work))
-			wait_event(klpx_park_wq,
-				   smp_load_acquire(&park->done));
+			wait_event(klpx_park_wq, klpx_park_done(park));
 		list_del(&park->node);
 		put_task_struct(park->task);
 		kfree(park);
@@ -469,6 +477,8 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	struct klpx_switch_ctx ctx = { .sw = sw };
 	unsigned int pause = KLPX_SWITCH_RETRY_MS;
 	unsigned long deadline, report;
+	unsigned int tries = 0;
+	u64 stopped = 0, t0;
 	struct klpx_pin *pin;
 	int ret;
 
@@ -488,7 +498,11 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	WRITE_ONCE(klpx_parking, true);
 	for (;;) {
 		if (!sw->check || !klpx_precheck(&ctx)) {
+			t0 = trace_klpx_switch_enabled() ? ktime_get_ns() : 0;
 			ret = stop_machine(klpx_switch_step, &ctx, NULL);
+			if (t0)
+				stopped += ktime_get_ns() - t0;
+			tries++;
 			if (ret != -EBUSY)
 				break;
 			/*
@@ -517,6 +531,8 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	}
 	klpx_unpark_all();
 	WRITE_ONCE(patch->transition, false);
+	trace_klpx_switch(patch->mod->name, tries, stopped, ctx.busy.comm,
+			  ctx.busy.pid, ret);
 
 	if (ret) {
 		if (ret != -EBUSY && ret != -EINTR)

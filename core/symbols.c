@@ -62,10 +62,20 @@ static bool klpx_patch_has_relocs(const struct klpx_patch *patch)
 	return patch->mod->klp && patch->mod->klp_info;
 }
 
+/* The index of the livepatch relocation section after @i; 0: none left. */
+static unsigned int klpx_next_klp_rela(const struct klp_modinfo *info,
+				       unsigned int i)
+{
+	while (++i < info->hdr.e_shnum)
+		if (info->sechdrs[i].sh_flags & SHF_RELA_LIVEPATCH)
+			return i;
+	return 0;
+}
+
 #define klpx_for_each_klp_rela(info, sec, i)				\
-	for (i = 1; i < (info)->hdr.e_shnum; i++)			\
-		if (((sec) = &(info)->sechdrs[i])->sh_flags &		\
-		    SHF_RELA_LIVEPATCH)
+	for (i = klpx_next_klp_rela(info, 0);				\
+	     i && ((sec) = &(info)->sechdrs[i]);			\
+	     i = klpx_next_klp_rela(info, i))
 
 static Elf_Sym *klpx_rela_sym(const struct klp_modinfo *info,
 			      const Elf_Rela *rela)

@@ -82,7 +82,7 @@ static unsigned int klpx_id_refs(unsigned long id)
 {
 	struct klpx_id_refs r = { .id = id };
 
-	klpx_shadow_for_each_class(klpx_id_refs_find, &r);
+	klpx_shadow_walk_classes(klpx_id_refs_find, &r);
 	return r.refs;
 }
 

@@ -356,6 +356,7 @@ static struct kunit_suite klpx_shadow_context_suite = {
 	.exit = klpx_kunit_exit,
 	.test_cases = klpx_shadow_context_cases,
 };
+
 kunit_test_suite(klpx_shadow_context_suite);
 
 MODULE_LICENSE("GPL");

@@ -41,7 +41,7 @@ static bool id_registered(unsigned long id)
 {
 	unsigned long probe = id;
 
-	klpx_shadow_for_each_class(find_id, &probe);
+	klpx_shadow_walk_classes(find_id, &probe);
 	return probe == 0;
 }
 
@@ -622,6 +622,7 @@ static struct kunit_suite klpx_shadow_race_suite = {
 	.exit = klpx_kunit_exit,
 	.test_cases = klpx_shadow_race_cases,
 };
+
 kunit_test_suite(klpx_shadow_race_suite);
 
 MODULE_LICENSE("GPL");

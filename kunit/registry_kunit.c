@@ -16,7 +16,7 @@
 
 #define OBJS	64
 
-/* What klpx_shadow_for_each_class() reported for one id. */
+/* What klpx_shadow_walk_classes() reported for one id. */
 struct snapshot {
 	unsigned long id;
 	bool found;
@@ -47,7 +47,7 @@ static struct snapshot snapshot(unsigned long id)
 {
 	struct snapshot snap = { .id = id };
 
-	klpx_shadow_for_each_class(snapshot_one, &snap);
+	klpx_shadow_walk_classes(snapshot_one, &snap);
 	return snap;
 }
 
@@ -256,7 +256,7 @@ static void klpx_shadow_registry_same_id_types_share_variables(struct kunit *tes
 	KUNIT_ASSERT_NOT_NULL(test, data);
 	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get(&objs[0], b), data);
 	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get_or_alloc(&objs[0], b,
-				GFP_KERNEL, fx), data);
+							   GFP_KERNEL, fx), data);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fx->ctor_calls), 1);
 	KUNIT_EXPECT_EQ(test, klpx_shadow_count(b), 1);
 
@@ -369,7 +369,7 @@ static void klpx_shadow_registry_reregistered_id_starts_empty(struct kunit *test
 
 	/* A new variable at an old address is built afresh. */
 	KUNIT_EXPECT_NOT_NULL(test, klpx_shadow_get_or_alloc(&objs[0], type,
-							    GFP_KERNEL, fx));
+							     GFP_KERNEL, fx));
 	KUNIT_EXPECT_EQ(test, atomic_read(&fx->ctor_calls), OBJS + 2);
 }
 
@@ -480,6 +480,7 @@ static struct kunit_suite klpx_shadow_registry_suite = {
 	.exit = klpx_kunit_exit,
 	.test_cases = klpx_shadow_registry_cases,
 };
+
 kunit_test_suite(klpx_shadow_registry_suite);
 
 MODULE_LICENSE("GPL");

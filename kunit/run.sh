@@ -115,16 +115,18 @@ link() {
 }
 
 # link_sources DIR - link every C source and header of $TOP/DIR into
-# lib/klpx/DIR, and drop links to files that went away.  Files, not the
-# directory: kbuild must not find the objects that the out-of-tree module
-# build leaves next to the sources.
+# lib/klpx/DIR, and drop links to files that went away or that belong to
+# another klpx tree (the cache may be shared).  Files, not the directory:
+# kbuild must not find the objects that the out-of-tree module build
+# leaves next to the sources.
 link_sources() {
 	if [ -L "$tree/lib/klpx/$1" ]; then
 		rm -f "$tree/lib/klpx/$1"
 	fi
 	mkdir -p "$tree/lib/klpx/$1"
 	for f in "$tree/lib/klpx/$1"/*; do
-		if [ -L "$f" ] && [ ! -e "$f" ]; then
+		if [ -L "$f" ] && { [ ! -e "$f" ] ||
+		   [ "$(readlink "$f")" != "$TOP/$1/${f##*/}" ]; }; then
 			rm -f "$f"
 		fi
 	done

@@ -115,7 +115,7 @@ static struct state_snapshot state_snapshot(unsigned long id)
 {
 	struct state_snapshot snap = { .id = id };
 
-	klpx_shadow_for_each_class(state_snapshot_one, &snap);
+	klpx_shadow_walk_classes(state_snapshot_one, &snap);
 	return snap;
 }
 

@@ -99,9 +99,9 @@ static void klpx_shadow_store_data_is_aligned_for_any_scalar(struct kunit *test)
 
 		KUNIT_ASSERT_NOT_NULL(test, data);
 		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)data,
-					__alignof__(unsigned long long)));
+						   __alignof__(unsigned long long)));
 		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)data,
-					__alignof__(void *)));
+						   __alignof__(void *)));
 	}
 }
 
@@ -159,7 +159,7 @@ static void klpx_shadow_store_variable_is_invisible_while_its_ctor_runs(struct k
 	KUNIT_EXPECT_NOT_NULL(test, klpx_shadow_alloc(&objs[0], v.type,
 						      GFP_KERNEL, &v));
 	KUNIT_EXPECT_NOT_NULL(test, klpx_shadow_get_or_alloc(&objs[1], v.type,
-							    GFP_KERNEL, &v));
+							     GFP_KERNEL, &v));
 	KUNIT_EXPECT_EQ(test, v.calls, 2);
 	KUNIT_EXPECT_EQ(test, v.visible, 0);
 }
@@ -234,7 +234,7 @@ static void klpx_shadow_store_null_obj_holds_one_global_variable(struct kunit *t
 
 	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get(NULL, type), (void *)global);
 	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get_or_alloc(NULL, type,
-				GFP_KERNEL, fx), (void *)global);
+							   GFP_KERNEL, fx), (void *)global);
 	klpx_shadow_free(NULL, type);
 	KUNIT_EXPECT_NULL(test, klpx_shadow_get(NULL, type));
 	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get(&objs[0], type), (void *)local);
@@ -257,7 +257,7 @@ static void klpx_shadow_store_zero_sized_variables_exist(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, data);
 	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get(&objs[0], type), data);
 	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get_or_alloc(&objs[0], type,
-				GFP_KERNEL, NULL), data);
+							   GFP_KERNEL, NULL), data);
 	KUNIT_EXPECT_NULL(test, klpx_shadow_get(&objs[1], type));
 	KUNIT_EXPECT_EQ(test, klpx_shadow_count(type), 1);
 	klpx_shadow_free(&objs[0], type);
@@ -274,7 +274,7 @@ static void klpx_shadow_store_get_or_alloc_returns_the_existing_variable(struct 
 	data = klpx_shadow_alloc(&objs[0], type, GFP_KERNEL, fx);
 	KUNIT_ASSERT_NOT_NULL(test, data);
 	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get_or_alloc(&objs[0], type,
-				GFP_KERNEL, fx), data);
+							   GFP_KERNEL, fx), data);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fx->ctor_calls), 1);
 	KUNIT_EXPECT_EQ(test, klpx_shadow_count(type), 1);
 }
@@ -289,7 +289,7 @@ static void klpx_shadow_store_get_or_alloc_creates_a_missing_variable_once(struc
 	KUNIT_ASSERT_NOT_NULL(test, rec);
 	KUNIT_EXPECT_PTR_EQ(test, rec->obj, (void *)&objs[0]);
 	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get_or_alloc(&objs[0], type,
-				GFP_KERNEL, fx), (void *)rec);
+							   GFP_KERNEL, fx), (void *)rec);
 	KUNIT_EXPECT_PTR_EQ(test, klpx_shadow_get(&objs[0], type), (void *)rec);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fx->ctor_calls), 1);
 }
@@ -376,7 +376,7 @@ static void klpx_shadow_store_count_follows_alloc_and_free(struct kunit *test)
 
 	for (n = 0; n < OBJS; n++) {
 		KUNIT_ASSERT_NOT_NULL(test, klpx_shadow_get_or_alloc(&objs[n],
-					type, GFP_KERNEL, fx));
+								     type, GFP_KERNEL, fx));
 		KUNIT_EXPECT_EQ(test, klpx_shadow_count(type), n + 1);
 	}
 	for (n = 0; n < OBJS; n++) {
@@ -570,6 +570,7 @@ static struct kunit_suite klpx_shadow_store_suite = {
 	.exit = klpx_kunit_exit,
 	.test_cases = klpx_shadow_store_cases,
 };
+
 kunit_test_suite(klpx_shadow_store_suite);
 
 MODULE_LICENSE("GPL");

@@ -15,6 +15,14 @@
  *                                symbol .klp.sym.<object>.<name>,<pos> in
  *                                SHN_LIVEPATCH, and mark the module
  *                                livepatch=Y
+ *   klpx-syms convert-lib MODULE.ko [MODULE.o]
+ *                                the same for a module that is no live
+ *                                patch (klpx.ko itself): it may list
+ *                                vmlinux symbols only, which the loader
+ *                                writes, and is not marked livepatch=Y,
+ *                                which would taint it and make the
+ *                                tracing core of some kernels (6.1)
+ *                                ignore its trace events
  *   klpx-syms list FILE          print the list, one "object symbol pos"
  *                                line each
  *
@@ -135,7 +143,7 @@ static bool has_modinfo(Elf_Data *d, const char *entry)
 	return false;
 }
 
-static int cmd_convert(const char *path, const char *list_path)
+static int cmd_convert(const char *path, const char *list_path, bool patch)
 {
 	static const char livepatch[] = "livepatch=Y";
 	struct klp_sec *secs = NULL;
@@ -154,13 +162,20 @@ static int cmd_convert(const char *path, const char *list_path)
 		close_file(&f);
 		return 0;
 	}
+	for (i = 0; !patch && i < f.nr_list; i++) {
+		if (strcmp(f.list[i].object, "vmlinux")) {
+			fail(&f, "%s of %s: only a live patch may list symbols of a module",
+			     f.list[i].name, f.list[i].object);
+			goto err;
+		}
+	}
 	modinfo = find_scn(&f, ".modinfo");
 	data = modinfo ? elf_getdata(modinfo, NULL) : NULL;
 	if (!data || !data->d_buf) {
 		fail(&f, "no .modinfo section: is MODULE_LICENSE() missing?");
 		goto err;
 	}
-	if (!has_modinfo(data, livepatch))
+	if (patch && !has_modinfo(data, livepatch))
 		change = true;
 	for (i = 0; i < f.nr_list; i++)
 		if (!f.list[i].converted)
@@ -251,7 +266,7 @@ static int cmd_convert(const char *path, const char *list_path)
 	elf_flagdata(f.symdata, ELF_C_SET, ELF_F_DIRTY);
 
 	modinfo = find_scn(&f, ".modinfo");
-	if (!has_modinfo(elf_getdata(modinfo, NULL), livepatch))
+	if (patch && !has_modinfo(elf_getdata(modinfo, NULL), livepatch))
 		append_data(modinfo, livepatch, sizeof(livepatch), 1);
 
 	ret = finish(&f, tmp, path, false);
@@ -282,7 +297,8 @@ static int cmd_list(const char *path)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s prepare MODULE.o | convert MODULE.ko [MODULE.o] | list FILE\n",
+		"usage: %s prepare MODULE.o | convert MODULE.ko [MODULE.o] |\n"
+		"       convert-lib MODULE.ko [MODULE.o] | list FILE\n",
 		tool);
 	exit(2);
 }
@@ -291,7 +307,7 @@ int main(int argc, char **argv)
 {
 	int ret;
 
-	if (argc != 3 && !(argc == 4 && !strcmp(argv[1], "convert")))
+	if (argc != 3 && !(argc == 4 && !strncmp(argv[1], "convert", 7)))
 		usage();
 	if (elf_version(EV_CURRENT) == EV_NONE) {
 		fprintf(stderr, "%s: libelf is too old\n", tool);
@@ -300,7 +316,9 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "prepare"))
 		ret = cmd_prepare(argv[2]);
 	else if (!strcmp(argv[1], "convert"))
-		ret = cmd_convert(argv[2], argc == 4 ? argv[3] : NULL);
+		ret = cmd_convert(argv[2], argc == 4 ? argv[3] : NULL, true);
+	else if (!strcmp(argv[1], "convert-lib"))
+		ret = cmd_convert(argv[2], argc == 4 ? argv[3] : NULL, false);
 	else if (!strcmp(argv[1], "list"))
 		ret = cmd_list(argv[2]);
 	else

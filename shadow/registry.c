@@ -13,9 +13,13 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 
 #include "internal.h"
 #include "shadow.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
 
 /**
  * DOC: shadow concurrency rules
@@ -230,10 +234,13 @@ static void __klpx_shadow_collect(struct list_head *dead)
 	struct klpx_shadow_class *class, *tmp;
 	struct klpx_shadow_type *release;
 	struct klpx_shadow_cache *cache;
+	u64 start = 0;
 
 	lockdep_assert_held(&klpx_shadow_mutex);
 	if (list_empty(dead))
 		return;
+	if (trace_klpx_shadow_gc_enabled())
+		start = ktime_get_ns();
 
 	list_for_each_entry(class, dead, gc_node)
 		klpx_shadow_class_kill(class);
@@ -247,6 +254,10 @@ static void __klpx_shadow_collect(struct list_head *dead)
 	/* Variables freed earlier wait in call_rcu() for their caches. */
 	rcu_barrier();
 	list_for_each_entry_safe(class, tmp, dead, gc_node) {
+		/* Dead and drained: the count stands still. */
+		trace_klpx_shadow_gc(class->id, class->name,
+				     READ_ONCE(class->count),
+				     start ? ktime_get_ns() - start : 0);
 		release = class->gc_release ? class->gc_type : NULL;
 		cache = class->cache;
 		klpx_shadow_class_free(class);
@@ -271,6 +282,7 @@ static void __klpx_shadow_unregister(struct klpx_shadow_type *type,
 
 	RCU_INIT_POINTER(type->class, NULL);
 	list_del(&type->reg_node);
+	trace_klpx_shadow_unregister(class->id, class->name, class->refs - 1);
 	if (--class->refs) {
 		klpx_shadow_class_update_version(class);
 		return;
@@ -365,6 +377,8 @@ int klpx_shadow_register(struct klpx_shadow_type *type)
 	list_add_tail(&type->reg_node, &class->regs);
 	class->version = max(class->version, type->version);
 	rcu_assign_pointer(type->class, class);
+	trace_klpx_shadow_register(class->id, class->name, class->refs);
+	/* A failing setup undoes the registration, and traces that too. */
 	if (first && type->setup)
 		ret = klpx_shadow_setup(type);
 out:
@@ -405,9 +419,9 @@ void klpx_shadow_unregister_many(struct klpx_shadow_type **types,
 	mutex_unlock(&klpx_shadow_mutex);
 }
 
-void klpx_shadow_for_each_class(void (*fn)(const struct klpx_shadow_stat *st,
-					   void *arg),
-				void *arg)
+void klpx_shadow_walk_classes(void (*fn)(const struct klpx_shadow_stat *st,
+					 void *arg),
+			      void *arg)
 {
 	struct klpx_shadow_class *class;
 	struct klpx_shadow_stat st;

@@ -31,9 +31,9 @@ struct klpx_shadow_stat {
  * registry locked (no registration changes meanwhile).  May sleep; @fn must
  * not call klpx_shadow_register() or klpx_shadow_unregister().
  */
-void klpx_shadow_for_each_class(void (*fn)(const struct klpx_shadow_stat *st,
-					   void *arg),
-				void *arg);
+void klpx_shadow_walk_classes(void (*fn)(const struct klpx_shadow_stat *st,
+					 void *arg),
+			      void *arg);
 
 /*
  * klpx_shadow_unregister() of each of @types, in order, except that the

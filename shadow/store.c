@@ -311,6 +311,7 @@ static void klpx_shadow_resize_kick(struct irq_work *work)
  * spinning on @seq, in hard IRQ context too, wait a bounded time.
  */
 static unsigned long klpx_shadow_move_begin(struct klpx_shadow_class *class)
+	__acquires(&class->move_lock)
 {
 	unsigned long flags;
 
@@ -321,6 +322,7 @@ static unsigned long klpx_shadow_move_begin(struct klpx_shadow_class *class)
 
 static void klpx_shadow_move_end(struct klpx_shadow_class *class,
 				 unsigned long flags)
+	__releases(&class->move_lock)
 {
 	write_seqcount_end(&class->seq);
 	raw_spin_unlock_irqrestore(&class->move_lock, flags);

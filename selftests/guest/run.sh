@@ -74,6 +74,8 @@ build() {
 		fail_early "klpx.ko does not build"
 	make -s -C "$here/../test_modules" -j"$jobs" 2>&1 | quiet_kbuild ||
 		fail_early "the test modules do not build"
+	make -s -C "$TOP/samples" -j"$jobs" 2>&1 | quiet_kbuild ||
+		fail_early "the sample modules do not build"
 	${CC:-cc} -static -Os -Wall -o "$run/insmod" "$here/insmod.c" ||
 		fail_early "the guest's insmod does not build"
 }
@@ -117,9 +119,11 @@ assemble() {
 	cp "$TOP/klpx.ko" "$root/lib/modules/$KVER/extra/"
 	# Only the modules of the last build (modules.order lists .ko up to
 	# 6.2, .o from 6.3): no stale .ko.
-	for m in $(sed 's/\.k\?o$//' "$here/../test_modules/modules.order"); do
-		case "$m" in /*) ;; *) m="$here/../test_modules/${m#./}" ;; esac
-		[ -e "$m.ko" ] && cp "$m.ko" "$root/lib/modules/$KVER/extra/"
+	for d in "$here/../test_modules" "$TOP/samples"; do
+		for m in $(sed 's/\.k\?o$//' "$d/modules.order"); do
+			case "$m" in /*) ;; *) m="$d/${m#./}" ;; esac
+			[ -e "$m.ko" ] && cp "$m.ko" "$root/lib/modules/$KVER/extra/"
+		done
 	done
 	# So that modprobe works in the shell; insmod does not need it.
 	depmod -b "$root" "$KVER" 2>/dev/null || true

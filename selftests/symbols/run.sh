@@ -149,6 +149,39 @@ else
 	not_ok "convert a second time changes nothing"
 fi
 
+# --- a module that is no live patch (klpx.ko): convert-lib ---------------
+
+cat >"$work/lib.c" <<'EOF'
+#include "head.h"
+KLPX_SYMBOLS(vmlinux, KLPX_SYMPOS(kfunc, 0));
+unsigned long lookup(void)
+{
+	return kfunc("x");
+}
+EOF
+if cc lib && "$tool" prepare "$work/lib.o" &&
+   ld -r -o "$work/lib.ko" "$work/lib.o" &&
+   "$tool" convert-lib "$work/lib.ko" "$work/lib.o" &&
+   readelf -sW "$work/lib.ko" | grep -q '\.klp\.sym\.vmlinux\.kfunc,0' &&
+   readelf -p .modinfo "$work/lib.ko" | grep -q 'license=GPL' &&
+   ! readelf -p .modinfo "$work/lib.ko" | grep -q 'livepatch'; then
+	ok "convert-lib converts vmlinux symbols and leaves livepatch=Y out"
+else
+	not_ok "convert-lib converts vmlinux symbols and leaves livepatch=Y out"
+fi
+
+ld -r -o "$work/patch.ko" "$work/good.o"
+sum=$(md5sum <"$work/patch.ko")
+if err=$("$tool" convert-lib "$work/patch.ko" "$work/good.o" 2>&1); then
+	not_ok "convert-lib refuses symbols of a module: accepted"
+elif case "$err" in *"only a live patch may list symbols of a module"*) false ;; *) true ;; esac; then
+	not_ok "convert-lib refuses symbols of a module: said \"$err\""
+elif [ "$(md5sum <"$work/patch.ko")" != "$sum" ]; then
+	not_ok "convert-lib refuses symbols of a module: the file changed"
+else
+	ok "convert-lib refuses symbols of a module, and writes nothing"
+fi
+
 # --- bad input: a clear error, and nothing written ------------------------
 
 # refused NAME STEP MESSAGE TITLE - klpx-syms STEP on NAME fails, says

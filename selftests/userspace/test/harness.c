@@ -179,7 +179,7 @@ static void kt_after_case(void)
 	unsigned long left = 0, n;
 	long live;
 
-	klpx_shadow_for_each_class(kt_count_class, &left);
+	klpx_shadow_walk_classes(kt_count_class, &left);
 	if (left) {
 		kt_failures++;
 		klpx_shadow_exit();

@@ -644,7 +644,7 @@ KLPX_TEST(shadow_get_does_not_wait_for_the_registry_lock)
 	ASSERT_EQ(klpx_shadow_register(&a), 0);
 	q.expect = klpx_shadow_alloc(OBJ(1), &a, GFP_KERNEL, NULL);
 	ASSERT_NOT_NULL(q.expect);
-	klpx_shadow_for_each_class(get_under_registry_lock, &q);
+	klpx_shadow_walk_classes(get_under_registry_lock, &q);
 	EXPECT_TRUE(q.found);
 	klpx_shadow_unregister(&a);
 }
@@ -1369,7 +1369,7 @@ static unsigned long shadow_refs_of(unsigned long id)
 {
 	struct refs_query q = { .id = id };
 
-	klpx_shadow_for_each_class(refs_of, &q);
+	klpx_shadow_walk_classes(refs_of, &q);
 	return q.refs;
 }
 
@@ -1407,7 +1407,7 @@ KLPX_TEST(shadow_stats_list_every_registered_id_in_order)
 	ASSERT_EQ(klpx_shadow_register(&a2), 0);
 	for (i = 0; i < 5; i++)
 		ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(i), &a, GFP_KERNEL, NULL));
-	klpx_shadow_for_each_class(collect_stats, &s);
+	klpx_shadow_walk_classes(collect_stats, &s);
 	ASSERT_EQ(s.n, 2);
 	EXPECT_EQ(s.st[0].id, 120);
 	EXPECT_TRUE(!strcmp(s.names[0], "first"));
@@ -1422,7 +1422,7 @@ KLPX_TEST(shadow_stats_list_every_registered_id_in_order)
 	klpx_shadow_unregister(&a2);
 	klpx_shadow_unregister(&b);
 	s.n = 0;
-	klpx_shadow_for_each_class(collect_stats, &s);
+	klpx_shadow_walk_classes(collect_stats, &s);
 	EXPECT_EQ(s.n, 0);
 }
 

@@ -41,7 +41,7 @@ static unsigned long shadow_refs_of(unsigned long id)
 {
 	struct refs_query q = { .id = id };
 
-	klpx_shadow_for_each_class(refs_of, &q);
+	klpx_shadow_walk_classes(refs_of, &q);
 	return q.refs;
 }
 

@@ -81,7 +81,7 @@ static struct refs_query state_query(unsigned long id)
 {
 	struct refs_query q = { .id = id };
 
-	klpx_shadow_for_each_class(refs_of, &q);
+	klpx_shadow_walk_classes(refs_of, &q);
 	return q;
 }
 
