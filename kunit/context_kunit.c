@@ -288,7 +288,7 @@ static void klpx_shadow_context_resizes_wake_nothing_under_a_pi_lock(struct kuni
 	int n, made = 0;
 
 	if (IS_ENABLED(CONFIG_PREEMPT_RT))
-		kunit_skip(test, "on PREEMPT_RT alloc and free take sleeping locks, never allowed under a raw lock");
+		kunit_skip(test, "PREEMPT_RT: alloc and free sleep, never under a raw lock");
 	raw_spin_lock_irqsave(&current->pi_lock, flags);
 	/* 64 variables grow the 16-chain table; freeing them shrinks it */
 	for (n = 0; n < OBJS; n++)

@@ -222,6 +222,7 @@ static struct kunit_suite klpx_shadow_state_suite = {
 	.exit = klpx_kunit_exit,
 	.test_cases = klpx_shadow_state_cases,
 };
+
 kunit_test_suite(klpx_shadow_state_suite);
 
 MODULE_LICENSE("GPL");
