@@ -81,15 +81,26 @@ static inline const char *klpx_patch_name(const struct klpx_patch *patch)
 	return patch->mod->name;
 }
 
-/* patch.c: enable, disable, and a patch whose module goes away */
+/* patch.c: enable, disable, and the replaced patches of a replace */
 int klpx_plan_nomem(const struct klpx_patch *patch, const char *what, int ret);
 int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 			     const struct attribute *attr);
+struct klpx_patch *klpx_patch_of_module(struct module *mod);
+int __klpx_disable_patch(struct klpx_patch *patch, bool check,
+			 struct list_head *restore);
+void klpx_patch_settle_replace(struct list_head *released);
+struct klpx_patch *klpx_patch_take_replacing(struct module *mod,
+					     bool init_failed,
+					     struct list_head *released);
+void klpx_replaced_leave(struct klpx_patch *patch,
+			 struct list_head *released);
+void klpx_patch_release_left(struct list_head *released);
+void klpx_patch_wait_released(void);
+
+/* orphan.c: a patch module that goes away while its patch is enabled */
 void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 				struct list_head *gone,
 				struct list_head *released);
-void klpx_patch_settle_replace(struct list_head *released);
-void klpx_patch_release_left(struct list_head *released);
 void klpx_patch_release_orphans(struct list_head *gone, bool run_exit);
 
 /* object.c: one object: checks, resolution, callbacks, its module */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * patch.c - the life of a patch: enable, atomic replace, disable, and the
- * objects of modules that come and go.
+ * patch.c - the life of a patch: enable, atomic replace (undone when the
+ * init that enabled it fails), and disable.
  *
  * A patch owns the shadow types its loaded objects declare.  They are
  * registered before the switch that makes the patch's code run, and
@@ -67,8 +67,8 @@ static struct klpx_patch *klpx_replacing;
  * They move to @released, for klpx_patch_release_left() once klpx_mutex
  * is dropped.
  */
-static void klpx_replaced_leave(struct klpx_patch *patch,
-				struct list_head *released)
+void klpx_replaced_leave(struct klpx_patch *patch,
+			 struct list_head *released)
 {
 	struct klpx_release rel;
 	struct klpx_object *obj;
@@ -110,6 +110,43 @@ void klpx_patch_settle_replace(struct list_head *released)
 }
 
 /**
+ * klpx_patch_take_replacing() - the replace a failed init leaves to undo
+ * @mod:	a module going away
+ * @init_failed: @mod's init failed
+ * @released:	as for klpx_patch_settle_replace()
+ *
+ * Context: klpx_mutex held; sleeps.
+ * Return: the pending replace @mod's failed init enabled, no longer
+ * pending: the caller undoes it.  NULL otherwise, any pending replace
+ * settled.
+ */
+struct klpx_patch *klpx_patch_take_replacing(struct module *mod,
+					     bool init_failed,
+					     struct list_head *released)
+{
+	struct klpx_patch *patch = klpx_replacing;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	if (patch && patch->mod == mod && init_failed) {
+		klpx_replacing = NULL;
+		return patch;
+	}
+	klpx_patch_settle_replace(released);
+	return NULL;
+}
+
+/**
+ * klpx_patch_wait_released() - wait until no leaving patch is being released
+ *
+ * Context: klpx_mutex NOT held; sleeps.
+ */
+void klpx_patch_wait_released(void)
+{
+	wait_event(klpx_released_wq, !atomic_read(&klpx_nr_releasing));
+}
+
+/**
  * klpx_patch_release_left() - release patches that left the enabled ones
  * @released:	the patches (by klpx_patch.list); emptied
  *
@@ -142,7 +179,7 @@ int klpx_plan_nomem(const struct klpx_patch *patch, const char *what,
 /* ---- the patch module ---------------------------------------------- */
 
 /* The enabled patch of @mod, if it has one. */
-static struct klpx_patch *klpx_patch_of_module(struct module *mod)
+struct klpx_patch *klpx_patch_of_module(struct module *mod)
 {
 	struct klpx_patch *patch;
 
@@ -474,8 +511,8 @@ err_restore:
  * for a patch whose code goes away regardless.  With @restore (checked),
  * the patches @patch replaced come back in the same step.
  */
-static int __klpx_disable_patch(struct klpx_patch *patch, bool check,
-				struct list_head *restore)
+int __klpx_disable_patch(struct klpx_patch *patch, bool check,
+			 struct list_head *restore)
 {
 	struct klpx_release rel;
 	struct klpx_object *obj;
@@ -582,118 +619,4 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 	module_put(patch->mod);
 	klpx_releasing_done();
 	return 0;
-}
-
-/* ---- a patch module that goes away while its patch is enabled ------- */
-
-/* Wait, as long as it takes, for every task to be out of @patch's code. */
-static int klpx_patch_disable_waiting(struct klpx_patch *patch,
-				      struct list_head *restore)
-{
-	int ret;
-
-	do {
-		ret = __klpx_disable_patch(patch, true, restore);
-	} while (ret == -EBUSY);
-	return ret;
-}
-
-/**
- * klpx_patch_teardown_orphan() - tear down the enabled patch of a module
- * @mod:	a module in MODULE_STATE_GOING
- * @init_failed: @mod's init failed: the module never was live
- * @gone:	receives the patch torn down (by klpx_patch.list); hand it to
- *		klpx_patch_release_orphans() once klpx_mutex is dropped
- * @released:	receives patches that leave for good meanwhile; hand them
- *		to klpx_patch_release_left() once klpx_mutex is dropped
- *
- * While its patch is enabled a module keeps a reference and has no exit,
- * so rmmod refuses it.  Two ways still free it: an init that enables the
- * patch and then fails (the kernel frees the module whatever holds it), and
- * a forced removal.  Either way its code and data are freed as soon as the
- * notifier chain returns, and nothing can refuse that; but the notifier
- * can make it wait.  So the patch is disabled here, with the activeness
- * check, as often as it takes: tasks asleep in its code are moved out,
- * the others are waited for (the log says for whom).  When the patch was
- * an atomic replace, the patches it replaced come back in the same step,
- * as they were.  Only a failure to plan the switch (no memory) makes it
- * switch back unchecked, and the replaced patches then stay off.  This
- * runs first among the GOING notifiers, where the module's exit would
- * have run, before the kernel tears down its jump labels, static calls
- * and the like.
- *
- * Context: klpx_mutex held; sleeps.
- */
-void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
-				struct list_head *gone,
-				struct list_head *released)
-{
-	struct klpx_patch *patch;
-	int ret;
-
-	lockdep_assert_held(&klpx_mutex);
-
-	if (!klpx_replacing || klpx_replacing->mod != mod || !init_failed)
-		klpx_patch_settle_replace(released);
-	patch = klpx_patch_of_module(mod);
-	if (!patch)
-		return;
-
-	if (init_failed)
-		WARN(1, "klpx: '%s': init failed after enabling its patch; disabling it\n",
-		     klpx_patch_name(patch));
-	else
-		pr_err("'%s': module removed by force while its patch is enabled; disabling it\n",
-		       klpx_patch_name(patch));
-
-	if (klpx_replacing == patch) {
-		klpx_replacing = NULL;
-		ret = klpx_patch_disable_waiting(patch, &patch->replaced);
-		if (!ret)
-			goto out;
-		pr_err("'%s': cannot bring back the patches it replaced: %d\n",
-		       klpx_patch_name(patch), ret);
-		klpx_replaced_leave(patch, released);
-	}
-	ret = klpx_patch_disable_waiting(patch, NULL);
-	if (ret) {
-		pr_err("'%s': disabling it without the activeness check: %d\n",
-		       klpx_patch_name(patch), ret);
-		__klpx_disable_patch(patch, false, NULL);
-	}
-out:
-	list_add_tail(&patch->list, gone);
-}
-
-/**
- * klpx_patch_release_orphans() - finish what klpx_patch_teardown_orphan() began
- * @gone:	the patches it returned; emptied
- * @run_exit:	the module was removed by force: run the exit klpx held back
- *
- * Removes the patches' sysfs directories and drops their module references.
- * A forced removal skipped the module's exit, which klpx was holding back;
- * it runs now, after the patch is gone, as a removal would have run it.
- * Then waits until no patch disabled or replaced earlier is still being
- * released: a forced removal may have caught one of those half-way, and
- * its module's memory must outlast that.
- *
- * Context: klpx_mutex NOT held; sleeps.
- */
-void klpx_patch_release_orphans(struct list_head *gone, bool run_exit)
-{
-	struct klpx_patch *patch, *tmp;
-	void (*exit)(void) = NULL;
-
-	list_for_each_entry_safe(patch, tmp, gone, list) {
-		list_del_init(&patch->list);
-		klpx_sysfs_del_patch(patch);
-#ifdef CONFIG_MODULE_UNLOAD
-		/* Given back by the disable. */
-		exit = patch->mod->exit;
-#endif
-		module_put(patch->mod);
-		if (run_exit && exit)
-			exit();
-	}
-	wait_event(klpx_released_wq, !atomic_read(&klpx_nr_releasing));
 }
