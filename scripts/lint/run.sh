@@ -111,7 +111,7 @@ else
 	git ls-files -z | xargs -0 cp --parents -t "$work/tree"
 	{
 		make -C "$kdir" M="$work/tree" C=2 modules &&
-		make -C "$work/tree/samples" KDIR="$kdir" C=2
+		make -C "$work/tree/samples" KDIR="$kdir" TOP="$work/tree" C=2
 	} >"$work/sparse.log" 2>&1
 	rc=$?
 	grep -E "^$work/tree/.*: (warning|error):" "$work/sparse.log" |
