@@ -138,6 +138,57 @@ static unsigned int klpx_count_funcs(struct klpx_object *obj, bool patched)
 	return n;
 }
 
+/* Functions of @patch leaving: those patched, of any object. */
+static unsigned int klpx_count_pops(struct klpx_patch *patch)
+{
+	struct klpx_object *obj;
+	unsigned int n = 0;
+
+	klpx_for_each_object(patch, obj)
+		n += klpx_count_funcs(obj, true);
+	return n;
+}
+
+/* Functions of @patch joining: every one of its loaded objects. */
+static unsigned int klpx_count_pushes(struct klpx_patch *patch)
+{
+	struct klpx_object *obj;
+	unsigned int n = 0;
+
+	klpx_for_each_object(patch, obj)
+		if (klpx_object_loaded(obj))
+			n += klpx_count_funcs(obj, false);
+	return n;
+}
+
+/* Queue what klpx_count_pops() counted; @sw has room for it. */
+static void klpx_plan_pop_patch(struct klpx_switch *sw,
+				struct klpx_patch *patch)
+{
+	struct klpx_object *obj;
+	struct klpx_func *func;
+
+	klpx_for_each_object(patch, obj)
+		klpx_for_each_func(obj, func)
+			if (func->patched)
+				sw->pop[sw->nr_pop++] = func;
+}
+
+/* Queue what klpx_count_pushes() counted; @sw has room for it. */
+static void klpx_plan_push_patch(struct klpx_switch *sw,
+				 struct klpx_patch *patch)
+{
+	struct klpx_object *obj;
+	struct klpx_func *func;
+
+	klpx_for_each_object(patch, obj) {
+		if (!klpx_object_loaded(obj))
+			continue;
+		klpx_for_each_func(obj, func)
+			sw->push[sw->nr_push++] = func;
+	}
+}
+
 static int klpx_plan_alloc(struct klpx_switch *sw, unsigned int nr_pop,
 			   unsigned int nr_push)
 {
@@ -272,36 +323,20 @@ static int klpx_plan_finish(struct klpx_switch *sw, bool check)
 int klpx_plan_enable(struct klpx_switch *sw, struct klpx_patch *patch,
 		     struct list_head *enabled, bool check)
 {
-	unsigned int nr_pop = 0, nr_push = 0;
-	struct klpx_object *obj;
+	unsigned int nr_pop = 0;
 	struct klpx_patch *old;
-	struct klpx_func *func;
 	int ret;
 
-	klpx_for_each_object(patch, obj)
-		if (klpx_object_loaded(obj))
-			nr_push += klpx_count_funcs(obj, false);
 	if (patch->replace)
 		list_for_each_entry(old, enabled, list)
-			klpx_for_each_object(old, obj)
-				nr_pop += klpx_count_funcs(obj, true);
-
-	ret = klpx_plan_alloc(sw, nr_pop, nr_push);
+			nr_pop += klpx_count_pops(old);
+	ret = klpx_plan_alloc(sw, nr_pop, klpx_count_pushes(patch));
 	if (ret)
 		return ret;
-
 	if (patch->replace)
 		list_for_each_entry(old, enabled, list)
-			klpx_for_each_object(old, obj)
-				klpx_for_each_func(obj, func)
-					if (func->patched)
-						sw->pop[sw->nr_pop++] = func;
-	klpx_for_each_object(patch, obj) {
-		if (!klpx_object_loaded(obj))
-			continue;
-		klpx_for_each_func(obj, func)
-			sw->push[sw->nr_push++] = func;
-	}
+			klpx_plan_pop_patch(sw, old);
+	klpx_plan_push_patch(sw, patch);
 	return klpx_plan_finish(sw, check);
 }
 
@@ -316,20 +351,12 @@ int klpx_plan_enable(struct klpx_switch *sw, struct klpx_patch *patch,
 int klpx_plan_disable(struct klpx_switch *sw, struct klpx_patch *patch,
 		      bool check)
 {
-	unsigned int nr_pop = 0;
-	struct klpx_object *obj;
-	struct klpx_func *func;
 	int ret;
 
-	klpx_for_each_object(patch, obj)
-		nr_pop += klpx_count_funcs(obj, true);
-	ret = klpx_plan_alloc(sw, nr_pop, 0);
+	ret = klpx_plan_alloc(sw, klpx_count_pops(patch), 0);
 	if (ret)
 		return ret;
-	klpx_for_each_object(patch, obj)
-		klpx_for_each_func(obj, func)
-			if (func->patched)
-				sw->pop[sw->nr_pop++] = func;
+	klpx_plan_pop_patch(sw, patch);
 	return klpx_plan_finish(sw, check);
 }
 
@@ -350,34 +377,18 @@ int klpx_plan_disable(struct klpx_switch *sw, struct klpx_patch *patch,
 int klpx_plan_restore(struct klpx_switch *sw, struct klpx_patch *patch,
 		      struct list_head *replaced)
 {
-	unsigned int nr_pop = 0, nr_push = 0;
-	struct klpx_object *obj;
+	unsigned int nr_push = 0;
 	struct klpx_patch *old;
-	struct klpx_func *func;
 	int ret;
 
-	klpx_for_each_object(patch, obj)
-		nr_pop += klpx_count_funcs(obj, true);
 	list_for_each_entry(old, replaced, list)
-		klpx_for_each_object(old, obj)
-			if (klpx_object_loaded(obj))
-				nr_push += klpx_count_funcs(obj, false);
-
-	ret = klpx_plan_alloc(sw, nr_pop, nr_push);
+		nr_push += klpx_count_pushes(old);
+	ret = klpx_plan_alloc(sw, klpx_count_pops(patch), nr_push);
 	if (ret)
 		return ret;
-
-	klpx_for_each_object(patch, obj)
-		klpx_for_each_func(obj, func)
-			if (func->patched)
-				sw->pop[sw->nr_pop++] = func;
+	klpx_plan_pop_patch(sw, patch);
 	list_for_each_entry(old, replaced, list)
-		klpx_for_each_object(old, obj) {
-			if (!klpx_object_loaded(obj))
-				continue;
-			klpx_for_each_func(obj, func)
-				sw->push[sw->nr_push++] = func;
-		}
+		klpx_plan_push_patch(sw, old);
 	return klpx_plan_finish(sw, true);
 }
 
