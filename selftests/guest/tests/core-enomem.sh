@@ -4,7 +4,9 @@
 # An enable whose memory runs out, at any of its allocations, fails with
 # ENOMEM and leaves the system as it was: no patch in /sys/kernel/klpx, the
 # functions unpatched, no shadow type left registered, klpx.ko as free to
-# go as before, and every allocation it made freed again.
+# go as before, and every allocation it made freed again.  The same holds
+# for an atomic replace: the patches it would replace stay enabled, with
+# their functions, their shadow types and their modules pinned.
 #
 # The kernel's fail-nth needs CONFIG_FAULT_INJECTION, which Debian's
 # kernels lack; klpx_test_failnth does the same with kretprobes on the
@@ -13,20 +15,24 @@
 # klpx_enable_patch() fail; N goes up from 1 until an enable makes no
 # more allocations than N and succeeds.
 #
-# klpx-timeout: 240
+# klpx-timeout: 480
 
 . "$(dirname "$0")/../functions.sh"
 
 TARGET=klpx_target
-PATCH=klpx_test_core_basic
+BASIC=klpx_test_core_basic
+P1=klpx_test_core_stack1
+P2=klpx_test_core_stack2
+R=klpx_test_core_replace
 FI=/sys/kernel/debug/klpx_test_failnth
 MAX_N=1000
 
 # snapshot() - what a failed enable must leave as it found it: the
-# patches, /proc/cmdline and /proc/klpx_target (what the patch changes),
-# the ftrace hooks on the patched functions, the patch's shadow type,
-# klpx.ko's reference count, and whether the patch module is loaded (one
-# awk, as this runs twice per allocation)
+# patches and whether each is enabled, /proc/cmdline and /proc/klpx_target
+# (what the patches change), the ftrace hooks on the patched functions,
+# the patches' shadow types, the reference counts of klpx.ko and of the
+# patch modules, and whether the patch module $PATCH is loaded (one awk,
+# as this runs twice per allocation)
 snapshot() {
 	echo "patches:" $KLPX_SYSFS/*
 	is_loaded $PATCH && echo "patch module loaded"
@@ -34,10 +40,15 @@ snapshot() {
 		if ($1 ~ /^(cmdline_proc_show|klpx_target_[a-z_]*)$/) print "hook:", $1
 		next
 	}
-	FILENAME ~ /shadow_types/ { if (/name=basic_state /) print "type:", $0; next }
+	FILENAME ~ /shadow_types/ {
+		if (/name=(basic|stack)_state /) print "type:", $0
+		next
+	}
 	{ print FILENAME ":", $0 }' /proc/cmdline /proc/klpx_target \
 		/sys/kernel/tracing/enabled_functions \
-		$KLPX_DEBUGFS/shadow_types /sys/module/klpx/refcnt
+		$KLPX_DEBUGFS/shadow_types /sys/module/klpx/refcnt \
+		$(ls $KLPX_SYSFS/*/enabled /sys/module/klpx_test_core_*/refcnt \
+			2>/dev/null)
 }
 
 # state_field(name) - one field of the first line of $FI/state
@@ -79,6 +90,65 @@ leaks_gone() {
 	echo settle >$FI/ctl && [ -z "$(leaks)" ]
 }
 
+# undo_absorbed() - undo an enable of $PATCH that absorbed a failed
+# allocation, and put back what it replaced
+undo_absorbed() {
+	write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
+	unload_mod $PATCH
+	[ -z "$REPLACED" ] && return
+	for m in $REPLACED; do
+		unload_mod $m
+	done
+	for m in $REPLACED; do
+		load_mod $m
+	done
+}
+
+# fail_each_allocation() - insmod $PATCH with its 1st, 2nd, ... allocation
+# failing, until an enable makes fewer allocations than N and succeeds
+fail_each_allocation() {
+	local before err mark summary n=1 failed=0 absorbed=0 kernel_leaks=0
+
+	before=$(snapshot)
+	while [ $n -le $MAX_N ]; do
+		mark="klpx-selftest: failnth $PATCH $n"
+		log "$mark"
+		if err=$(enable_failing_at $n); then
+			LOADED_MODS="$PATCH $LOADED_MODS"
+			[ "$(state_field injected)" = 1 ] || break
+			# The enable survived a failed allocation: undo it.
+			absorbed=$((absorbed + 1))
+			log "klpx-selftest: allocation $n failed and the enable still succeeded"
+			undo_absorbed
+			assert_eq "after undoing allocation $n" "$before" "$(snapshot)"
+			n=$((n + 1))
+			continue
+		fi
+		[ "$(state_field injected)" = 1 ] ||
+			die "attempt $n failed with no allocation made to fail: $err"
+		case "$err" in
+		*"Cannot allocate memory"*) ;;
+		*) die "allocation $n: insmod failed with \"$err\", expected ENOMEM" ;;
+		esac
+		dmesg | tail -n 200 | sed -n "/$mark\$/,\$p" |
+			grep -qE "klpx: .*(-12|[Nn]o memory)" ||
+			die "allocation $n: no klpx log line gives the reason"
+		assert_eq "after allocation $n failed" "$before" "$(snapshot)"
+		MAX_RETRIES=50 loop_until leaks_gone ||
+			die "allocation $n: left allocated: $(cat $FI/state)"
+		grep -qE "^leak:.*($KERNEL_LEAKS)" $FI/state &&
+			kernel_leaks=$((kernel_leaks + 1))
+		failed=$((failed + 1))
+		n=$((n + 1))
+	done
+	[ $n -le $MAX_N ] || die "the enable still allocates after $MAX_N allocations"
+	[ $failed -gt 0 ] || die "no enable failed: the allocators were not probed"
+	is_loaded $PATCH || die "the last enable did not load $PATCH"
+	summary="$PATCH: $((n - 1)) allocations: $failed failed the enable cleanly, $absorbed absorbed; after $kernel_leaks failure(s) the kernel kept or lost memory of its own"
+	log "klpx-selftest: $summary"
+	echo "$summary"
+}
+
 setup_test
 
 # - with klpx_target loaded, the enable of klpx_test_core_basic (two
@@ -94,52 +164,32 @@ setup_test
 start_test "an enable fails cleanly at each of its allocations"
 load_mod $TARGET
 load_mod klpx_test_failnth
-before=$(snapshot)
-
-n=1
-failed=0
-absorbed=0
-kernel_leaks=0
-while [ $n -le $MAX_N ]; do
-	mark="klpx-selftest: failnth $n"
-	log "$mark"
-	if err=$(enable_failing_at $n); then
-		LOADED_MODS="$PATCH $LOADED_MODS"
-		[ "$(state_field injected)" = 1 ] || break
-		# The enable survived a failed allocation: undo it.
-		absorbed=$((absorbed + 1))
-		log "klpx-selftest: allocation $n failed and the enable still succeeded"
-		write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
-		unload_mod $PATCH
-		n=$((n + 1))
-		continue
-	fi
-	[ "$(state_field injected)" = 1 ] ||
-		die "attempt $n failed with no allocation made to fail: $err"
-	case "$err" in
-	*"Cannot allocate memory"*) ;;
-	*) die "allocation $n: insmod failed with \"$err\", expected ENOMEM" ;;
-	esac
-	dmesg | tail -n 200 | sed -n "/$mark\$/,\$p" |
-		grep -qE "klpx: .*(-12|[Nn]o memory)" ||
-		die "allocation $n: no klpx log line gives the reason"
-	assert_eq "after allocation $n failed" "$before" "$(snapshot)"
-	MAX_RETRIES=50 loop_until leaks_gone ||
-		die "allocation $n: left allocated: $(cat $FI/state)"
-	grep -qE "^leak:.*($KERNEL_LEAKS)" $FI/state &&
-		kernel_leaks=$((kernel_leaks + 1))
-	failed=$((failed + 1))
-	n=$((n + 1))
-done
-[ $n -le $MAX_N ] || die "the enable still allocates after $MAX_N allocations"
-[ $failed -gt 0 ] || die "no enable failed: the allocators were not probed"
-is_loaded $PATCH || die "the last enable did not load $PATCH"
-summary="$((n - 1)) allocations: $failed failed the enable cleanly, $absorbed absorbed; after $kernel_leaks failure(s) the kernel kept or lost memory of its own"
-log "klpx-selftest: $summary"
-echo "$summary"
-
+PATCH=$BASIC
+REPLACED=
+fail_each_allocation
 write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
 unload_mod $PATCH
+
+# - stack1 and stack2 are enabled (version 2, stack2's greeting, two
+#   registrations of stack_state); the atomic replace klpx_test_core_replace
+#   (version 4, no greeting, no stack_state) is tried with its 1st, 2nd, ...
+#   allocation failing
+# - each failed attempt leaves both stacked patches enabled, their hooks,
+#   stack_state with its two registrations, and their modules pinned, as
+#   the snapshot shows; nothing it allocated stays allocated
+# - the first attempt that makes fewer than N allocations replaces both
+
+start_test "an atomic replace fails cleanly at each of its allocations"
+load_mod $P1
+load_mod $P2
+PATCH=$R
+REPLACED="$P1 $P2"
+fail_each_allocation
+[ "$(ls $KLPX_SYSFS)" = "$R" ] || die "the replace left other patches: $(ls $KLPX_SYSFS)"
+write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
+unload_mod $PATCH
+unload_mod $P2
+unload_mod $P1
 unload_mod klpx_test_failnth
 unload_mod $TARGET
 exit 0
