@@ -283,6 +283,8 @@ extern void (*shim_hlist_writer_hook)(const void *node);
  * read_seqcount_retry() calls that asked for a retry, so far */
 extern unsigned long shim_seq_read_waits;
 extern unsigned long shim_seq_read_retries;
+/* read_seqcount_begin() calls of the calling thread, so far */
+extern __thread unsigned long shim_seq_read_begins;
 
 static inline void shim_hlist_writer_visit(const void *node)
 {

@@ -17,6 +17,7 @@ __thread void (*shim_hlist_visit_hook)(const void *node);
 void (*shim_hlist_writer_hook)(const void *node);
 unsigned long shim_seq_read_waits;
 unsigned long shim_seq_read_retries;
+__thread unsigned long shim_seq_read_begins;
 static unsigned long shim_next_task_id;
 
 struct shim_task *shim_current(void)

@@ -5,6 +5,7 @@
  * RCU and SRCU grace periods, context tracking, WARN and log capture.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <linux/kernel.h>
@@ -203,6 +204,32 @@ KLPX_TEST(shim_sleeping_allocation_in_atomic_context_is_reported)
 /* ------------------------------------------------------------------ */
 /* context, locks, lockdep                                             */
 /* ------------------------------------------------------------------ */
+
+static void *seq_begin_once(void *arg)
+{
+	const seqcount_t *seq = arg;
+	unsigned long before = shim_seq_read_begins;
+
+	read_seqcount_begin(seq);
+	return (void *)(uintptr_t)(shim_seq_read_begins - before);
+}
+
+/* a case may tell a reader's slow path by the begins of its own thread */
+KLPX_TEST(shim_seq_read_begins_counts_the_calling_thread_only)
+{
+	seqcount_t seq;
+	unsigned long before = shim_seq_read_begins;
+	pthread_t other;
+	void *counted;
+
+	seqcount_init(&seq);
+	read_seqcount_begin(&seq);
+	read_seqcount_begin(&seq);
+	ASSERT_EQ(shim_thread_create(&other, seq_begin_once, &seq), 0);
+	pthread_join(other, &counted);
+	EXPECT_EQ((uintptr_t)counted, 1);
+	EXPECT_EQ(shim_seq_read_begins - before, 2);
+}
 
 KLPX_TEST(shim_locks_track_context_and_owner)
 {

@@ -41,6 +41,7 @@ static inline unsigned int shim_read_seqcount_begin(const struct shim_seqcount *
 {
 	unsigned int seq;
 
+	shim_seq_read_begins++;
 	while ((seq = __atomic_load_n(&s->sequence, __ATOMIC_ACQUIRE)) & 1) {
 		__atomic_fetch_add(&shim_seq_read_waits, 1, __ATOMIC_RELAXED);
 		sched_yield();
