@@ -401,6 +401,20 @@ struct inflight {
 	int wrong;		/* made ones that were not the obj's */
 };
 
+/*
+ * With CONFIG_FAILSLAB (the x86_64 configurations), the first allocation
+ * of each creation fails: the one made under rcu_read_lock() without
+ * direct reclaim, the only kind failslab fails by default.  The creation
+ * then takes its sleeping way under klpx_shadow_srcu, which is what the
+ * GC must wait for.  Elsewhere creations mostly stay under RCU.
+ */
+static void inflight_fail_first_allocation(bool fail)
+{
+#ifdef CONFIG_FAILSLAB
+	current->fail_nth = fail ? 1 : 0;
+#endif
+}
+
 static int inflight_alloc_fn(void *arg)
 {
 	struct inflight *f = arg;
@@ -408,7 +422,9 @@ static int inflight_alloc_fn(void *arg)
 	int n = 0;
 
 	while (!READ_ONCE(f->stop)) {
+		inflight_fail_first_allocation(true);
 		rec = klpx_shadow_alloc(&objs[n], f->type, GFP_KERNEL, f->fx);
+		inflight_fail_first_allocation(false);
 		if (rec) {
 			atomic_inc(&f->made);
 			/*
