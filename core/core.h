@@ -89,6 +89,8 @@ struct klpx_patch *klpx_patch_of_module(struct module *mod);
 int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 			 struct list_head *restore);
 void klpx_patch_settle_replace(struct list_head *released);
+void klpx_patch_settle_replace_for(struct module *mod,
+				   struct list_head *released);
 struct klpx_patch *klpx_patch_take_replacing(struct module *mod,
 					     bool init_failed,
 					     struct list_head *released);

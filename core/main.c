@@ -38,6 +38,8 @@ err_sysfs:
 
 static void __exit klpx_exit(void)
 {
+	/* A writer of "enabled" may still be releasing a patch it disabled. */
+	klpx_patch_wait_released();
 	klpx_debugfs_exit();
 	klpx_module_exit();
 	klpx_sysfs_exit();

@@ -186,8 +186,8 @@ static int klpx_module_notify(struct notifier_block *nb, unsigned long action,
 	int ret = 0;
 
 	mutex_lock(&klpx_mutex);
-	/* A replace enabled by an init is final once any module moves on. */
-	klpx_patch_settle_replace(&released);
+	/* A replace enabled by an init is final once a module it concerns moves on. */
+	klpx_patch_settle_replace_for(mod, &released);
 	switch (action) {
 	case MODULE_STATE_COMING:
 		ret = klpx_module_coming(mod);

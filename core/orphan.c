@@ -41,10 +41,12 @@ static int klpx_patch_disable_waiting(struct klpx_patch *patch,
  * notifier chain returns, and nothing can refuse that; but the notifier
  * can make it wait.  So the patch is disabled here, with the activeness
  * check, as often as it takes: tasks asleep in its code are moved out,
- * the others are waited for (the log says for whom).  When the patch was
- * an atomic replace, the patches it replaced come back in the same step,
- * as they were.  Only a failure to plan the switch (no memory) makes it
- * switch back unchecked, and the replaced patches then stay off.  This
+ * the others are waited for (the log says for whom), even when the task
+ * tearing down is killed.  When the patch was an atomic replace, the
+ * patches it replaced come back in the same step, as they were; if that
+ * cannot be planned (no memory) or ftrace refuses their functions, they
+ * leave for good and the patch alone is disabled.  Only a failure to plan
+ * that (no memory) makes it switch back unchecked.  This
  * runs first among the GOING notifiers, where the module's exit would
  * have run, before the kernel tears down its jump labels, static calls
  * and the like.

@@ -55,8 +55,10 @@ static void klpx_releasing_done(void)
  * guarded by klpx_mutex.  The patches it replaced (on its ->replaced) are
  * switched off, but keep their shadow types, module references, exits and
  * symbols: should that init fail, they are switched back on as they were.
- * The replace becomes final when the init returns, or as soon as anything
- * else changes patches or modules.
+ * The replace becomes final when the init returns, or as soon as another
+ * patch is enabled or disabled, or a module one of these patches is or
+ * patches comes or goes (klpx_plan_replace_concerns()).  Other modules
+ * may come and go meanwhile, as udev or the init itself may load them.
  */
 static struct klpx_patch *klpx_replacing;
 
@@ -110,6 +112,23 @@ void klpx_patch_settle_replace(struct list_head *released)
 }
 
 /**
+ * klpx_patch_settle_replace_for() - settle a pending replace a module touches
+ * @mod:	a module that comes, becomes live or goes
+ * @released:	as for klpx_patch_settle_replace()
+ *
+ * Context: klpx_mutex held; sleeps.
+ */
+void klpx_patch_settle_replace_for(struct module *mod,
+				   struct list_head *released)
+{
+	lockdep_assert_held(&klpx_mutex);
+
+	if (klpx_replacing &&
+	    klpx_plan_replace_concerns(klpx_replacing, mod, mod->name))
+		klpx_patch_settle_replace(released);
+}
+
+/**
  * klpx_patch_take_replacing() - the replace a failed init leaves to undo
  * @mod:	a module going away
  * @init_failed: @mod's init failed
@@ -117,8 +136,8 @@ void klpx_patch_settle_replace(struct list_head *released)
  *
  * Context: klpx_mutex held; sleeps.
  * Return: the pending replace @mod's failed init enabled, no longer
- * pending: the caller undoes it.  NULL otherwise, any pending replace
- * settled.
+ * pending: the caller undoes it.  NULL otherwise, a pending replace that
+ * @mod concerns settled.
  */
 struct klpx_patch *klpx_patch_take_replacing(struct module *mod,
 					     bool init_failed,
@@ -132,7 +151,7 @@ struct klpx_patch *klpx_patch_take_replacing(struct module *mod,
 		klpx_replacing = NULL;
 		return patch;
 	}
-	klpx_patch_settle_replace(released);
+	klpx_patch_settle_replace_for(mod, released);
 	return NULL;
 }
 
@@ -480,6 +499,13 @@ static int klpx_disable_switch(struct klpx_patch *patch, bool check,
 
 	if (restore) {
 		ret = klpx_restore_prepare(restore);
+		/*
+		 * ftrace refused (another user redirects one of the functions,
+		 * or ftrace is off): unlike a busy task, nothing the caller
+		 * waits for changes that.
+		 */
+		if (ret == -EBUSY)
+			ret = -EPERM;
 		if (ret)
 			goto err_restore;
 		ret = klpx_plan_restore(&sw, patch, restore);
@@ -592,7 +618,7 @@ int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 			     const struct attribute *attr)
 {
-	struct kernfs_node *kn;
+	struct kernfs_node *kn = NULL;
 	LIST_HEAD(released);
 	int ret;
 
@@ -603,19 +629,23 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 	if (!ret)
 		atomic_inc(&klpx_nr_releasing);
 	mutex_unlock(&klpx_mutex);
-	klpx_patch_release_left(&released);
-	if (ret)
-		return ret;
 
 	/*
-	 * We are writing a file of the directory we remove; removal waits
-	 * for writers, us included, unless we step out of that count.
-	 * Any other writer is either done or will find the patch disabled.
+	 * We are writing a file of a directory that goes now: @patch's, or
+	 * that of a patch replaced while we waited for klpx_mutex, which may
+	 * be @patch itself.  Removal waits for writers, us included, unless
+	 * we step out of that count.  Any other writer is either done or
+	 * will find the patch disabled.
 	 */
-	kn = sysfs_break_active_protection(kobj, attr);
-	klpx_sysfs_del_patch(patch);
+	if (!ret || !list_empty(&released))
+		kn = sysfs_break_active_protection(kobj, attr);
+	klpx_patch_release_left(&released);
+	if (!ret)
+		klpx_sysfs_del_patch(patch);
 	if (kn)
 		sysfs_unbreak_active_protection(kn);
+	if (ret)
+		return ret;
 	module_put(patch->mod);
 	klpx_releasing_done();
 	return 0;

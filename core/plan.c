@@ -422,6 +422,47 @@ int klpx_plan_object(struct klpx_switch *sw, struct klpx_object *obj,
 	return klpx_plan_finish(sw, false);
 }
 
+/* @patch is @mod, or has an object named @name. */
+static bool klpx_plan_patch_concerns(struct klpx_patch *patch,
+				     const struct module *mod,
+				     const char *name)
+{
+	struct klpx_object *obj;
+
+	if (patch->mod == mod)
+		return true;
+	klpx_for_each_object(patch, obj)
+		if (obj->name && !strcmp(obj->name, name))
+			return true;
+	return false;
+}
+
+/**
+ * klpx_plan_replace_concerns() - does a module event touch a pending replace?
+ * @patch:	the replace, with the patches it replaced on ->replaced
+ * @mod:	the module that comes, becomes live or goes
+ * @name:	its name
+ *
+ * Undoing the replace switches the replaced patches back on as they were
+ * when it switched them off.  That holds while no module they, or the
+ * replace, are or patch comes or goes; other modules change nothing of it.
+ *
+ * Return: true when @mod is the module of @patch or of a patch it
+ * replaced, or an object of one of them names it.
+ */
+bool klpx_plan_replace_concerns(struct klpx_patch *patch,
+				const struct module *mod, const char *name)
+{
+	struct klpx_patch *old;
+
+	if (klpx_plan_patch_concerns(patch, mod, name))
+		return true;
+	list_for_each_entry(old, &patch->replaced, list)
+		if (klpx_plan_patch_concerns(old, mod, name))
+			return true;
+	return false;
+}
+
 /**
  * klpx_plan_free() - release what a plan allocated
  * @sw:		a plan, or a zeroed one

@@ -125,6 +125,9 @@ static inline int klpx_plan_unpatch_object(struct klpx_switch *sw,
 	return klpx_plan_object(sw, obj, false);
 }
 
+bool klpx_plan_replace_concerns(struct klpx_patch *patch,
+				const struct module *mod, const char *name);
+
 void klpx_plan_free(struct klpx_switch *sw);
 
 void klpx_switch_apply(struct klpx_switch *sw);

@@ -107,7 +107,10 @@ struct klpx_shadow_class;
  *		unregistration drops the id, in process context (it may
  *		sleep), while that type's module is still loaded.  It
  *		undoes what @setup (or the patch's code) changed outside
- *		klpx: a notifier, a sysctl value.
+ *		klpx: a notifier, a sysctl value.  It may run inside the
+ *		kernel's module notifier chain (a replace enabled from a
+ *		module's init, a patched module going away), so it must not
+ *		register or unregister a module notifier, nor load a module.
  * @version:	optional: registering the id while a registration of it with
  *		a higher @version is held fails with -EINVAL; the id's
  *		version is the highest among its registrations

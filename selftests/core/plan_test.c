@@ -708,6 +708,48 @@ static void test_restore_puts_the_replaced_stacks_back_in_order(void)
 	CHECK(!or[0].funcs[0].patched && !or[0].funcs[1].patched);
 }
 
+/*
+ * A replace enabled from an init stays pending until the init returns;
+ * module events settle it early only when they could change what undoing
+ * it restores: the modules of the replace and of the patches it replaced,
+ * and the modules their objects patch.  Any other module (udev's, one the
+ * init loads) leaves it pending, so a failing init still gets the
+ * replaced patches back.
+ */
+static void test_a_pending_replace_is_concerned_only_by_its_modules(void)
+{
+	struct klpx_object or[] = {
+		{ .funcs = FUNCS(F("f0")) },
+		{ .name = "mod_r", .funcs = FUNCS(F("f1")) },
+		{ }
+	};
+	struct klpx_object o1[] = { { .name = "mod_o", .funcs = FUNCS(F("f2")) }, { } };
+	struct klpx_object o2[] = { { .funcs = FUNCS(F("f3")) }, { } };
+	int m_r, m_1, m_2, m_other;
+	struct module *r_mod = (void *)&m_r, *p1_mod = (void *)&m_1;
+	struct module *p2_mod = (void *)&m_2, *other = (void *)&m_other;
+	struct klpx_patch r = { .objs = or, .replace = true, .mod = r_mod };
+	struct klpx_patch p1 = { .objs = o1, .mod = p1_mod };
+	struct klpx_patch p2 = { .objs = o2, .mod = p2_mod };
+
+	init_patch(&r);
+	init_patch(&p1);
+	init_patch(&p2);
+	INIT_LIST_HEAD(&r.replaced);
+	list_add_tail(&p1.list, &r.replaced);
+	list_add_tail(&p2.list, &r.replaced);
+
+	CHECK(klpx_plan_replace_concerns(&r, r_mod, "r"));
+	CHECK(klpx_plan_replace_concerns(&r, p1_mod, "p1"));
+	CHECK(klpx_plan_replace_concerns(&r, p2_mod, "p2"));
+	CHECK(klpx_plan_replace_concerns(&r, other, "mod_r"));
+	CHECK(klpx_plan_replace_concerns(&r, other, "mod_o"));
+	CHECK(!klpx_plan_replace_concerns(&r, other, "unrelated"));
+	CHECK(!klpx_plan_replace_concerns(&r, other, "mod"));
+	/* vmlinux objects name no module */
+	CHECK(!klpx_plan_replace_concerns(&r, other, ""));
+}
+
 static void test_allocation_failures_leave_nothing_allocated(void)
 {
 	struct klpx_object o1[] = { { .funcs = FUNCS(F("f0"), F("f1")),
@@ -774,6 +816,7 @@ static const struct {
 	CASE(test_disable_keeps_ids_another_enabled_patch_holds),
 	CASE(test_going_object_drops_ids_no_other_object_holds),
 	CASE(test_restore_puts_the_replaced_stacks_back_in_order),
+	CASE(test_a_pending_replace_is_concerned_only_by_its_modules),
 	CASE(test_allocation_failures_leave_nothing_allocated),
 #undef CASE
 };
