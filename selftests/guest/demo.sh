@@ -81,7 +81,8 @@ type's destructor.  Watch it happen.
 EOF
 
 chapter "The buggy code"
-say "This guest runs Debian's own 6.1 kernel, with klpx.ko loaded. Our" \
+say "This guest runs Debian's own $(uname -r | cut -d. -f1-2)" \
+    "kernel ($(uname -r)), with klpx.ko loaded. Our" \
     "stand-in for buggy kernel code is klpx_demo_accounts: five bank" \
     "accounts whose deposit function updates the balance without a lock," \
     "so two deposits at the same time can lose one."

@@ -15,13 +15,18 @@
  *    this module and log what klpx_enable_patch() answered;
  *  - replace: make the patch an atomic replace that also carries the
  *    stacking patches' stack_state (id 0x6b700010), and attach one
- *    variable of that id to NULL once the patch is enabled.
+ *    variable of that id to NULL once the patch is enabled;
+ *  - hold: after enabling the patch, wait until 0 is written to
+ *    /sys/module/klpx_test_core_orphan/parameters/hold (at most a
+ *    minute), so that a test can act while the init has not returned.
  *
  * The dtor of orphan_state and the exit log a line each, so that a test
  * sees them run.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/klpx.h>
 #include <linux/module.h>
 
@@ -34,6 +39,9 @@ MODULE_PARM_DESC(second, "also try to enable a second patch of this module");
 static bool replace;
 module_param(replace, bool, 0444);
 MODULE_PARM_DESC(replace, "an atomic replace carrying stack_state");
+static bool hold;
+module_param(hold, bool, 0644);
+MODULE_PARM_DESC(hold, "after enabling, wait until this is set to 0");
 
 static int orphan_version(void)
 {
@@ -128,6 +136,15 @@ static int __init orphan_init(void)
 	if (second)
 		pr_info("second patch: %d\n",
 			klpx_enable_patch(&orphan_second_patch));
+	if (hold) {
+		unsigned long until = jiffies + 60 * HZ;
+
+		pr_info("init: holding\n");
+		while (READ_ONCE(hold) && time_before(jiffies, until))
+			msleep(20);
+		pr_info("init: %s\n", READ_ONCE(hold) ? "gave up holding" :
+							"let go");
+	}
 	if (init_ret)
 		pr_info("init: failing with %d\n", init_ret);
 	return init_ret;

@@ -213,6 +213,62 @@ klpx: '$P1': disabled
 % rmmod $P1
 % rmmod $TARGET"
 
+# - stack1 is enabled; the orphan module's init enables a replace and
+#   holds, so the replace is pending
+# - meanwhile "echo 0" to stack1's enabled settles the replace, which
+#   releases stack1: the write fails with EINVAL (stack1 is no longer
+#   enabled) and returns, though it removes the very directory of the
+#   file written; stack1's module is unpinned
+# - let go, the init returns 0 and the replace stays enabled
+
+start_test "a disable that a pending replace overtakes returns"
+
+load_mod $TARGET
+load_mod $P1
+log "% insmod $ORPHAN.ko replace=1 hold=1 &"
+(cd "$KLPX_MODDIR" && exec $KLPX_INSMOD $ORPHAN.ko replace=1 hold=1) &
+insmod_pid=$!
+loop_until "dmesg | grep -q '$ORPHAN: init: holding'" ||
+	die "the init of $ORPHAN does not hold"
+write_failing_file 0 $KLPX_SYSFS/$P1/enabled "Invalid argument"
+[ -d $KLPX_SYSFS/$P1 ] && die "$P1 is still in $KLPX_SYSFS"
+write_file 0 /sys/module/$ORPHAN/parameters/hold ||
+	die "cannot let the init of $ORPHAN go"
+wait $insmod_pid || die "insmod $ORPHAN failed"
+LOADED_MODS="$ORPHAN $LOADED_MODS"
+show $KLPX_SYSFS/$ORPHAN/enabled
+unload_mod $P1
+write_file 0 $KLPX_SYSFS/$ORPHAN/enabled || die "cannot disable $ORPHAN"
+unload_mod $ORPHAN
+unload_mod $TARGET
+
+check_result "% insmod $TARGET.ko
+$TARGET: init: greeting: hello from the original
+% insmod $P1.ko
+klpx: enabling patch '$P1'
+klpx: '$P1': enabled
+% insmod $ORPHAN.ko replace=1 hold=1 &
+klpx: enabling patch '$ORPHAN'
+klpx: '$P1': replaced by '$ORPHAN'
+klpx: '$ORPHAN': enabled
+$ORPHAN: init: holding
+% echo 0 > $KLPX_SYSFS/$P1/enabled
+sh: write error: Invalid argument
+% echo 0 > /sys/module/$ORPHAN/parameters/hold
+$ORPHAN: init: let go
+% cat $KLPX_SYSFS/$ORPHAN/enabled
+| 1
+% rmmod $P1
+% echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
+klpx: disabling patch '$ORPHAN'
+klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 1 variable(s)
+$ORPHAN: orphan_state dtor
+klpx: '$ORPHAN': disabled
+% rmmod $ORPHAN
+$ORPHAN: exit
+% rmmod $TARGET"
+
 # - a second klpx_enable_patch() from a module whose patch is enabled
 #   fails with -EINVAL; the first patch stays enabled
 # - while its patch is enabled the module is listed as [permanent] and
