@@ -104,6 +104,9 @@ void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 				struct list_head *gone,
 				struct list_head *released);
 void klpx_patch_release_orphans(struct list_head *gone, bool run_exit);
+bool klpx_patch_released_is_module(struct list_head *released,
+				   struct module *mod);
+void klpx_patch_run_exit(struct module *mod);
 
 /* object.c: one object: checks, resolution, callbacks, its module */
 int klpx_patch_init(struct klpx_patch *patch);

@@ -219,8 +219,8 @@ static int klpx_patch_module_notify(struct notifier_block *nb,
 				    unsigned long action, void *data)
 {
 	struct module *mod = data;
+	bool init_failed, run_exit;
 	LIST_HEAD(released);
-	bool init_failed;
 	LIST_HEAD(gone);
 
 	if (action != MODULE_STATE_GOING)
@@ -229,9 +229,13 @@ static int klpx_patch_module_notify(struct notifier_block *nb,
 	/* Still among the coming ones: it never got to LIVE. */
 	init_failed = !!klpx_coming_find(mod);
 	klpx_patch_teardown_orphan(mod, init_failed, &gone, &released);
+	/* Removed by force while a pending replace held its patch. */
+	run_exit = !init_failed && klpx_patch_released_is_module(&released, mod);
 	mutex_unlock(&klpx_mutex);
 	/* Outside the lock: sysfs removal waits for writers, who take it. */
 	klpx_patch_release_left(&released);
+	if (run_exit)
+		klpx_patch_run_exit(mod);
 	klpx_patch_release_orphans(&gone, !init_failed);
 	return NOTIFY_DONE;
 }

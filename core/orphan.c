@@ -93,6 +93,48 @@ out:
 }
 
 /**
+ * klpx_patch_released_is_module() - is a patch that left for good @mod's?
+ * @released:	patches that left for good, not yet handed to
+ *		klpx_patch_release_left()
+ * @mod:	a module going away
+ *
+ * A patch that a pending replace switched off keeps its module's exit
+ * held back until it leaves for good.  Removed by force meanwhile, its
+ * module found no exit to run; the patch then leaves in the GOING
+ * notification, and the caller runs its exit with klpx_patch_run_exit().
+ *
+ * Context: klpx_mutex held.
+ * Return: true when one of @released belongs to @mod.
+ */
+bool klpx_patch_released_is_module(struct list_head *released,
+				   struct module *mod)
+{
+	struct klpx_patch *patch;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	list_for_each_entry(patch, released, list)
+		if (patch->mod == mod)
+			return true;
+	return false;
+}
+
+/**
+ * klpx_patch_run_exit() - run the exit a forced removal skipped
+ * @mod:	a module removed by force, whose patch was released with its
+ *		exit given back
+ *
+ * Context: klpx_mutex NOT held; sleeps (the exit may).
+ */
+void klpx_patch_run_exit(struct module *mod)
+{
+#ifdef CONFIG_MODULE_UNLOAD
+	if (mod->exit)
+		mod->exit();
+#endif
+}
+
+/**
  * klpx_patch_release_orphans() - finish what klpx_patch_teardown_orphan() began
  * @gone:	the patches it returned; emptied
  * @run_exit:	the module was removed by force: run the exit klpx held back

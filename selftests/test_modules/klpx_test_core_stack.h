@@ -4,6 +4,7 @@
  * with one returning STACK_VERSION, registers the shadow type stack_state
  * (unless STACK_NO_TYPE), and with STACK_GREETING also replaces
  * klpx_target_greeting().  STACK_REPLACE makes it an atomic replace.
+ * The parameter say_exit makes the exit log a line.
  *
  * The including file defines those and nothing else.
  */
@@ -74,8 +75,14 @@ static int __init stack_init(void)
 	return klpx_enable_patch(&stack_patch);
 }
 
+static bool say_exit;
+module_param(say_exit, bool, 0444);
+MODULE_PARM_DESC(say_exit, "log a line when the exit runs");
+
 static void __exit stack_exit(void)
 {
+	if (say_exit)
+		pr_info("exit\n");
 }
 
 module_init(stack_init);

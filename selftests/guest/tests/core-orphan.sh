@@ -33,6 +33,27 @@ hooks() {
 		tr -d ' ' | tr '\n' ' ' | sed 's/ $//'
 }
 
+# start_holding(params...) - insmod the orphan module with hold=1 and the
+# params in the background ($insmod_pid), until its init holds
+start_holding() {
+	local before
+
+	before=$(dmesg | grep -c "$ORPHAN: init: holding")
+	log "% insmod $ORPHAN.ko $* hold=1 &"
+	(cd "$KLPX_MODDIR" && exec $KLPX_INSMOD $ORPHAN.ko "$@" hold=1) &
+	insmod_pid=$!
+	loop_until "[ \$(dmesg | grep -c '$ORPHAN: init: holding') -gt $before ]" ||
+		die "the init of $ORPHAN does not hold"
+}
+
+# let_go() - let the held init return 0, and wait for its insmod
+let_go() {
+	write_file 0 /sys/module/$ORPHAN/parameters/hold ||
+		die "cannot let the init of $ORPHAN go"
+	wait $insmod_pid || die "insmod $ORPHAN failed"
+	LOADED_MODS="$ORPHAN $LOADED_MODS"
+}
+
 setup_test
 
 # - stack1 is enabled: version 1
@@ -225,17 +246,10 @@ start_test "a disable that a pending replace overtakes returns"
 
 load_mod $TARGET
 load_mod $P1
-log "% insmod $ORPHAN.ko replace=1 hold=1 &"
-(cd "$KLPX_MODDIR" && exec $KLPX_INSMOD $ORPHAN.ko replace=1 hold=1) &
-insmod_pid=$!
-loop_until "dmesg | grep -q '$ORPHAN: init: holding'" ||
-	die "the init of $ORPHAN does not hold"
+start_holding replace=1
 write_failing_file 0 $KLPX_SYSFS/$P1/enabled "Invalid argument"
 [ -d $KLPX_SYSFS/$P1 ] && die "$P1 is still in $KLPX_SYSFS"
-write_file 0 /sys/module/$ORPHAN/parameters/hold ||
-	die "cannot let the init of $ORPHAN go"
-wait $insmod_pid || die "insmod $ORPHAN failed"
-LOADED_MODS="$ORPHAN $LOADED_MODS"
+let_go
 show $KLPX_SYSFS/$ORPHAN/enabled
 unload_mod $P1
 write_file 0 $KLPX_SYSFS/$ORPHAN/enabled || die "cannot disable $ORPHAN"
@@ -407,6 +421,54 @@ $ORPHAN: exit
 | counter: -1
 % ls $KLPX_SYSFS
 % grep -E 'stack_state|orphan_state' $KLPX_DEBUGFS/shadow_types
+% rmmod $TARGET"
+
+# - stack1 is enabled and then replaced by the orphan module, whose init
+#   holds: stack1 is switched off, its exit still held back
+# - rmmod -f of stack1 meanwhile: the kernel finds no exit to run; klpx
+#   makes the replace final (stack1 leaves for good) and runs stack1's
+#   exit, as a removal would have
+# - let go, the init returns 0 and the replace stays enabled
+
+start_test "a replaced patch module removed by force runs its exit"
+
+load_mod $TARGET
+load_mod $P1 say_exit=1
+start_holding replace=1
+log "% rmmod -f $P1"
+err=$(rmmod -f $P1 2>&1) || die "rmmod -f $P1 failed: $err"
+loop_until "! is_loaded $P1" || die "$P1 does not go away"
+[ -d $KLPX_SYSFS/$P1 ] && die "$P1 is still in $KLPX_SYSFS"
+let_go
+show $KLPX_SYSFS/$ORPHAN/enabled
+write_file 0 $KLPX_SYSFS/$ORPHAN/enabled || die "cannot disable $ORPHAN"
+unload_mod $ORPHAN
+unload_mod $TARGET
+
+check_result "% insmod $TARGET.ko
+$TARGET: init: greeting: hello from the original
+% insmod $P1.ko say_exit=1
+klpx: enabling patch '$P1'
+klpx: '$P1': enabled
+% insmod $ORPHAN.ko replace=1 hold=1 &
+klpx: enabling patch '$ORPHAN'
+klpx: '$P1': replaced by '$ORPHAN'
+klpx: '$ORPHAN': enabled
+$ORPHAN: init: holding
+% rmmod -f $P1
+$P1: exit
+% echo 0 > /sys/module/$ORPHAN/parameters/hold
+$ORPHAN: init: let go
+% cat $KLPX_SYSFS/$ORPHAN/enabled
+| 1
+% echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
+klpx: disabling patch '$ORPHAN'
+klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 1 variable(s)
+$ORPHAN: orphan_state dtor
+klpx: '$ORPHAN': disabled
+% rmmod $ORPHAN
+$ORPHAN: exit
 % rmmod $TARGET"
 
 # - a patch module without an exit function is [permanent] while its
