@@ -55,6 +55,8 @@
 #include <linux/task_work.h>
 #include <linux/timekeeping.h>
 #include <linux/wait.h>
+#include <asm/asm-prototypes.h>
+#include <asm/nospec-branch.h>
 #include "core.h"
 #include "trace.h"
 
@@ -121,6 +123,27 @@ struct klpx_switch_ctx {
  */
 static unsigned long klpx_stack_entries[KLPX_STACK_ENTRIES];
 
+/*
+ * Is a trace the unwinder calls reliable cut short all the same?  Before
+ * 6.2 the ORC data of the first instruction of every retpoline thunk says
+ * "end of stack".  A task preempted there (PREEMPT_RT preempts anywhere)
+ * gets a trace that ends in the thunk, without the function that made
+ * the indirect call, which may be changed code.
+ */
+static bool klpx_trace_cut_short(const unsigned long *entries, int nr)
+{
+#if defined(CONFIG_RETPOLINE) || defined(CONFIG_MITIGATION_RETPOLINE)
+	unsigned long last = nr ? entries[nr - 1] : 0;
+
+	/* The thunks are laid out from rax to r15, one per register. */
+	return last >= (unsigned long)__x86_indirect_thunk_rax &&
+	       last < (unsigned long)__x86_indirect_thunk_r15 +
+		      RETPOLINE_THUNK_SIZE;
+#else
+	return false;
+#endif
+}
+
 /* Is @t, which cannot run, inside code the switch changes? */
 static bool klpx_task_busy(struct klpx_switch_ctx *ctx, struct task_struct *t)
 {
@@ -128,6 +151,8 @@ static bool klpx_task_busy(struct klpx_switch_ctx *ctx, struct task_struct *t)
 
 	nr = stack_trace_save_tsk_reliable(t, klpx_stack_entries,
 					   ARRAY_SIZE(klpx_stack_entries));
+	if (nr >= 0 && klpx_trace_cut_short(klpx_stack_entries, nr))
+		nr = -EINVAL;
 	if (nr < 0) {
 		range = -1;
 	} else {
