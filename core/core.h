@@ -100,6 +100,7 @@ void klpx_patch_release_left(struct list_head *released);
 void klpx_patch_wait_released(void);
 
 /* orphan.c: a patch module that goes away while its patch is enabled */
+extern struct klpx_patch *klpx_teardown;
 void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 				struct list_head *gone,
 				struct list_head *released);

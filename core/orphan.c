@@ -13,15 +13,24 @@
 #include <linux/module.h>
 #include "core.h"
 
+/*
+ * The patch whose module's GOING notification is tearing it down, or
+ * NULL; guarded by klpx_mutex.  Its switches wait on even when the task
+ * is killed: the code goes when the notification returns.
+ */
+struct klpx_patch *klpx_teardown;
+
 /* Wait, as long as it takes, for every task to be out of @patch's code. */
 static int klpx_patch_disable_waiting(struct klpx_patch *patch,
 				      struct list_head *restore)
 {
 	int ret;
 
+	klpx_teardown = patch;
 	do {
 		ret = __klpx_disable_patch(patch, true, restore);
 	} while (ret == -EBUSY);
+	klpx_teardown = NULL;
 	return ret;
 }
 

@@ -620,33 +620,36 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 {
 	struct kernfs_node *kn = NULL;
 	LIST_HEAD(released);
+	bool removing;
 	int ret;
 
 	mutex_lock(&klpx_mutex);
 	klpx_patch_settle_replace(&released);
 	ret = patch->enabled ? __klpx_disable_patch(patch, true, NULL) :
 			       -EINVAL;
-	if (!ret)
-		atomic_inc(&klpx_nr_releasing);
-	mutex_unlock(&klpx_mutex);
-
 	/*
 	 * We are writing a file of a directory that goes now: @patch's, or
 	 * that of a patch replaced while we waited for klpx_mutex, which may
 	 * be @patch itself.  Removal waits for writers, us included, unless
 	 * we step out of that count.  Any other writer is either done or
-	 * will find the patch disabled.
+	 * will find the patch disabled.  Out of it, we count as releasing
+	 * until we are done: that holds @patch's module and klpx.ko.
 	 */
-	if (!ret || !list_empty(&released))
+	removing = !ret || !list_empty(&released);
+	if (removing)
+		atomic_inc(&klpx_nr_releasing);
+	mutex_unlock(&klpx_mutex);
+
+	if (removing)
 		kn = sysfs_break_active_protection(kobj, attr);
 	klpx_patch_release_left(&released);
 	if (!ret)
 		klpx_sysfs_del_patch(patch);
 	if (kn)
 		sysfs_unbreak_active_protection(kn);
-	if (ret)
-		return ret;
-	module_put(patch->mod);
-	klpx_releasing_done();
-	return 0;
+	if (!ret)
+		module_put(patch->mod);
+	if (removing)
+		klpx_releasing_done();
+	return ret;
 }

@@ -494,8 +494,8 @@ static void klpx_switch_report(struct klpx_switch_ctx *ctx,
  * Context: klpx_mutex held; process context; sleeps.
  * Return: 0 when the stacks changed; -EBUSY (logged, naming a task and a
  * function) when a task stayed inside changed code until the timeout;
- * -EINTR when the asking task was killed meanwhile (never for a patch
- * whose module is going away: that switch waits on); -ENOMEM; another
+ * -EINTR when the asking task was killed meanwhile (never in the
+ * teardown of a going patch module: that waits on); -ENOMEM; another
  * errno from stop_machine().  On failure the stacks are as they were.
  */
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
@@ -547,8 +547,7 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 		 * The teardown of a module going away with its patch enabled
 		 * cannot give up: the code goes when it returns.
 		 */
-		if (fatal_signal_pending(current) &&
-		    patch->mod->state != MODULE_STATE_GOING) {
+		if (fatal_signal_pending(current) && patch != klpx_teardown) {
 			pr_err("'%s': cannot switch: killed while waiting\n",
 			       patch->mod->name);
 			ret = -EINTR;

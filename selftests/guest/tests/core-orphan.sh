@@ -11,6 +11,7 @@
 TARGET=klpx_target
 P1=klpx_test_core_stack1
 ORPHAN=klpx_test_core_orphan
+insmod_pid=
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
 # show_types() - the debugfs lines of the shadow types of these patches
@@ -51,7 +52,19 @@ let_go() {
 	write_file 0 /sys/module/$ORPHAN/parameters/hold ||
 		die "cannot let the init of $ORPHAN go"
 	wait $insmod_pid || die "insmod $ORPHAN failed"
+	insmod_pid=
 	LOADED_MODS="$ORPHAN $LOADED_MODS"
+}
+
+# cleanup() - a test that died while an init holds lets it go first, so
+# that its module can be disabled and removed like the others
+cleanup() {
+	if [ -n "$insmod_pid" ]; then
+		echo 0 >/sys/module/$ORPHAN/parameters/hold 2>/dev/null
+		wait $insmod_pid 2>/dev/null
+		LOADED_MODS="$ORPHAN $LOADED_MODS"
+	fi
+	cleanup_modules
 }
 
 setup_test
