@@ -85,6 +85,8 @@ static inline const char *klpx_patch_name(const struct klpx_patch *patch)
 int klpx_plan_nomem(const struct klpx_patch *patch, const char *what, int ret);
 int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 			     const struct attribute *attr);
+struct klpx_patch *klpx_patch_find_module(struct list_head *patches,
+					  struct module *mod);
 struct klpx_patch *klpx_patch_of_module(struct module *mod);
 int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 			 struct list_head *restore);
@@ -105,8 +107,6 @@ void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 				struct list_head *gone,
 				struct list_head *released);
 void klpx_patch_release_orphans(struct list_head *gone, bool run_exit);
-bool klpx_patch_released_is_module(struct list_head *released,
-				   struct module *mod);
 void klpx_patch_run_exit(struct module *mod);
 
 /* object.c: one object: checks, resolution, callbacks, its module */

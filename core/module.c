@@ -230,7 +230,7 @@ static int klpx_patch_module_notify(struct notifier_block *nb,
 	init_failed = !!klpx_coming_find(mod);
 	klpx_patch_teardown_orphan(mod, init_failed, &gone, &released);
 	/* Removed by force while a pending replace held its patch. */
-	run_exit = !init_failed && klpx_patch_released_is_module(&released, mod);
+	run_exit = !init_failed && klpx_patch_find_module(&released, mod);
 	mutex_unlock(&klpx_mutex);
 	/* Outside the lock: sysfs removal waits for writers, who take it. */
 	klpx_patch_release_left(&released);

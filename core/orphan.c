@@ -102,36 +102,11 @@ out:
 }
 
 /**
- * klpx_patch_released_is_module() - is a patch that left for good @mod's?
- * @released:	patches that left for good, not yet handed to
- *		klpx_patch_release_left()
- * @mod:	a module going away
- *
- * A patch that a pending replace switched off keeps its module's exit
- * held back until it leaves for good.  Removed by force meanwhile, its
- * module found no exit to run; the patch then leaves in the GOING
- * notification, and the caller runs its exit with klpx_patch_run_exit().
- *
- * Context: klpx_mutex held.
- * Return: true when one of @released belongs to @mod.
- */
-bool klpx_patch_released_is_module(struct list_head *released,
-				   struct module *mod)
-{
-	struct klpx_patch *patch;
-
-	lockdep_assert_held(&klpx_mutex);
-
-	list_for_each_entry(patch, released, list)
-		if (patch->mod == mod)
-			return true;
-	return false;
-}
-
-/**
  * klpx_patch_run_exit() - run the exit a forced removal skipped
- * @mod:	a module removed by force, whose patch was released with its
- *		exit given back
+ * @mod:	a module removed by force, whose patch left with its exit
+ *		given back: its own patch torn down here, or a patch that a
+ *		pending replace had switched off, released in the GOING
+ *		notification (the removal found no exit to run either way)
  *
  * Context: klpx_mutex NOT held; sleeps (the exit may).
  */
@@ -160,18 +135,16 @@ void klpx_patch_run_exit(struct module *mod)
 void klpx_patch_release_orphans(struct list_head *gone, bool run_exit)
 {
 	struct klpx_patch *patch, *tmp;
-	void (*exit)(void) = NULL;
+	struct module *mod;
 
 	list_for_each_entry_safe(patch, tmp, gone, list) {
 		list_del_init(&patch->list);
 		klpx_sysfs_del_patch(patch);
-#ifdef CONFIG_MODULE_UNLOAD
+		mod = patch->mod;
+		module_put(mod);
 		/* Given back by the disable. */
-		exit = patch->mod->exit;
-#endif
-		module_put(patch->mod);
-		if (run_exit && exit)
-			exit();
+		if (run_exit)
+			klpx_patch_run_exit(mod);
 	}
 	klpx_patch_wait_released();
 }

@@ -197,17 +197,24 @@ int klpx_plan_nomem(const struct klpx_patch *patch, const char *what,
 
 /* ---- the patch module ---------------------------------------------- */
 
-/* The enabled patch of @mod, if it has one. */
-struct klpx_patch *klpx_patch_of_module(struct module *mod)
+/* The patch of @mod on @patches (linked by klpx_patch.list), if any. */
+struct klpx_patch *klpx_patch_find_module(struct list_head *patches,
+					  struct module *mod)
 {
 	struct klpx_patch *patch;
 
 	lockdep_assert_held(&klpx_mutex);
 
-	list_for_each_entry(patch, &klpx_patches, list)
+	list_for_each_entry(patch, patches, list)
 		if (patch->mod == mod)
 			return patch;
 	return NULL;
+}
+
+/* The enabled patch of @mod, if it has one. */
+struct klpx_patch *klpx_patch_of_module(struct module *mod)
+{
+	return klpx_patch_find_module(&klpx_patches, mod);
 }
 
 /* ---- enable --------------------------------------------------------- */

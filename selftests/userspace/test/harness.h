@@ -111,6 +111,13 @@ uint64_t kt_rand_below(struct kt_rng *r, uint64_t n);
 /* scale bounded loops: 1 normally, smaller under the slow sanitizers */
 unsigned long kt_scaled(unsigned long n);
 
+/*
+ * A key for the @i-th of objects @stride bytes apart from @base, in the
+ * direct map.  Parent objects are never dereferenced: any address will do.
+ */
+#define KEY(base, stride, i) ((void *)(uintptr_t)((base) + (uintptr_t)(stride) * (i)))
+#define DIRECT_MAP	0xffff888100000000UL
+
 /* wait (yielding) until @cond holds; fails the case after a long time */
 #define KT_WAIT_FOR(cond) do {						\
 	unsigned long __spins = 0;					\

@@ -24,10 +24,6 @@
 #include "harness.h"
 #include "probe.h"
 
-/* Parent objects are never dereferenced: any address will do as a key. */
-#define KEY(base, stride, i) ((void *)(uintptr_t)((base) + (uintptr_t)(stride) * (i)))
-#define DIRECT_MAP	0xffff888100000000UL
-
 /* ------------------------------------------------------------------ */
 /* contexts                                                            */
 /* ------------------------------------------------------------------ */

@@ -19,9 +19,6 @@
 
 #include "harness.h"
 
-/* Parent objects are never dereferenced: any address will do as a key. */
-#define KEY(base, stride, i) ((void *)(uintptr_t)((base) + (uintptr_t)(stride) * (i)))
-#define DIRECT_MAP	0xffff888100000000UL
 /* chains store.c moves in one batch, under one hold of the id's lock */
 #define RESIZE_BATCH	64
 
