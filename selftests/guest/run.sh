@@ -161,7 +161,9 @@ qemu_run() {
 	[ -n "$GUEST_TESTS" ] && append="$append klpx_tests=$GUEST_TESTS"
 	local limit="timeout -k 10 $GUEST_TIMEOUT"
 	[ "$mode" = shell ] && limit=
-	$limit qemu-system-x86_64 -accel tcg -cpu max -smp "$GUEST_SMP" -m "$GUEST_MEM" \
+	# One host thread runs every vCPU in turn (see Documentation/kernels.rst,
+	# "The emulator"): multi-threaded TCG misses cross-CPU code changes.
+	$limit qemu-system-x86_64 -accel "${GUEST_ACCEL:-tcg,thread=single}" -cpu max -smp "$GUEST_SMP" -m "$GUEST_MEM" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$vmlinuz" -initrd "$run/initramfs.cpio" \
 		-append "$append $GUEST_APPEND" "$@"
