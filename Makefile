@@ -15,6 +15,10 @@
 #   make demo       the story of a patch author, in a Debian kernel under QEMU
 #   make bench      klpx against the kernel's own shadow variables and livepatch
 #   make guest-shell  a shell in the guest with klpx loaded
+#   make guest-run MODULES=DIR SCRIPT=FILE
+#                   build the patch modules in DIR, boot the guest with them
+#                   and run the shell script FILE there (its output, then
+#                   its status; make fails when the script does)
 #   make mutate     the mutation tier: do the tests catch planted bugs? (slow)
 #   make check-dkms dkms add/build/install of a git archive, for make check's
 #                   kernels (installs dkms; the host's DKMS trees stay as
@@ -56,6 +60,7 @@ FULL_TIERS := $(TIERS) kunit-preempt kunit-rt
 	check-matrix check-userspace check-core check-symbols check-kunit \
 	check-kunit-preempt check-kunit-rt check-lint check-guest \
 	$(addprefix check-guest-,$(KERNELS)) check-dkms demo bench guest-shell \
+	guest-run \
 	mutate
 
 all: modules samples
@@ -155,6 +160,14 @@ demo: deps modules
 
 guest-shell: modules
 	$(TOP)/selftests/guest/run.sh shell
+
+# Paths are taken from this Makefile's folder (make -C: give them whole).
+guest-run: modules
+	@test -n "$(MODULES)" && test -n "$(SCRIPT)" || { \
+		echo "make guest-run needs MODULES=<folder with a Kbuild> SCRIPT=<shell script>" >&2; \
+		exit 2; }
+	@MODULES=$(abspath $(MODULES)) SCRIPT=$(abspath $(SCRIPT)) \
+		$(TOP)/selftests/guest/run.sh run
 
 bench: deps modules
 	$(TOP)/bench/run.sh

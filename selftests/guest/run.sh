@@ -8,6 +8,11 @@
 #                             write "<passed> <failed> <skipped>" to RESULTFILE
 #   run.sh demo               run demo.sh in the guest, print its transcript
 #   run.sh shell              an interactive busybox shell, klpx loaded
+#   run.sh run                build the modules of the folder MODULES, boot
+#                             with them next to klpx.ko, run the shell script
+#                             SCRIPT in the guest (insmod is klpx-insmod)
+#                             under RUN_TIMEOUT, print what it prints, exit
+#                             with its status (make guest-run)
 #
 # Environment (the top Makefile exports the first five; computed when unset):
 #   TOP CACHE OUT KVER KDIR   tree, cache folder, output folder, kernel release,
@@ -18,6 +23,9 @@
 #   GUEST_TIMEOUT=SECONDS     limit on the whole boot (default 600)
 #   TEST_TIMEOUT=SECONDS      limit on each test script (default 60)
 #   GUEST_MEM, GUEST_SMP      guest memory and vCPUs (default 2G, 2)
+#   MODULES=DIR SCRIPT=FILE   run mode: the author's module folder (its own
+#                             Kbuild) and the script to run in the guest
+#   RUN_TIMEOUT=SECONDS       run mode: limit on the script (default 300)
 #
 # The kernel log (ttyS0) of the last check is kept in $OUT/guest/console.log,
 # the TAP stream (ttyS1) in $OUT/guest/tap.log (demo-*.log for the demo).
@@ -44,7 +52,18 @@ result=$2
 case "$mode" in
 check) [ -n "$result" ] || { echo "usage: $0 check RESULTFILE" >&2; exit 2; } ;;
 demo|shell) ;;
-*) echo "usage: $0 check RESULTFILE | demo | shell" >&2; exit 2 ;;
+run)
+	[ -n "$MODULES" ] && [ -n "$SCRIPT" ] || {
+		echo "usage: MODULES=DIR SCRIPT=FILE $0 run" >&2; exit 2; }
+	[ -d "$MODULES" ] || { echo "guest: MODULES=$MODULES is not a folder" >&2; exit 2; }
+	[ -f "$MODULES/Kbuild" ] || [ -f "$MODULES/Makefile" ] ||
+		{ echo "guest: MODULES=$MODULES has no Kbuild file" >&2; exit 2; }
+	[ -f "$SCRIPT" ] || { echo "guest: SCRIPT=$SCRIPT is not a file" >&2; exit 2; }
+	MODULES=$(cd "$MODULES" && pwd)
+	SCRIPT=$(cd "$(dirname "$SCRIPT")" && pwd)/$(basename "$SCRIPT")
+	TEST_TIMEOUT=${RUN_TIMEOUT:-300}
+	;;
+*) echo "usage: $0 check RESULTFILE | demo | shell | run" >&2; exit 2 ;;
 esac
 
 work=$OUT/guest
@@ -72,10 +91,16 @@ build() {
 	[ -f "$vmlinuz" ] || fail_early "no kernel image at $vmlinuz"
 	make -s -C "$KDIR" M="$TOP" -j"$jobs" modules 2>&1 | quiet_kbuild ||
 		fail_early "klpx.ko does not build"
-	make -s -C "$here/../test_modules" -j"$jobs" 2>&1 | quiet_kbuild ||
-		fail_early "the test modules do not build"
-	make -s -C "$TOP/samples" -j"$jobs" 2>&1 | quiet_kbuild ||
-		fail_early "the sample modules do not build"
+	if [ "$mode" = run ]; then
+		# The author's modules, built as patch.kbuild tells authors to.
+		make -s -C "$KDIR" M="$MODULES" KLPX="$TOP" -j"$jobs" modules 2>&1 |
+			quiet_kbuild || fail_early "the modules of $MODULES do not build"
+	else
+		make -s -C "$here/../test_modules" -j"$jobs" 2>&1 | quiet_kbuild ||
+			fail_early "the test modules do not build"
+		make -s -C "$TOP/samples" -j"$jobs" 2>&1 | quiet_kbuild ||
+			fail_early "the sample modules do not build"
+	fi
 	${CC:-cc} -static -Os -Wall -o "$run/insmod" "$here/insmod.c" ||
 		fail_early "the guest's insmod does not build"
 }
@@ -120,11 +145,22 @@ assemble() {
 	# Only the modules of the last build (modules.order lists .ko up to
 	# 6.2, .o from 6.3): no stale .ko.
 	for d in "$here/../test_modules" "$TOP/samples"; do
+		[ "$mode" = run ] && break
 		for m in $(sed 's/\.k\?o$//' "$d/modules.order"); do
 			case "$m" in /*) ;; *) m="$d/${m#./}" ;; esac
 			[ -e "$m.ko" ] && cp "$m.ko" "$root/lib/modules/$KVER/extra/"
 		done
 	done
+	if [ "$mode" = run ]; then
+		# The author's modules, in the folder the script runs in.
+		mkdir -p "$root/run"
+		for m in $(sed 's/\.k\?o$//' "$MODULES/modules.order"); do
+			case "$m" in /*) ;; *) m="$MODULES/${m#./}" ;; esac
+			cp "$m.ko" "$root/run/"
+			cp "$m.ko" "$root/lib/modules/$KVER/extra/"
+		done
+		install -m 0755 "$SCRIPT" "$root/selftests/script.sh"
+	fi
 	# So that modprobe works in the shell; insmod does not need it.
 	depmod -b "$root" "$KVER" 2>/dev/null || true
 
@@ -272,6 +308,33 @@ do_demo() {
 	return $rc
 }
 
+# The author's script: its output is the transcript, its status ours.  A
+# kernel warning (as check counts them) turns a 0 into 1.
+do_run() {
+	local rc=0 status problems
+	rm -f "$console_log" "$tap_log"
+	qemu_run run -serial "file:$console_log" -serial stdio </dev/null |
+		sed -u 's/\r$//' | tee "$tap_log" |
+		sed -u '/^klpx-guest: /d' || rc=$?
+	[ $rc -eq 0 ] || say "qemu exited with status $rc (124: the ${GUEST_TIMEOUT}s limit)"
+	status=$(sed -n 's/^klpx-guest: run exit status \([0-9]*\)$/\1/p' "$tap_log")
+	if [ -z "$status" ]; then
+		say "the script did not finish:" \
+		    "$(grep '^klpx-guest: ' "$tap_log" || echo "the guest stopped first")"
+		say "the kernel log is in ${keep}console.log"
+		return 1
+	fi
+	[ "$status" -eq 137 ] && say "the script was killed after ${TEST_TIMEOUT}s (RUN_TIMEOUT)"
+	say "the script exited with status $status"
+	problems=$(scan_console)
+	if [ -n "$problems" ]; then
+		echo "$problems" >&2
+		say "unexpected kernel warnings (the kernel log is in ${keep}console.log)"
+		[ "$status" -ne 0 ] || status=1
+	fi
+	return "$status"
+}
+
 do_shell() {
 	local i
 	say "booting; Ctrl-A x quits qemu, poweroff leaves cleanly"
@@ -313,4 +376,5 @@ case "$mode" in
 check) do_check ;;
 demo) do_demo ;;
 shell) do_shell ;;
+run) do_run ;;
 esac
