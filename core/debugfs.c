@@ -32,7 +32,7 @@ static struct dentry *klpx_debugfs_dir;
 static void klpx_shadow_types_line(const struct klpx_shadow_stat *st,
 				   void *arg)
 {
-	seq_printf(arg, "id=%lu name=%s size=%zu refs=%u live=%zu",
+	seq_printf(arg, "id=0x%lx name=%s size=%zu refs=%u live=%zu",
 		   st->id, st->name, st->size, st->refs, st->live);
 	if (st->version)
 		seq_printf(arg, " version=%u", st->version);

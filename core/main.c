@@ -20,12 +20,12 @@ static int __init klpx_init(void)
 
 	ret = klpx_sysfs_init();
 	if (ret) {
-		pr_err("cannot create /sys/kernel/klpx: %d\n", ret);
+		pr_err("cannot create /sys/kernel/klpx: %pe\n", ERR_PTR(ret));
 		return ret;
 	}
 	ret = klpx_module_init();
 	if (ret) {
-		pr_err("cannot listen to module loads: %d\n", ret);
+		pr_err("cannot listen to module loads: %pe\n", ERR_PTR(ret));
 		goto err_sysfs;
 	}
 	klpx_debugfs_init();

@@ -22,8 +22,9 @@ int klpx_pre_patch(struct klpx_object *obj)
 		return 0;
 	ret = obj->callbacks.pre_patch(obj);
 	if (ret)
-		pr_err("'%s': pre_patch of %s failed: %d\n",
-		       klpx_patch_name(obj->patch), klpx_object_name(obj), ret);
+		pr_err("'%s': pre_patch of %s failed: %pe\n",
+		       klpx_patch_name(obj->patch), klpx_object_name(obj),
+		       ERR_PTR(ret));
 	return ret;
 }
 
@@ -165,7 +166,7 @@ int klpx_patch_init(struct klpx_patch *patch)
 	/* Caught late, the second registration would fail, or a module load. */
 	type = klpx_plan_duplicate_type(patch, &other, &obj);
 	if (type) {
-		pr_err("'%s': shadow type %s (id %lu) is listed by %s and again by %s: each object needs a struct of its own (the same id is fine)\n",
+		pr_err("'%s': shadow type %s (id 0x%lx) is listed by %s and again by %s: each object needs a struct of its own (the same id is fine)\n",
 		       klpx_patch_name(patch),
 		       type->name ? type->name : "(null)", type->id,
 		       klpx_object_name(other), klpx_object_name(obj));

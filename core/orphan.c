@@ -87,14 +87,14 @@ void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 		ret = klpx_patch_disable_waiting(patch, &patch->replaced);
 		if (!ret)
 			goto out;
-		pr_err("'%s': cannot bring back the patches it replaced: %d\n",
-		       klpx_patch_name(patch), ret);
+		pr_err("'%s': cannot bring back the patches it replaced: %pe\n",
+		       klpx_patch_name(patch), ERR_PTR(ret));
 		klpx_replaced_leave(patch, released);
 	}
 	ret = klpx_patch_disable_waiting(patch, NULL);
 	if (ret) {
-		pr_err("'%s': disabling it without the activeness check: %d\n",
-		       klpx_patch_name(patch), ret);
+		pr_err("'%s': disabling it without the activeness check: %pe\n",
+		       klpx_patch_name(patch), ERR_PTR(ret));
 		__klpx_disable_patch(patch, false, NULL);
 	}
 out:

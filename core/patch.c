@@ -438,8 +438,8 @@ int klpx_enable_patch(struct klpx_patch *patch)
 		goto err_unlock;
 	ret = klpx_sysfs_add_patch(patch);
 	if (ret) {
-		pr_err("'%s': cannot create its sysfs directory: %d\n",
-		       klpx_patch_name(patch), ret);
+		pr_err("'%s': cannot create its sysfs directory: %pe\n",
+		       klpx_patch_name(patch), ERR_PTR(ret));
 		goto err_unlock;
 	}
 	ret = __klpx_enable_patch(patch, &released);

@@ -227,9 +227,9 @@ int klpx_symbols_resolve(struct klpx_object *obj)
 					 pmod->core_kallsyms.strtab,
 					 info->symndx, i, pmod);
 		if (ret) {
-			pr_err("'%s': cannot write the symbols of %s into %s: %d\n",
+			pr_err("'%s': cannot write the symbols of %s into %s: %pe\n",
 			       pmod->name, obj->name,
-			       info->secstrings + sec->sh_name, ret);
+			       info->secstrings + sec->sh_name, ERR_PTR(ret));
 			goto err;
 		}
 	}

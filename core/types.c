@@ -50,10 +50,10 @@ int klpx_object_register_types(struct klpx_object *obj)
 	for (; (type = obj->shadow_types[obj->nr_types]); obj->nr_types++) {
 		ret = klpx_shadow_register(type);
 		if (ret) {
-			pr_err("'%s': cannot register shadow type %s (id %lu) of %s: %d\n",
+			pr_err("'%s': cannot register shadow type %s (id 0x%lx) of %s: %pe\n",
 			       klpx_patch_name(obj->patch),
 			       type->name ? type->name : "(null)", type->id,
-			       klpx_object_name(obj), ret);
+			       klpx_object_name(obj), ERR_PTR(ret));
 			klpx_object_unregister_types(obj);
 			return ret;
 		}
@@ -103,14 +103,14 @@ static void klpx_release_log(struct klpx_release *rel, unsigned int i)
 			refs--;
 
 	if (refs > 1)
-		pr_info("shadow type %s (id %lu) released by the patches; kept with %zu variable(s) by %u other registration(s)\n",
+		pr_info("shadow type %s (id 0x%lx) released by the patches; kept with %zu variable(s) by %u other registration(s)\n",
 			type->name, type->id, klpx_shadow_count(type),
 			refs - 1);
 	else if (type->release)
-		pr_info("shadow type %s (id %lu) dropped: garbage-collecting %zu variable(s), then its release\n",
+		pr_info("shadow type %s (id 0x%lx) dropped: garbage-collecting %zu variable(s), then its release\n",
 			type->name, type->id, klpx_shadow_count(type));
 	else
-		pr_info("shadow type %s (id %lu) dropped: garbage-collecting %zu variable(s)\n",
+		pr_info("shadow type %s (id 0x%lx) dropped: garbage-collecting %zu variable(s)\n",
 			type->name, type->id, klpx_shadow_count(type));
 }
 

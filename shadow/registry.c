@@ -165,7 +165,7 @@ void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type)
 	if (!type)
 		pr_err_ratelimited("NULL shadow type\n");
 	else
-		pr_err_ratelimited("shadow type %s (id %lu) is not registered\n",
+		pr_err_ratelimited("shadow type %s (id 0x%lx) is not registered\n",
 				   type->name ? type->name : "(unnamed)",
 				   type->id);
 }
@@ -188,13 +188,13 @@ static int klpx_shadow_class_check(const struct klpx_shadow_class *class,
 				   const struct klpx_shadow_type *type)
 {
 	if (strcmp(class->name, type->name) || class->size != type->size) {
-		pr_err("shadow type %s (id %lu, size %zu) conflicts with registered %s (id %lu, size %zu)\n",
+		pr_err("shadow type %s (id 0x%lx, size %zu) conflicts with registered %s (id 0x%lx, size %zu)\n",
 		       type->name, type->id, type->size,
 		       class->name, class->id, class->size);
 		return -EINVAL;
 	}
 	if (type->version < class->version) {
-		pr_err("shadow type %s (id %lu) version %u cannot join registered version %u: a version may be kept or raised, never lowered\n",
+		pr_err("shadow type %s (id 0x%lx) version %u cannot join registered version %u: a version may be kept or raised, never lowered\n",
 		       type->name, type->id, type->version, class->version);
 		return -EINVAL;
 	}
@@ -213,7 +213,7 @@ klpx_shadow_class_add(struct klpx_shadow_type *type)
 	if (IS_ERR(class)) {
 		if (cache)
 			klpx_shadow_cache_put(cache);
-		pr_err("cannot register shadow type %s (id %lu): error %d\n",
+		pr_err("cannot register shadow type %s (id 0x%lx): error %d\n",
 		       type->name, type->id, (int)PTR_ERR(class));
 		return class;
 	}
@@ -307,7 +307,7 @@ static int klpx_shadow_setup(struct klpx_shadow_type *type)
 	ret = type->setup(type);
 	if (!ret)
 		return 0;
-	pr_err("shadow type %s (id %lu): setup failed: %d; not registered\n",
+	pr_err("shadow type %s (id 0x%lx): setup failed: %d; not registered\n",
 	       type->name, type->id, ret);
 	class = rcu_dereference_protected(type->class,
 					  lockdep_is_held(&klpx_shadow_mutex));
@@ -345,7 +345,7 @@ int klpx_shadow_register(struct klpx_shadow_type *type)
 		return -EINVAL;
 	}
 	if (type->size > KLPX_SHADOW_MAX_SIZE) {
-		pr_err("cannot register shadow type %s (id %lu): size %zu is more than any allocation can hold (at most %zu)\n",
+		pr_err("cannot register shadow type %s (id 0x%lx): size %zu is more than any allocation can hold (at most %zu)\n",
 		       type->name, type->id, type->size,
 		       (size_t)KLPX_SHADOW_MAX_SIZE);
 		return -EINVAL;
@@ -354,7 +354,7 @@ int klpx_shadow_register(struct klpx_shadow_type *type)
 
 	mutex_lock(&klpx_shadow_mutex);
 	if (rcu_access_pointer(type->class)) {
-		pr_err("shadow type %s (id %lu) is already registered\n",
+		pr_err("shadow type %s (id 0x%lx) is already registered\n",
 		       type->name, type->id);
 		ret = -EINVAL;
 		goto out;
@@ -448,7 +448,7 @@ void klpx_shadow_exit(void)
 	mutex_lock(&klpx_shadow_mutex);
 	list_for_each_entry_safe(class, tmp, &klpx_shadow_classes, node) {
 		/* Its owners are gone: their dtors cannot be called. */
-		pr_warn("shadow type %s (id %lu) still registered at exit; freeing %lu variables without dtor\n",
+		pr_warn("shadow type %s (id 0x%lx) still registered at exit; freeing %lu variables without dtor\n",
 			class->name, class->id, READ_ONCE(class->count));
 		klpx_shadow_class_unlist(class);
 		class->gc_type = NULL;

@@ -620,7 +620,7 @@ EXPORT_SYMBOL_GPL(klpx_shadow_get);
 static void klpx_shadow_warn_duplicate(const struct klpx_shadow_type *type,
 				       const void *obj)
 {
-	WARN(1, "klpx: shadow %s (id %lu) already exists for %p\n",
+	WARN(1, "klpx: shadow %s (id 0x%lx) already exists for %p\n",
 	     type->name, type->id, obj);
 }
 
@@ -643,7 +643,7 @@ static void *klpx_shadow_create_in(struct klpx_shadow_class *class, void *obj,
 	int ret;
 
 	if (unlikely(type->size != class->size)) {
-		pr_err_ratelimited("shadow type %s (id %lu) has size %zu, registered %zu\n",
+		pr_err_ratelimited("shadow type %s (id 0x%lx) has size %zu, registered %zu\n",
 				   type->name, type->id, type->size, class->size);
 		return NULL;
 	}
@@ -678,7 +678,7 @@ static void *klpx_shadow_create_in(struct klpx_shadow_class *class, void *obj,
 	if (unlikely(ret)) {
 		spin_unlock_irqrestore(&class->lock, flags);
 		kmem_cache_free(slab, new);
-		pr_err_ratelimited("shadow type %s (id %lu): ctor failed with error %d; no variable added\n",
+		pr_err_ratelimited("shadow type %s (id 0x%lx): ctor failed with error %d; no variable added\n",
 				   type->name, type->id, ret);
 		return NULL;
 	}

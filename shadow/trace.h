@@ -35,7 +35,7 @@ DECLARE_EVENT_CLASS(klpx_shadow_registration,
 		memcpy(__get_dynamic_array(name), name, strlen(name) + 1);
 		__entry->refs = refs;
 	),
-	TP_printk("id=%lu name=%s refs=%u",
+	TP_printk("id=0x%lx name=%s refs=%u",
 		  __entry->id, __get_str(name), __entry->refs)
 );
 
@@ -72,7 +72,7 @@ TRACE_EVENT(klpx_shadow_gc,
 		__entry->destroyed = destroyed;
 		__entry->ns = ns;
 	),
-	TP_printk("id=%lu name=%s destroyed=%lu ns=%llu",
+	TP_printk("id=0x%lx name=%s destroyed=%lu ns=%llu",
 		  __entry->id, __get_str(name), __entry->destroyed,
 		  (unsigned long long)__entry->ns)
 );

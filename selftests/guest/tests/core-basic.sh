@@ -84,14 +84,14 @@ klpx: '$PATCH': enabled
 % cat $DIR/$TARGET/patched
 | 1
 % grep basic_state $KLPX_DEBUGFS/shadow_types
-| id=1802502145 name=basic_state size=8 refs=1 live=0
+| id=0x6b700001 name=basic_state size=8 refs=1 live=0
 % echo 0 > $DIR/enabled
 klpx: disabling patch '$PATCH'
 $PATCH: pre_unpatch vmlinux
 $PATCH: pre_unpatch $TARGET
 $PATCH: post_unpatch vmlinux
 $PATCH: post_unpatch $TARGET
-klpx: shadow type basic_state (id 1802502145) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type basic_state (id 0x6b700001) dropped: garbage-collecting 0 variable(s)
 klpx: '$PATCH': disabled
 % rmmod $PATCH
 % cat /proc/klpx_target

@@ -79,7 +79,7 @@ klpx: '$PATCH': enabled
 klpx: disabling patch '$PATCH'
 $PATCH: pre_unpatch $TARGET
 $PATCH: post_unpatch $TARGET
-klpx: shadow type wait_state (id 1802502192) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type wait_state (id 0x6b700030) dropped: garbage-collecting 0 variable(s)
 klpx: '$PATCH': disabled
 % rmmod $PATCH
 % rmmod $TARGET"
@@ -122,7 +122,7 @@ $PATCH: klpx_target_wait replaced: holding until released
 klpx: disabling patch '$PATCH'
 $PATCH: pre_unpatch $TARGET
 $PATCH: post_unpatch $TARGET
-klpx: shadow type wait_state (id 1802502192) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type wait_state (id 0x6b700030) dropped: garbage-collecting 0 variable(s)
 klpx: '$PATCH': disabled
 % echo 1 > /proc/klpx_target_wait
 % rmmod $PATCH

@@ -93,7 +93,7 @@ $PATCH: pre_unpatch vmlinux
 $PATCH: pre_unpatch $TARGET
 $PATCH: post_unpatch vmlinux
 $PATCH: post_unpatch $TARGET
-klpx: shadow type basic_state (id 1802502145) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type basic_state (id 0x6b700001) dropped: garbage-collecting 0 variable(s)
 klpx: '$PATCH': disabled
 % rmmod $PATCH
 % cat /proc/klpx_target
@@ -135,12 +135,12 @@ klpx: '$V1': enabled
 | items: 1001 1002 1003 1004
 | counter: 4
 % grep state_ $KLPX_DEBUGFS/shadow_types
-| id=1802502176 name=state_lock size=LOCK refs=1 live=4
-| id=1802502177 name=state_counter size=8 refs=1 live=1
+| id=0x6b700020 name=state_lock size=LOCK refs=1 live=4
+| id=0x6b700021 name=state_counter size=8 refs=1 live=1
 % rmmod $TARGET
 klpx: reverting patch '$V1' from unloading module '$TARGET'
-klpx: shadow type state_lock (id 1802502176) dropped: garbage-collecting 4 variable(s)
-klpx: shadow type state_counter (id 1802502177) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type state_lock (id 0x6b700020) dropped: garbage-collecting 4 variable(s)
+klpx: shadow type state_counter (id 0x6b700021) dropped: garbage-collecting 1 variable(s)
 % cat /sys/module/$V1/parameters/dtor_calls
 | 4
 % grep state_ $KLPX_DEBUGFS/shadow_types
@@ -148,8 +148,8 @@ klpx: shadow type state_counter (id 1802502177) dropped: garbage-collecting 1 va
 klpx: applying patch '$V1' to loading module '$TARGET'
 $TARGET: init: greeting: hello from the original
 % grep state_ $KLPX_DEBUGFS/shadow_types
-| id=1802502176 name=state_lock size=LOCK refs=1 live=0
-| id=1802502177 name=state_counter size=8 refs=1 live=0
+| id=0x6b700020 name=state_lock size=LOCK refs=1 live=0
+| id=0x6b700021 name=state_counter size=8 refs=1 live=0
 % cat /proc/klpx_target
 | greeting: hello from the original
 | version: 0
@@ -157,8 +157,8 @@ $TARGET: init: greeting: hello from the original
 | counter: 4
 % echo 0 > $KLPX_SYSFS/$V1/enabled
 klpx: disabling patch '$V1'
-klpx: shadow type state_lock (id 1802502176) dropped: garbage-collecting 4 variable(s)
-klpx: shadow type state_counter (id 1802502177) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type state_lock (id 0x6b700020) dropped: garbage-collecting 4 variable(s)
+klpx: shadow type state_counter (id 0x6b700021) dropped: garbage-collecting 1 variable(s)
 klpx: '$V1': disabled
 % rmmod $V1
 % rmmod $TARGET"
@@ -188,7 +188,7 @@ klpx: '$PATCH': enabled
 % insmod $TARGET.ko
 klpx: applying patch '$PATCH' to loading module '$TARGET'
 $PATCH: pre_patch $TARGET: failing with -19
-klpx: '$PATCH': pre_patch of $TARGET failed: -19
+klpx: '$PATCH': pre_patch of $TARGET failed: -ENODEV
 klpx: refusing to load module '$TARGET': patch '$PATCH' cannot be applied to it
 insmod: can't insert '$TARGET.ko': No such device
 % cat $KLPX_SYSFS/$PATCH/$TARGET/patched
@@ -199,7 +199,7 @@ insmod: can't insert '$TARGET.ko': No such device
 klpx: disabling patch '$PATCH'
 $PATCH: pre_unpatch vmlinux
 $PATCH: post_unpatch vmlinux
-klpx: shadow type basic_state (id 1802502145) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type basic_state (id 0x6b700001) dropped: garbage-collecting 0 variable(s)
 klpx: '$PATCH': disabled
 % rmmod $PATCH
 % insmod $TARGET.ko

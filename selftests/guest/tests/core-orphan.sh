@@ -119,7 +119,7 @@ klpx: '$ORPHAN': enabled
 $ORPHAN: init: failing with -1
 klpx: '$ORPHAN': init failed after enabling its patch; disabling it
 klpx: disabling patch '$ORPHAN'
-klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type orphan_state (id 0x6b700040) dropped: garbage-collecting 1 variable(s)
 $ORPHAN: orphan_state dtor
 klpx: '$ORPHAN': disabled
 insmod: can't insert '$ORPHAN.ko': Operation not permitted
@@ -131,7 +131,7 @@ insmod: can't insert '$ORPHAN.ko': Operation not permitted
 % ls $KLPX_SYSFS
 | $P1
 % grep -E 'stack_state|orphan_state' $KLPX_DEBUGFS/shadow_types
-| id=1802502160 name=stack_state size=8 refs=1 live=0
+| id=0x6b700010 name=stack_state size=8 refs=1 live=0
 % insmod $ORPHAN.ko
 klpx: enabling patch '$ORPHAN'
 klpx: '$ORPHAN': enabled
@@ -141,11 +141,11 @@ klpx: '$ORPHAN': enabled
 | items: 1 2 3 4
 | counter: -1
 % grep -E 'stack_state|orphan_state' $KLPX_DEBUGFS/shadow_types
-| id=1802502160 name=stack_state size=8 refs=1 live=0
-| id=1802502208 name=orphan_state size=0 refs=1 live=1
+| id=0x6b700010 name=stack_state size=8 refs=1 live=0
+| id=0x6b700040 name=orphan_state size=0 refs=1 live=1
 % echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
 klpx: disabling patch '$ORPHAN'
-klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type orphan_state (id 0x6b700040) dropped: garbage-collecting 1 variable(s)
 $ORPHAN: orphan_state dtor
 klpx: '$ORPHAN': disabled
 % rmmod $ORPHAN
@@ -157,7 +157,7 @@ $ORPHAN: exit
 | counter: -1
 % echo 0 > $KLPX_SYSFS/$P1/enabled
 klpx: disabling patch '$P1'
-klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type stack_state (id 0x6b700010) dropped: garbage-collecting 0 variable(s)
 klpx: '$P1': disabled
 % rmmod $P1
 % rmmod $TARGET"
@@ -216,7 +216,7 @@ klpx: '$ORPHAN': init failed after enabling its patch; disabling it
 klpx: disabling patch '$ORPHAN'
 klpx: '$P1': enabled again
 klpx: '$P2': enabled again
-klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type orphan_state (id 0x6b700040) dropped: garbage-collecting 1 variable(s)
 $ORPHAN: orphan_state dtor
 klpx: '$ORPHAN': disabled
 insmod: can't insert '$ORPHAN.ko': Operation not permitted
@@ -230,7 +230,7 @@ insmod: can't insert '$ORPHAN.ko': Operation not permitted
 % cat $KLPX_SYSFS/$P2/enabled
 | 1
 % grep -E 'stack_state|orphan_state' $KLPX_DEBUGFS/shadow_types
-| id=1802502160 name=stack_state size=8 refs=2 live=1
+| id=0x6b700010 name=stack_state size=8 refs=2 live=1
 % echo 0 > $KLPX_SYSFS/$P2/enabled
 klpx: disabling patch '$P2'
 klpx: '$P2': disabled
@@ -242,7 +242,7 @@ klpx: '$P2': disabled
 | counter: -1
 % echo 0 > $KLPX_SYSFS/$P1/enabled
 klpx: disabling patch '$P1'
-klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type stack_state (id 0x6b700010) dropped: garbage-collecting 1 variable(s)
 klpx: '$P1': disabled
 % rmmod $P1
 % rmmod $TARGET"
@@ -288,8 +288,8 @@ $ORPHAN: init: let go
 % rmmod $P1
 % echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
 klpx: disabling patch '$ORPHAN'
-klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
-klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type orphan_state (id 0x6b700040) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type stack_state (id 0x6b700010) dropped: garbage-collecting 1 variable(s)
 $ORPHAN: orphan_state dtor
 klpx: '$ORPHAN': disabled
 % rmmod $ORPHAN
@@ -329,7 +329,7 @@ $ORPHAN: second patch: -22
 rmmod: can't unload module '$ORPHAN': Device or resource busy
 % echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
 klpx: disabling patch '$ORPHAN'
-klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type orphan_state (id 0x6b700040) dropped: garbage-collecting 1 variable(s)
 $ORPHAN: orphan_state dtor
 klpx: '$ORPHAN': disabled
 % grep $ORPHAN /proc/modules
@@ -372,7 +372,7 @@ rmmod: ERROR: Module $ORPHAN is in use
 rmmod: can't unload module '$ORPHAN': Device or resource busy
 % echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
 klpx: disabling patch '$ORPHAN'
-klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type orphan_state (id 0x6b700040) dropped: garbage-collecting 1 variable(s)
 $ORPHAN: orphan_state dtor
 klpx: '$ORPHAN': disabled
 % /kmod/rmmod $ORPHAN
@@ -382,7 +382,7 @@ klpx: enabling patch '$ORPHAN'
 klpx: '$ORPHAN': enabled
 % echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
 klpx: disabling patch '$ORPHAN'
-klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type orphan_state (id 0x6b700040) dropped: garbage-collecting 1 variable(s)
 $ORPHAN: orphan_state dtor
 klpx: '$ORPHAN': disabled
 % rmmod $ORPHAN
@@ -423,7 +423,7 @@ klpx: '$ORPHAN': enabled
 % rmmod -f $ORPHAN
 klpx: '$ORPHAN': module removed by force while its patch is enabled; disabling it
 klpx: disabling patch '$ORPHAN'
-klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type orphan_state (id 0x6b700040) dropped: garbage-collecting 1 variable(s)
 $ORPHAN: orphan_state dtor
 klpx: '$ORPHAN': disabled
 $ORPHAN: exit
@@ -476,8 +476,8 @@ $ORPHAN: init: let go
 | 1
 % echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
 klpx: disabling patch '$ORPHAN'
-klpx: shadow type orphan_state (id 1802502208) dropped: garbage-collecting 1 variable(s)
-klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type orphan_state (id 0x6b700040) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type stack_state (id 0x6b700010) dropped: garbage-collecting 1 variable(s)
 $ORPHAN: orphan_state dtor
 klpx: '$ORPHAN': disabled
 % rmmod $ORPHAN

@@ -48,7 +48,7 @@ klpx: '$P1': enabled
 klpx: enabling patch '$PATCH'
 $PATCH: pre_patch vmlinux
 $PATCH: pre_patch $TARGET: failing with -19
-klpx: '$PATCH': pre_patch of $TARGET failed: -19
+klpx: '$PATCH': pre_patch of $TARGET failed: -ENODEV
 $PATCH: post_unpatch vmlinux
 insmod: can't insert '$PATCH.ko': No such device
 % cat /proc/klpx_target
@@ -60,7 +60,7 @@ insmod: can't insert '$PATCH.ko': No such device
 | $P1
 % echo 0 > $KLPX_SYSFS/$P1/enabled
 klpx: disabling patch '$P1'
-klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type stack_state (id 0x6b700010) dropped: garbage-collecting 0 variable(s)
 klpx: '$P1': disabled
 % rmmod $P1
 % rmmod $TARGET"

@@ -76,7 +76,7 @@ klpx: '$P3': enabled
 | items: 1 2 3 4
 | counter: -1
 % grep stack_state $KLPX_DEBUGFS/shadow_types
-| id=1802502160 name=stack_state size=8 refs=3 live=0
+| id=0x6b700010 name=stack_state size=8 refs=3 live=0
 % ls $KLPX_SYSFS
 | $P1
 | $P2
@@ -87,7 +87,7 @@ klpx: '$P1': replaced by '$R'
 klpx: '$P2': replaced by '$R'
 klpx: '$P3': replaced by '$R'
 klpx: '$R': enabled
-klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type stack_state (id 0x6b700010) dropped: garbage-collecting 0 variable(s)
 % cat /proc/klpx_target
 | greeting: hello from the original
 | version: 4

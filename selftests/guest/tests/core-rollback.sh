@@ -88,7 +88,7 @@ state="% cat /proc/klpx_target
 % ls $KLPX_SYSFS
 | $P1
 % grep -E 'stack_state|bad_' $KLPX_DEBUGFS/shadow_types
-| id=1802502160 name=stack_state size=8 refs=1 live=0"
+| id=0x6b700010 name=stack_state size=8 refs=1 live=0"
 
 check_result "% insmod $TARGET.ko
 $TARGET: init: greeting: hello from the original
@@ -113,13 +113,13 @@ insmod: can't insert '$BAD.ko': No such file or directory
 $state
 % insmod $BAD.ko b_id=$((0x6b700010)) b_name=bad_b
 klpx: enabling patch '$BAD'
-klpx: shadow type bad_b (id 1802502160, size 8) conflicts with registered stack_state (id 1802502160, size 8)
-klpx: '$BAD': cannot register shadow type bad_b (id 1802502160) of $TARGET: -22
+klpx: shadow type bad_b (id 0x6b700010, size 8) conflicts with registered stack_state (id 0x6b700010, size 8)
+klpx: '$BAD': cannot register shadow type bad_b (id 0x6b700010) of $TARGET: -EINVAL
 insmod: can't insert '$BAD.ko': Invalid argument
 $state
 % insmod $BAD.ko share_a=1
 klpx: enabling patch '$BAD'
-klpx: '$BAD': shadow type bad_a (id 1802502154) is listed by $TARGET and again by vmlinux: each object needs a struct of its own (the same id is fine)
+klpx: '$BAD': shadow type bad_a (id 0x6b70000a) is listed by $TARGET and again by vmlinux: each object needs a struct of its own (the same id is fine)
 insmod: can't insert '$BAD.ko': Invalid argument
 $state
 % insmod $BAD.ko obj_name=klpx-target
@@ -134,7 +134,7 @@ insmod: can't insert '$BAD.ko': Invalid argument
 $state
 % echo 0 > $KLPX_SYSFS/$P1/enabled
 klpx: disabling patch '$P1'
-klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type stack_state (id 0x6b700010) dropped: garbage-collecting 0 variable(s)
 klpx: '$P1': disabled
 % rmmod $P1
 % rmmod $TARGET"

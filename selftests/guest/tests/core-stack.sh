@@ -64,7 +64,7 @@ klpx: '$P2': enabled
 | items: 1 2 3 4
 | counter: -1
 % grep stack_state $KLPX_DEBUGFS/shadow_types
-| id=1802502160 name=stack_state size=8 refs=2 live=0
+| id=0x6b700010 name=stack_state size=8 refs=2 live=0
 % echo 0 > $KLPX_SYSFS/$P2/enabled
 klpx: disabling patch '$P2'
 klpx: '$P2': disabled
@@ -75,10 +75,10 @@ klpx: '$P2': disabled
 | items: 1 2 3 4
 | counter: -1
 % grep stack_state $KLPX_DEBUGFS/shadow_types
-| id=1802502160 name=stack_state size=8 refs=1 live=0
+| id=0x6b700010 name=stack_state size=8 refs=1 live=0
 % echo 0 > $KLPX_SYSFS/$P1/enabled
 klpx: disabling patch '$P1'
-klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type stack_state (id 0x6b700010) dropped: garbage-collecting 0 variable(s)
 klpx: '$P1': disabled
 % rmmod $P1
 % cat /proc/klpx_target

@@ -86,8 +86,8 @@ klpx: '$V1': enabled
 | items: 1001 1002 1003 1004
 | counter: 4
 % grep state_ $KLPX_DEBUGFS/shadow_types
-| id=1802502176 name=state_lock size=LOCK refs=1 live=4
-| id=1802502177 name=state_counter size=8 refs=1 live=1
+| id=0x6b700020 name=state_lock size=LOCK refs=1 live=4
+| id=0x6b700021 name=state_counter size=8 refs=1 live=1
 % insmod $V2.ko
 klpx: enabling patch '$V2'
 klpx: '$V1': replaced by '$V2'
@@ -103,13 +103,13 @@ klpx: '$V2': enabled
 | items: 1001 1002 1003 1004
 | counter: 8
 % grep state_ $KLPX_DEBUGFS/shadow_types
-| id=1802502176 name=state_lock size=LOCK refs=1 live=4
-| id=1802502177 name=state_counter size=8 refs=1 live=1
+| id=0x6b700020 name=state_lock size=LOCK refs=1 live=4
+| id=0x6b700021 name=state_counter size=8 refs=1 live=1
 % insmod $V3.ko
 klpx: enabling patch '$V3'
 klpx: '$V2': replaced by '$V3'
 klpx: '$V3': enabled
-klpx: shadow type state_lock (id 1802502176) dropped: garbage-collecting 4 variable(s)
+klpx: shadow type state_lock (id 0x6b700020) dropped: garbage-collecting 4 variable(s)
 % cat /sys/module/$V2/parameters/dtor_calls
 | 4
 % cat /sys/module/$V2/parameters/dtor_mask
@@ -123,7 +123,7 @@ klpx: shadow type state_lock (id 1802502176) dropped: garbage-collecting 4 varia
 | items: 1 2 3 4
 | counter: 12
 % grep state_ $KLPX_DEBUGFS/shadow_types
-| id=1802502177 name=state_counter size=8 refs=1 live=1
+| id=0x6b700021 name=state_counter size=8 refs=1 live=1
 % insmod $V4.ko
 klpx: enabling patch '$V4'
 klpx: '$V3': replaced by '$V4'
@@ -137,12 +137,12 @@ klpx: '$V4': enabled
 | items: 4001 4002 4003 4004
 | counter: 16
 % grep state_ $KLPX_DEBUGFS/shadow_types
-| id=1802502177 name=state_counter size=8 refs=1 live=1
-| id=1802502176 name=state_lock size=LOCK refs=1 live=4
+| id=0x6b700021 name=state_counter size=8 refs=1 live=1
+| id=0x6b700020 name=state_lock size=LOCK refs=1 live=4
 % echo 0 > $KLPX_SYSFS/$V4/enabled
 klpx: disabling patch '$V4'
-klpx: shadow type state_lock (id 1802502176) dropped: garbage-collecting 4 variable(s)
-klpx: shadow type state_counter (id 1802502177) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type state_lock (id 0x6b700020) dropped: garbage-collecting 4 variable(s)
+klpx: shadow type state_counter (id 0x6b700021) dropped: garbage-collecting 1 variable(s)
 klpx: '$V4': disabled
 % cat /sys/module/$V4/parameters/dtor_calls
 | 4

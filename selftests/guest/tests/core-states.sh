@@ -97,7 +97,7 @@ klpx: '$V1': enabled
 | items: 1001 1002 1003 1004
 | counter: -1
 % grep states_ $KLPX_DEBUGFS/shadow_types
-| id=1802502192 name=states_guard size=4 refs=1 live=4 version=1
+| id=0x6b700030 name=states_guard size=4 refs=1 live=4 version=1
 % insmod $V2.ko
 klpx: enabling patch '$V2'
 klpx: '$V1': replaced by '$V2'
@@ -113,11 +113,11 @@ klpx: '$V2': enabled
 | items: 1001 1002 1003 1004
 | counter: -1
 % grep states_ $KLPX_DEBUGFS/shadow_types
-| id=1802502192 name=states_guard size=4 refs=1 live=4 version=2
+| id=0x6b700030 name=states_guard size=4 refs=1 live=4 version=2
 % insmod $V3.ko
 klpx: enabling patch '$V3'
-klpx: shadow type states_guard (id 1802502192) version 1 cannot join registered version 2: a version may be kept or raised, never lowered
-klpx: '$V3': cannot register shadow type states_guard (id 1802502192) of $TARGET: -22
+klpx: shadow type states_guard (id 0x6b700030) version 1 cannot join registered version 2: a version may be kept or raised, never lowered
+klpx: '$V3': cannot register shadow type states_guard (id 0x6b700030) of $TARGET: -EINVAL
 insmod: can't insert '$V3.ko': Invalid argument
 % ls $KLPX_SYSFS
 | $V2
@@ -127,12 +127,12 @@ insmod: can't insert '$V3.ko': Invalid argument
 | items: 1001 1002 1003 1004
 | counter: -1
 % grep states_ $KLPX_DEBUGFS/shadow_types
-| id=1802502192 name=states_guard size=4 refs=1 live=4 version=2
+| id=0x6b700030 name=states_guard size=4 refs=1 live=4 version=2
 % insmod $V4.ko
 klpx: enabling patch '$V4'
 klpx: '$V2': replaced by '$V4'
 klpx: '$V4': enabled
-klpx: shadow type states_guard (id 1802502192) dropped: garbage-collecting 4 variable(s), then its release
+klpx: shadow type states_guard (id 0x6b700030) dropped: garbage-collecting 4 variable(s), then its release
 $V2: release of states_guard, after 4 dtor call(s), in process context
 % cat /sys/module/$V2/parameters/dtor_calls
 | 4
@@ -153,8 +153,8 @@ $V2: release of states_guard, after 4 dtor call(s), in process context
 klpx: enabling patch '$V5'
 $V5: setup of states_extra, version 0, in process context
 $V5: setup of states_broken, version 0, in process context
-klpx: shadow type states_broken (id 1802502194): setup failed: -19; not registered
-klpx: '$V5': cannot register shadow type states_broken (id 1802502194) of $TARGET: -19
+klpx: shadow type states_broken (id 0x6b700032): setup failed: -19; not registered
+klpx: '$V5': cannot register shadow type states_broken (id 0x6b700032) of $TARGET: -ENODEV
 $V5: release of states_extra, after 0 dtor call(s), in process context
 insmod: can't insert '$V5.ko': No such device
 % ls $KLPX_SYSFS
@@ -177,8 +177,8 @@ klpx: '$V5': enabled
 klpx: applying patch '$V5' to loading module '$TARGET'
 $V5: setup of states_extra, version 0, in process context
 $V5: setup of states_broken, version 0, in process context
-klpx: shadow type states_broken (id 1802502194): setup failed: -19; not registered
-klpx: '$V5': cannot register shadow type states_broken (id 1802502194) of $TARGET: -19
+klpx: shadow type states_broken (id 0x6b700032): setup failed: -19; not registered
+klpx: '$V5': cannot register shadow type states_broken (id 0x6b700032) of $TARGET: -ENODEV
 $V5: release of states_extra, after 0 dtor call(s), in process context
 klpx: refusing to load module '$TARGET': patch '$V5' cannot be applied to it
 insmod: can't insert '$TARGET.ko': No such device

@@ -77,7 +77,7 @@ $PATCH: pre_unpatch vmlinux
 $PATCH: pre_unpatch $TARGET
 $PATCH: post_unpatch vmlinux
 $PATCH: post_unpatch $TARGET
-klpx: shadow type basic_state (id 1802502145) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type basic_state (id 0x6b700001) dropped: garbage-collecting 0 variable(s)
 klpx: '$PATCH': disabled
 % cat /proc/klpx_target
 | greeting: hello from the original

@@ -67,7 +67,7 @@ klpx: '$FIX1': enabled
 % echo open 2 > $CTL
 $MOD: conn 2: open
 % grep sample_ $KLPX_DEBUGFS/shadow_types
-| id=1803026433 name=sample_rxbuf size=8 refs=1 live=1
+| id=0x6b780001 name=sample_rxbuf size=8 refs=1 live=1
 % insmod $FIX2.ko
 klpx: enabling patch '$FIX2'
 klpx: '$FIX1': replaced by '$FIX2'
@@ -82,20 +82,20 @@ $FIX2: conn 2: received 100 bytes
 | conn 1 bytes=50
 | conn 2 bytes=100
 % grep sample_ $KLPX_DEBUGFS/shadow_types
-| id=1803026433 name=sample_rxbuf size=8 refs=1 live=1
-| id=1803026434 name=sample_bytes size=8 refs=1 live=2
+| id=0x6b780001 name=sample_rxbuf size=8 refs=1 live=1
+| id=0x6b780002 name=sample_bytes size=8 refs=1 live=2
 % insmod $FIX1.ko
 klpx: enabling patch '$FIX1'
 klpx: '$FIX2': replaced by '$FIX1'
 klpx: '$FIX1': enabled
-klpx: shadow type sample_bytes (id 1803026434) dropped: garbage-collecting 2 variable(s)
+klpx: shadow type sample_bytes (id 0x6b780002) dropped: garbage-collecting 2 variable(s)
 % rmmod $FIX2
 % cat $CONNS
 | 2 open
 | conn 1
 | conn 2
 % grep sample_ $KLPX_DEBUGFS/shadow_types
-| id=1803026433 name=sample_rxbuf size=8 refs=1 live=1
+| id=0x6b780001 name=sample_rxbuf size=8 refs=1 live=1
 % echo close 2 > $CTL
 $FIX1: conn 2: receive buffer freed
 $MOD: conn 2: closed
@@ -105,7 +105,7 @@ $MOD: conn 1: closed
 $MOD: conn 3: open
 % echo 0 > $KLPX_SYSFS/$FIX1/enabled
 klpx: disabling patch '$FIX1'
-klpx: shadow type sample_rxbuf (id 1803026433) dropped: garbage-collecting 1 variable(s)
+klpx: shadow type sample_rxbuf (id 0x6b780001) dropped: garbage-collecting 1 variable(s)
 $FIX1: conn 3: receive buffer freed
 klpx: '$FIX1': disabled
 % rmmod $FIX1

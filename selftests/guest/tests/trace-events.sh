@@ -80,16 +80,16 @@ check_result "% echo 1 > $TRACEFS/events/klpx/enable
 % rmmod $TARGET
 % echo 0 > $TRACEFS/events/klpx/enable
 % grep klpx_ $TRACEFS/trace
-| klpx_shadow_register: id=1802502160 name=stack_state refs=1
+| klpx_shadow_register: id=0x6b700010 name=stack_state refs=1
 | klpx_switch: patch=$PATCH tries=1 stopped_ns=N busy=-/0 ret=0
 | klpx_patch_enable: patch=$PATCH replace=0 ret=0
 | klpx_switch: patch=$PATCH tries=1 stopped_ns=N busy=-/0 ret=0
-| klpx_shadow_unregister: id=1802502160 name=stack_state refs=0
-| klpx_shadow_gc: id=1802502160 name=stack_state destroyed=0 ns=N
+| klpx_shadow_unregister: id=0x6b700010 name=stack_state refs=0
+| klpx_shadow_gc: id=0x6b700010 name=stack_state destroyed=0 ns=N
 | klpx_patch_disable: patch=$PATCH check=1 ret=0
-| klpx_shadow_register: id=1802268792 name=klpx_test_var refs=1
-| klpx_shadow_unregister: id=1802268792 name=klpx_test_var refs=0
-| klpx_shadow_gc: id=1802268792 name=klpx_test_var destroyed=2 ns=N"
+| klpx_shadow_register: id=0x6b6c7078 name=klpx_test_var refs=1
+| klpx_shadow_unregister: id=0x6b6c7078 name=klpx_test_var refs=0
+| klpx_shadow_gc: id=0x6b6c7078 name=klpx_test_var destroyed=2 ns=N"
 
 # - a kthread sleeps in klpx_target_wait(), which the patch replaces;
 #   switch_timeout is 1 s
@@ -123,10 +123,10 @@ insmod: can't insert '$WAIT.ko': Device or resource busy
 % echo 60 > $TIMEOUT
 % rmmod $TARGET
 % grep klpx_ $TRACEFS/trace
-| klpx_shadow_register: id=1802502192 name=wait_state refs=1
+| klpx_shadow_register: id=0x6b700030 name=wait_state refs=1
 | klpx_switch: patch=$WAIT tries=0 stopped_ns=0 busy=klpx_target_kt/PID ret=-16
-| klpx_shadow_unregister: id=1802502192 name=wait_state refs=0
-| klpx_shadow_gc: id=1802502192 name=wait_state destroyed=0 ns=N
+| klpx_shadow_unregister: id=0x6b700030 name=wait_state refs=0
+| klpx_shadow_gc: id=0x6b700030 name=wait_state destroyed=0 ns=N
 | klpx_patch_enable: patch=$WAIT replace=0 ret=-16"
 
 exit 0
