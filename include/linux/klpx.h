@@ -139,6 +139,21 @@ struct klpx_shadow_type {
 	struct list_head reg_node;
 };
 
+/**
+ * KLPX_SHADOW_ID() - a shadow type id made of a vendor prefix and a number
+ * @vendor:	32 bits naming who ships the patch (four ASCII letters, say),
+ *		the same in every patch of that vendor
+ * @nr:		the meaning's number within @vendor
+ *
+ * Ids are global: two patches that pick the same id share its variables
+ * (or, with another name or size, refuse to load together).  Give each
+ * meaning one id, keep it in every later patch that keeps the meaning,
+ * take a new @nr for a new meaning or a new layout, and never reuse an
+ * @nr.  Ids are unsigned long: 64 bits on every kernel klpx supports.
+ */
+#define KLPX_SHADOW_ID(vendor, nr)					\
+	(((unsigned long)(unsigned int)(vendor) << 32) | (unsigned int)(nr))
+
 int klpx_shadow_register(struct klpx_shadow_type *type);
 void klpx_shadow_unregister(struct klpx_shadow_type *type);
 
