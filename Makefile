@@ -51,14 +51,15 @@ kernel-vars = KERNEL=$(1) \
 	KVER=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh) \
 	KDIR=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh --kdir)
 
-TIERS	:= userspace core symbols kunit lint $(addprefix guest-,$(CHECK_KERNELS))
+TIERS	:= userspace core symbols kunit lint $(addprefix guest-,$(CHECK_KERNELS)) \
+	   guide
 # make check-full adds KUnit on x86_64: two debug kernel builds, about 25
 # minutes each from a cold cache on two cores (see README).
 FULL_TIERS := $(TIERS) kunit-preempt kunit-rt
 
 .PHONY: all modules samples kernel deps docs clean check check-full \
 	check-matrix check-userspace check-core check-symbols check-kunit \
-	check-kunit-preempt check-kunit-rt check-lint check-guest \
+	check-kunit-preempt check-kunit-rt check-lint check-guest check-guide \
 	$(addprefix check-guest-,$(KERNELS)) check-dkms demo bench guest-shell \
 	guest-run \
 	mutate
@@ -142,6 +143,12 @@ $(addprefix check-guest-,$(KERNELS)): check-guest-%:
 	$(call kernel-vars,$*) $(TOP)/selftests/guest/run.sh check $(OUT)/results/guest-$* || rc=$$?; \
 	echo $$(($$(date +%s) - start)) >$(OUT)/results/guest-$*.seconds; \
 	exit $$rc
+
+# Documentation/first-patch.rst followed from an empty folder, with make
+# guest-run (two boots of KERNEL, 6.1 by default).
+check-guide: modules
+	@mkdir -p $(OUT)/results
+	$(TOP)/selftests/guide/run.sh $(OUT)/results/guide
 
 # Not part of check: it installs dkms, and checks what a packager ships.
 check-dkms:
