@@ -61,7 +61,7 @@ FULL_TIERS := $(TIERS) kunit-preempt kunit-rt
 	check-matrix check-userspace check-core check-symbols check-kunit \
 	check-kunit-preempt check-kunit-rt check-lint check-guest check-guide \
 	$(addprefix check-guest-,$(KERNELS)) check-dkms demo bench guest-shell \
-	guest-run \
+	guest-run guest-run-args \
 	mutate
 
 all: modules samples
@@ -169,10 +169,12 @@ guest-shell: modules
 	$(TOP)/selftests/guest/run.sh shell
 
 # Paths are taken from this Makefile's folder (make -C: give them whole).
-guest-run: modules
+guest-run-args:
 	@test -n "$(MODULES)" && test -n "$(SCRIPT)" || { \
 		echo "make guest-run needs MODULES=<folder with a Kbuild> SCRIPT=<shell script>" >&2; \
 		exit 2; }
+
+guest-run: guest-run-args modules
 	@MODULES=$(abspath $(MODULES)) SCRIPT=$(abspath $(SCRIPT)) \
 		$(TOP)/selftests/guest/run.sh run
 
