@@ -62,6 +62,9 @@ run)
 	MODULES=$(cd "$MODULES" && pwd)
 	SCRIPT=$(cd "$(dirname "$SCRIPT")" && pwd)/$(basename "$SCRIPT")
 	TEST_TIMEOUT=${RUN_TIMEOUT:-300}
+	# The boot outlives the script: a script's timeout is its own.
+	[ "$GUEST_TIMEOUT" -gt $((TEST_TIMEOUT + 120)) ] ||
+		GUEST_TIMEOUT=$((TEST_TIMEOUT + 120))
 	;;
 *) echo "usage: $0 check RESULTFILE | demo | shell | run" >&2; exit 2 ;;
 esac
