@@ -190,4 +190,5 @@ clean:
 	-$(MAKE) -C selftests/userspace clean
 	-$(MAKE) -C selftests/test_modules clean
 	-$(MAKE) -C samples clean
+	-$(MAKE) -C $(KDIR) M=$(TOP)/samples/first-patch KLPX=$(TOP) clean
 	rm -rf $(OUT)
