@@ -131,7 +131,7 @@ fail_each_allocation() {
 		*) die "allocation $n: insmod failed with \"$err\", expected ENOMEM" ;;
 		esac
 		dmesg | tail -n 200 | sed -n "/$mark\$/,\$p" |
-			grep -qE "klpx: .*(-12|[Nn]o memory)" ||
+			grep -qE "klpx: .*(-12|-ENOMEM|[Nn]o memory)" ||
 			die "allocation $n: no klpx log line gives the reason"
 		assert_eq "after allocation $n failed" "$before" "$(snapshot)"
 		MAX_RETRIES=50 loop_until leaks_gone ||

@@ -11,6 +11,7 @@ TARGET=klpx_target
 ORPHAN=klpx_test_core_orphan
 SHADOW=klpx_test_shadow
 ID=$((0x6b700040))
+HEX_ID=0x6b700040
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
 # show_type() - the debugfs line of orphan_state, or nothing
@@ -52,13 +53,13 @@ $TARGET: init: greeting: hello from the original
 klpx: enabling patch '$ORPHAN'
 klpx: '$ORPHAN': enabled
 % grep orphan_state $KLPX_DEBUGFS/shadow_types
-| id=$ID name=orphan_state size=0 refs=2 live=1
+| id=$HEX_ID name=orphan_state size=0 refs=2 live=1
 % echo 0 > $KLPX_SYSFS/$ORPHAN/enabled
 klpx: disabling patch '$ORPHAN'
-klpx: shadow type orphan_state (id $ID) released by the patches; kept with 1 variable(s) by 1 other registration(s)
+klpx: shadow type orphan_state (id $HEX_ID) released by the patches; kept with 1 variable(s) by 1 other registration(s)
 klpx: '$ORPHAN': disabled
 % grep orphan_state $KLPX_DEBUGFS/shadow_types
-| id=$ID name=orphan_state size=0 refs=1 live=1
+| id=$HEX_ID name=orphan_state size=0 refs=1 live=1
 % rmmod $ORPHAN
 $ORPHAN: exit
 % rmmod $SHADOW

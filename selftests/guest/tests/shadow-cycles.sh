@@ -82,7 +82,7 @@ after=$(slab_bytes)
 cat /proc/slabinfo >/tmp/slabinfo.after
 slab_growth /tmp/slabinfo.before /tmp/slabinfo.after
 assert_eq "$CACHE after the last unload" none "$(cache_objs $CACHE)"
-grep -q "id=$((0x6b6c7078)) " "$KLPX_DEBUGFS/shadow_types" 2>/dev/null &&
+grep -q "id=0x6b6c7078 " "$KLPX_DEBUGFS/shadow_types" 2>/dev/null &&
 	die "the id is still listed in $KLPX_DEBUGFS/shadow_types"
 
 growth=$((after - before))
