@@ -56,7 +56,7 @@ static void count_reschedule(void)
  */
 KLPX_TEST(shadow_resize_over_long_chains_moves_64_variables_per_hold)
 {
-	struct klpx_shadow_type a = { .id = 301, .name = "long_chains", .size = 8 };
+	struct klpx_shadow_type a = { .id = 601, .name = "long_chains", .size = 8 };
 	DECLARE_WORK(blocker, blocker_fn);
 	unsigned long n = 4000, i, holds;
 
@@ -91,7 +91,7 @@ KLPX_TEST(shadow_resize_over_long_chains_moves_64_variables_per_hold)
  */
 KLPX_TEST(shadow_creations_that_may_sleep_grow_the_table_with_the_worker_held)
 {
-	struct klpx_shadow_type a = { .id = 303, .name = "helping", .size = 8 };
+	struct klpx_shadow_type a = { .id = 603, .name = "helping", .size = 8 };
 	DECLARE_WORK(blocker, blocker_fn);
 	unsigned long n = 4000, i;
 	size_t longest;
@@ -127,7 +127,7 @@ KLPX_TEST(shadow_creations_that_may_sleep_grow_the_table_with_the_worker_held)
  */
 KLPX_TEST(shadow_table_shrinks_below_load_a_quarter)
 {
-	struct klpx_shadow_type a = { .id = 302, .name = "shrink", .size = 8 };
+	struct klpx_shadow_type a = { .id = 602, .name = "shrink", .size = 8 };
 	unsigned long n = 4096, left = 1500, i;
 	unsigned int grown, shrunk;
 
