@@ -49,6 +49,15 @@
 /* Chains looked at per hold, moved or empty. */
 #define KLPX_SHADOW_RESIZE_SCAN		256
 
+/**
+ * klpx_shadow_table_alloc() - allocate an empty table
+ * @shift:	the table has 1 << @shift chains
+ * @gfp:	allocation flags
+ *
+ * Context: any context @gfp allows.
+ * Return: the table pointer (array, shift and no flag), or NULL without
+ * memory.
+ */
 struct klpx_shadow_table *klpx_shadow_table_alloc(unsigned int shift,
 						  gfp_t gfp)
 {
@@ -67,6 +76,13 @@ struct klpx_shadow_table *klpx_shadow_table_alloc(unsigned int shift,
 					    (64 - shift));
 }
 
+/**
+ * klpx_shadow_table_free() - free a table no reader can reach any more
+ * @tbl:	the table pointer, flagged or not; NULL does nothing
+ *
+ * Context: process context or softirq (kvfree() defers a vmalloc'd
+ * array's free from there).
+ */
 void klpx_shadow_table_free(struct klpx_shadow_table *tbl)
 {
 	if (tbl)
@@ -106,9 +122,15 @@ static bool __klpx_shadow_backing_off(struct klpx_shadow_class *class)
 	return at && class->count / 2 < at && class->count > at / 2;
 }
 
-/*
- * Queue a resize if the count left the table's load between 1/4 and 1.
- * The caller holds class->lock.
+/**
+ * __klpx_shadow_maybe_resize() - queue a resize if the table needs one
+ * @class:	the class whose count just changed
+ *
+ * Queues a resize if the count left the table's load between 1/4 and 1,
+ * unless one is queued or running, the class is dead, or resizes back
+ * off after a failed allocation.
+ *
+ * Context: any context but NMI; class->lock held.
  */
 void __klpx_shadow_maybe_resize(struct klpx_shadow_class *class)
 {
@@ -131,10 +153,14 @@ void __klpx_shadow_maybe_resize(struct klpx_shadow_class *class)
 	}
 }
 
-/*
- * Whether a creator that may sleep should grow the table before it
- * returns: the table new variables go to is at load 2 or more.  The
- * caller holds class->lock.
+/**
+ * __klpx_shadow_overloaded() - whether a creator should grow the table
+ * @class:	the class a creation just added a variable to
+ *
+ * Context: any context but NMI; class->lock held.
+ * Return: true if the table new variables go to is at load 2 or more
+ * (and the class lives and does not back off): a creator that may sleep
+ * then grows it before it returns.
  */
 bool __klpx_shadow_overloaded(struct klpx_shadow_class *class)
 {
