@@ -51,8 +51,10 @@ static void klpx_shadow_growth_nonyielding_creator_on_one_cpu_keeps_chains_short
 			break;
 		if (i % GROWTH_CHECK_EVERY == GROWTH_CHECK_EVERY - 1) {
 			longest = klpx_shadow_longest_chain(type);
-			if (longest > GROWTH_CHAIN_BOUND)
+			if (longest > GROWTH_CHAIN_BOUND) {
+				i++;	/* this creation succeeded */
 				break;
+			}
 		}
 	}
 	migrate_enable();
