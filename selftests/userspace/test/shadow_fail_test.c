@@ -322,17 +322,24 @@ KLPX_TEST(shadow_fail_resize_backs_off_and_loses_no_variable)
 	klpx_shadow_unregister(&a);
 }
 
-KLPX_TEST(shadow_fail_every_third_allocation_under_load)
+/*
+ * Every other allocation fails while creations alternate GFP_KERNEL and
+ * GFP_ATOMIC: whatever the phase, atomic creations fail (a GFP_KERNEL one
+ * whose first try failed retries on the next allocation, which succeeds).
+ * Every third would lock into a phase where the atomic ones never fail
+ * once no resize tries an allocation in between.
+ */
+KLPX_TEST(shadow_fail_every_other_allocation_under_load)
 {
-	struct klpx_shadow_type a = PROBE_TYPE(205, "every_third", 32);
-	struct shim_fail_policy third = { .every = 3 };
+	struct klpx_shadow_type a = PROBE_TYPE(205, "every_other", 32);
+	struct shim_fail_policy other = { .every = 2 };
 	static void *got[1 << 13];
 	unsigned long n = 1 << 13, i, made = 0, wrong = 0;
 	long base = settled_live();
 
 	probe.size = 32;
 	ASSERT_EQ(klpx_shadow_register(&a), 0);
-	shim_fail_set(&third);
+	shim_fail_set(&other);
 	for (i = 0; i < n; i++) {
 		got[i] = klpx_shadow_alloc(OBJ(i), &a,
 					   i & 1 ? GFP_ATOMIC : GFP_KERNEL, NULL);
