@@ -3,7 +3,9 @@
  * Private to shadow/: the registered id ("class") and its store.
  *
  * registry.c owns the list of classes and their lifetime (registration
- * refcount, garbage collection); store.c owns the per-id hash of variables.
+ * refcount, garbage collection); class.c makes and unmakes one class;
+ * store.c owns the per-id hash of variables, which resize.c grows and
+ * shrinks (table.h: what the two share).
  */
 #ifndef _KLPX_SHADOW_INTERNAL_H
 #define _KLPX_SHADOW_INTERNAL_H
@@ -12,6 +14,7 @@
 #include <linux/klpx.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/seqlock.h>
 #include <linux/slab.h>
@@ -46,7 +49,7 @@ struct klpx_shadow_var {
 /*
  * A table of 1 << shift chains.  Opaque: a pointer to it is the address of
  * the bucket array with its size (as a hash's shift) and a resize's flag
- * in the low bits (see store.c), so that the array is exactly a power of
+ * in the low bits (see table.h), so that the array is exactly a power of
  * two in size and readers find all three in one load.
  */
 struct klpx_shadow_table;
@@ -95,11 +98,16 @@ struct klpx_shadow_cache {
  * @gc_release: call @gc_type's release once the variables are gone (not
  *		after a failed setup)
  * @lock:	guards the tables' chains, @tbl, @new_tbl, @count, @vars,
- *		@dead and @resize_pending; ctors and dtors run under it
+ *		@dead, @resize_pending and @resize_failed_at; ctors and dtors
+ *		run under it
  * @count:	live variables; written under @lock, read locklessly
  * @vars:	every live variable, through its @node, under @lock
  * @dead:	set when the last registration went: no more changes
  * @resize_pending: @resize_work is queued or running
+ * @resize_failed_at: the count when a resize last failed to allocate, 0
+ *		after a success: resizes back off until it doubles or halves
+ * @resize_mutex: serialises the resizes of the id, by @resize_work and by
+ *		creators that help (see resize.c); taken outside @lock
  * @resize_kick: queues @resize_work from an interrupt, never under the
  *		caller's locks (a wake-up there could need a lock they hold)
  * @resize_work: grows or shrinks the table in process context
@@ -132,6 +140,8 @@ struct klpx_shadow_class {
 	struct list_head vars;
 	bool dead;
 	bool resize_pending;
+	unsigned long resize_failed_at;
+	struct mutex resize_mutex;
 	struct irq_work resize_kick;
 	struct work_struct resize_work;
 	struct lock_class_key lock_key;
@@ -178,7 +188,7 @@ klpx_shadow_class_of(struct klpx_shadow_type *type)
 	return klpx_shadow_class_find_rcu(type->id);
 }
 
-/* store.c; create and free are called with klpx_shadow_mutex held */
+/* class.c; create and free are called with klpx_shadow_mutex held */
 struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type *type);
 void klpx_shadow_class_kill(struct klpx_shadow_class *class);
 void klpx_shadow_class_drain(struct klpx_shadow_class *class,

@@ -45,6 +45,14 @@ void klpx_shadow_unregister_many(struct klpx_shadow_type **types,
 				 unsigned int nr);
 
 /*
+ * The length of the longest chain of @type's id, in either table while a
+ * resize moves variables: what a lookup walks at worst.  Walks every
+ * chain under the id's lock, IRQs off: for tests and debugging only.
+ * Returns 0 if the id is not registered.
+ */
+size_t klpx_shadow_longest_chain(struct klpx_shadow_type *type);
+
+/*
  * Called once when klpx goes away: warns about ids still registered and
  * waits for the frees still in flight.  May sleep.
  */

@@ -359,11 +359,13 @@ static void bench_set_clear_klp(struct bench_set *s)
 static void bench_flush_system_wq(void)
 {
 	__flush_workqueue(system_wq);
+	/* klpx's table resizes run there. */
+	__flush_workqueue(system_unbound_wq);
 }
 
 /*
  * Wait until nothing is in flight: RCU frees, and the table resizes klpx
- * runs from the system workqueue, so that what follows is measured in a
+ * runs from the unbound workqueue, so that what follows is measured in a
  * steady state.
  */
 static void bench_settle(void)

@@ -434,7 +434,7 @@ KLPX_TEST(shadow_unregister_of_unregistered_type_warns_only_the_first_time)
 /* ------------------------------------------------------------------ */
 
 /*
- * The resize held after its first batch of chains (see store.c), and a
+ * The resize held after its first batch (see resize.c), and a
  * lockless reader held on a node of a chain the resize has not moved yet.
  */
 static struct {
@@ -741,7 +741,7 @@ static void ib_hold_resize(void)
 
 /*
  * The resize reads the head of an old chain once more after moving the
- * variable before it (store.c's move loop): the second time it reads
+ * variable before it (resize.c's move loop): the second time it reads
  * @pause_at, the variables before it have moved and it has not.
  */
 static int ib_b_seen, ib_x_seen;

@@ -19,11 +19,14 @@
 
 #include "harness.h"
 
-/* chains store.c moves in one batch, under one hold of the id's lock */
-#define RESIZE_BATCH	64
+/*
+ * chains one batch of a resize looks at, at most, under one hold of the
+ * id's lock (shadow/resize.c: it stops earlier after 64 moves)
+ */
+#define RESIZE_BATCH	256
 
 /*
- * The chain of a table of 2^@shift chains that shadow/store.c puts @obj
+ * The chain of a table of 2^@shift chains that shadow/table.h puts @obj
  * in.  A table of twice the size splits chain c into 2c and 2c + 1.
  */
 static unsigned int store_chain(const void *obj, unsigned int shift)

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * How much a resize does per hold of the id's lock, and when the table
+ * shrinks.
+ */
+#include <linux/gfp.h>
+#include <linux/klpx.h>
+#include <linux/workqueue.h>
+#include <shim.h>
+
+#include "harness.h"
+#include "shadow.h"
+
+static char objs[1 << 13];
+
+#define OBJ(i)	((void *)&objs[i])
+
+/* The shift of the table a lookup of @obj looks in first. */
+static unsigned int table_bits(void *obj, struct klpx_shadow_type *type)
+{
+	shim_hash_last_bits = 0;
+	klpx_shadow_get(obj, type);
+	return shim_hash_last_bits;
+}
+
+/* ------------------------------------------------------------------ */
+/* a resize over long chains                                           */
+/* ------------------------------------------------------------------ */
+
+/* Holds the one worker until released, so that no resize runs. */
+static bool blocker_release;
+
+static void blocker_fn(struct work_struct *work)
+{
+	unsigned long spins = 0;
+
+	while (!__atomic_load_n(&blocker_release, __ATOMIC_SEQ_CST))
+		if (!kt_wait_step(&spins))
+			return;
+}
+
+static unsigned long reschedules;
+
+/* The resize calls cond_resched() after each hold of the id's lock. */
+static void count_reschedule(void)
+{
+	__atomic_fetch_add(&reschedules, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Creations that cannot sleep leave the growth to the worker; with the
+ * worker held, 4000 of them pile up in the first table's 16 chains.  The
+ * resize that follows must move them in batches of a bounded number of
+ * variables, not of chains: 16 chains in one batch would be 4000 moves
+ * with IRQs off.
+ */
+KLPX_TEST(shadow_resize_over_long_chains_moves_64_variables_per_hold)
+{
+	struct klpx_shadow_type a = { .id = 601, .name = "long_chains", .size = 8 };
+	DECLARE_WORK(blocker, blocker_fn);
+	unsigned long n = 4000, i, holds;
+
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	shim_workqueue_drain();
+	__atomic_store_n(&blocker_release, false, __ATOMIC_SEQ_CST);
+	queue_work(system_wq, &blocker);
+	for (i = 0; i < n; i++)
+		ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(i), &a, GFP_ATOMIC, NULL));
+	EXPECT_EQ(table_bits(OBJ(0), &a), 4);
+	EXPECT_TRUE(klpx_shadow_longest_chain(&a) > 64);
+
+	__atomic_store_n(&reschedules, 0, __ATOMIC_SEQ_CST);
+	shim_set_resched_hook(count_reschedule);
+	__atomic_store_n(&blocker_release, true, __ATOMIC_SEQ_CST);
+	shim_workqueue_drain();
+	shim_set_resched_hook(NULL);
+	holds = __atomic_load_n(&reschedules, __ATOMIC_SEQ_CST);
+
+	kt_info("%lu variables moved in %lu holds of the lock", n, holds);
+	EXPECT_TRUE(holds >= n / 64);
+	EXPECT_TRUE(table_bits(OBJ(0), &a) > 4);
+	for (i = 0; i < n; i++)
+		EXPECT_NOT_NULL(klpx_shadow_get(OBJ(i), &a));
+	klpx_shadow_unregister(&a);
+}
+
+/*
+ * With the worker held, as a caller that never yields holds it off its
+ * CPU, creations that may sleep grow the table themselves: no chain gets
+ * longer than a table at load 2 holds.
+ */
+KLPX_TEST(shadow_creations_that_may_sleep_grow_the_table_with_the_worker_held)
+{
+	struct klpx_shadow_type a = { .id = 603, .name = "helping", .size = 8 };
+	DECLARE_WORK(blocker, blocker_fn);
+	unsigned long n = 4000, i;
+	size_t longest;
+
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	shim_workqueue_drain();
+	__atomic_store_n(&blocker_release, false, __ATOMIC_SEQ_CST);
+	queue_work(system_wq, &blocker);
+	for (i = 0; i < n; i++)
+		ASSERT_NOT_NULL(klpx_shadow_get_or_alloc(OBJ(i), &a, GFP_KERNEL,
+							 NULL));
+	longest = klpx_shadow_longest_chain(&a);
+	__atomic_store_n(&blocker_release, true, __ATOMIC_SEQ_CST);
+	shim_workqueue_drain();
+
+	kt_info("longest chain %zu with %lu variables in 2^%u chains",
+		longest, n, table_bits(OBJ(0), &a));
+	EXPECT_LE(longest, 16);
+	EXPECT_TRUE(table_bits(OBJ(0), &a) >= 11);
+	for (i = 0; i < n; i++)
+		EXPECT_NOT_NULL(klpx_shadow_get(OBJ(i), &a));
+	klpx_shadow_unregister(&a);
+}
+
+/* ------------------------------------------------------------------ */
+/* shrinking                                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A table that 4096 variables grew to 2^13 chains shrinks when frees
+ * leave it below load 1/4 (1500 variables, load 0.18): at load 1/8 it
+ * would hold 64 bytes of buckets per variable.
+ */
+KLPX_TEST(shadow_table_shrinks_below_load_a_quarter)
+{
+	struct klpx_shadow_type a = { .id = 602, .name = "shrink", .size = 8 };
+	unsigned long n = 4096, left = 1500, i;
+	unsigned int grown, shrunk;
+
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	for (i = 0; i < n; i++)
+		ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(i), &a, GFP_KERNEL, NULL));
+	shim_workqueue_drain();
+	grown = table_bits(OBJ(0), &a);
+	EXPECT_EQ(grown, 13);
+
+	for (i = left; i < n; i++)
+		klpx_shadow_free(OBJ(i), &a);
+	shim_workqueue_drain();
+	shrunk = table_bits(OBJ(0), &a);
+	kt_info("2^%u chains for %lu variables, 2^%u for %lu", grown, n,
+		shrunk, left);
+	EXPECT_EQ(shrunk, 11);
+	for (i = 0; i < left; i++)
+		EXPECT_NOT_NULL(klpx_shadow_get(OBJ(i), &a));
+	klpx_shadow_unregister(&a);
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Private to shadow/: the hash table of one id, as store.c reads and
+ * changes it and resize.c grows and shrinks it.
+ *
+ * A table pointer is the address of its bucket array with, in the low
+ * bits, what a hash is shifted right by to index it (64 less the table's
+ * shift), and while a resize moves variables out of it, a flag.  The array
+ * is exactly 1 << shift heads, at least 128 bytes: a power of two that
+ * kmalloc aligns naturally and vmalloc to a page, so the low seven bits
+ * are free.  Keeping the shift in a header instead would make every array
+ * a power of two plus a word, which kmalloc rounds up to the next size
+ * class and huge vmalloc mappings to the next 2 MiB.  Keeping the flag
+ * here lets a lookup that missed check with one load that nothing moved
+ * under it (see klpx_shadow_lookup()).
+ */
+#ifndef _KLPX_SHADOW_TABLE_H
+#define _KLPX_SHADOW_TABLE_H
+
+#include <linux/hash.h>
+#include <linux/log2.h>
+#include <linux/rcupdate.h>
+
+#include "internal.h"
+
+#define KLPX_SHADOW_MIN_SHIFT		4
+
+#define KLPX_SHADOW_RSHIFT_MASK	0x3fUL
+#define KLPX_SHADOW_MOVING	0x40UL
+#define KLPX_SHADOW_TAG_MASK	(KLPX_SHADOW_RSHIFT_MASK | KLPX_SHADOW_MOVING)
+
+/* What a 64-bit hash is shifted right by to index @tbl. */
+static inline unsigned int klpx_shadow_tbl_rshift(const struct klpx_shadow_table *tbl)
+{
+	return (unsigned long)tbl & KLPX_SHADOW_RSHIFT_MASK;
+}
+
+static inline unsigned int klpx_shadow_tbl_shift(const struct klpx_shadow_table *tbl)
+{
+	return 64 - klpx_shadow_tbl_rshift(tbl);
+}
+
+static inline bool klpx_shadow_tbl_moving(const struct klpx_shadow_table *tbl)
+{
+	return (unsigned long)tbl & KLPX_SHADOW_MOVING;
+}
+
+static inline struct klpx_shadow_table *
+klpx_shadow_tbl_flag_moving(struct klpx_shadow_table *tbl)
+{
+	return (struct klpx_shadow_table *)((unsigned long)tbl |
+					    KLPX_SHADOW_MOVING);
+}
+
+/* A bucket: the link to the first variable of a chain. */
+typedef struct klpx_shadow_var __rcu *klpx_shadow_link_t;
+
+static inline klpx_shadow_link_t *klpx_shadow_tbl_buckets(const struct klpx_shadow_table *tbl)
+{
+	return (klpx_shadow_link_t *)((unsigned long)tbl & ~KLPX_SHADOW_TAG_MASK);
+}
+
+/*
+ * Parent objects are often spaced by a slab's object size, and a single
+ * golden-ratio multiply maps some such strides (48, 96 bytes...) onto a
+ * fraction of the buckets.  Folding the product's high half down and
+ * multiplying again spreads every stride like random keys.
+ */
+static inline klpx_shadow_link_t *
+klpx_shadow_bucket(struct klpx_shadow_table *tbl, const void *obj)
+{
+	u64 x = (u64)(unsigned long)obj * GOLDEN_RATIO_64;
+
+	/* hash_64() shifts right by 64 less its bits: by the rshift. */
+	return &klpx_shadow_tbl_buckets(tbl)[hash_64(x ^ (x >> 32),
+						     64 - klpx_shadow_tbl_rshift(tbl))];
+}
+
+/* Size of table for @count variables: load factor between 1/2 and 1. */
+static inline unsigned int klpx_shadow_target_shift(unsigned long count)
+{
+	if (count < (1UL << KLPX_SHADOW_MIN_SHIFT))
+		return KLPX_SHADOW_MIN_SHIFT;
+	return ilog2(count) + 1;
+}
+
+/* A link read under class->lock, or by a reader under rcu_read_lock(). */
+#define klpx_shadow_deref(class, link) \
+	rcu_dereference_check(link, lockdep_is_held(&(class)->lock))
+#define klpx_shadow_deref_locked(class, link) \
+	rcu_dereference_protected(link, lockdep_is_held(&(class)->lock))
+
+static inline struct klpx_shadow_table *
+klpx_shadow_locked_tbl(struct klpx_shadow_class *class,
+		       struct klpx_shadow_table __rcu **p)
+{
+	return rcu_dereference_protected(*p, lockdep_is_held(&class->lock));
+}
+
+/* resize.c */
+struct klpx_shadow_table *klpx_shadow_table_alloc(unsigned int shift,
+						  gfp_t gfp);
+void klpx_shadow_table_free(struct klpx_shadow_table *tbl);
+void __klpx_shadow_maybe_resize(struct klpx_shadow_class *class);
+bool __klpx_shadow_overloaded(struct klpx_shadow_class *class);
+void klpx_shadow_help_grow(struct klpx_shadow_type *type, gfp_t gfp_flags);
+void klpx_shadow_resize_init(struct klpx_shadow_class *class);
+void klpx_shadow_resize_stop(struct klpx_shadow_class *class);
+
+#endif /* _KLPX_SHADOW_TABLE_H */
