@@ -11,24 +11,24 @@
  *
  * To keep the machine stopped for one pass only, the waiting happens
  * before, with the machine running: a pre-check walks every task's stack
- * (each pinned by task_call_func()) and deals with the tasks it finds
- * inside code the step changes:
- *
- *  - a user task asleep interruptibly there is moved out: a task_work
- *    queued with TWA_SIGNAL wakes it as a signal would; its system call
- *    unwinds with -ERESTARTSYS, and on its way back to user mode, where
- *    it stands in no kernel function at all, the task_work parks it until
- *    the switch is over.  With no signal really pending, the system call
- *    then restarts, in the new code: the task sees no error;
- *  - anything else (a kthread, an uninterruptible sleep, a running task)
- *    is waited for.
+ * (each pinned by task_call_func()) and notes the tasks it finds inside
+ * code the step changes (park.c).  Those that leave by themselves are
+ * never disturbed.  When every task still in the way has stood there for
+ * signal_after seconds and can be moved (a user task asleep
+ * interruptibly), they are all moved out at once: a task_work queued with
+ * TWA_SIGNAL wakes each as a signal would; its system call unwinds, and
+ * on its way back to user mode the task_work holds it, outside any kernel
+ * function, until the step is taken or refused.  Anything else (a
+ * kthread, an io_uring or other user worker, an uninterruptible sleep, a
+ * running task) is waited for.
  *
  * When the pre-check finds nothing, stop_machine() confirms it in one
  * pass over all tasks and switches.  Should a task have entered the code
  * in between, the step is refused and the pre-check runs again.  After
  * switch_timeout seconds the switch gives up with -EBUSY, naming a task
  * and a function; every few seconds meanwhile the log names who it waits
- * for, and /sys/kernel/klpx/<patch>/transition reads 1.
+ * for, /sys/kernel/klpx/<patch>/transition reads 1 and
+ * /sys/kernel/debug/klpx/transition lists the tasks in the way.
  *
  * The task that asks for the switch (an insmod in a patch module's init,
  * a writer of an "enabled" file) is not held against its own switch: it
@@ -54,10 +54,11 @@
 #include <linux/string.h>
 #include <linux/task_work.h>
 #include <linux/timekeeping.h>
-#include <linux/wait.h>
 #include <asm/asm-prototypes.h>
 #include <asm/nospec-branch.h>
+#include "compat.h"
 #include "core.h"
+#include "switch.h"
 #include "trace.h"
 
 #ifndef CONFIG_HAVE_RELIABLE_STACKTRACE
@@ -86,21 +87,6 @@ MODULE_PARM_DESC(switch_timeout,
 #define KLPX_SWITCH_RETRY_MS	10
 #define KLPX_SWITCH_REPORT_SECS	5
 #define KLPX_PIN_MODULES	8
-
-/**
- * struct klpx_busy - a task found inside code a switch changes
- * @comm:	its name
- * @pid:	its pid
- * @range:	index in the plan's ranges it stands in; -1 when its stack
- *		could not be walked reliably
- * @error:	what the unwinder said in that case
- */
-struct klpx_busy {
-	char comm[TASK_COMM_LEN];
-	pid_t pid;
-	int range;
-	int error;
-};
 
 /**
  * struct klpx_switch_ctx - one switch
@@ -167,139 +153,55 @@ static bool klpx_task_busy(struct klpx_switch_ctx *ctx, struct task_struct *t)
 	return true;
 }
 
-/* ---- parking the tasks that can move -------------------------------- */
-
-/**
- * struct klpx_park - a task moved out of changed code for one switch
- * @work:	queued on @task with TWA_SIGNAL
- * @task:	the task, referenced
- * @node:	entry in klpx_parks
- * @done:	@work ran to its end
- */
-struct klpx_park {
-	struct callback_head work;
-	struct task_struct *task;
-	struct list_head node;
-	bool done;
-};
-
-/* Tasks parked for the switch in progress; guarded by klpx_mutex. */
-static LIST_HEAD(klpx_parks);
-/* Parked tasks wait while it is set; written under klpx_mutex. */
-static bool klpx_parking;
-static DECLARE_WAIT_QUEUE_HEAD(klpx_park_wq);
-
-/*
- * Runs in the parked task on its way back to user mode: no kernel
- * function of its own is left on its stack.  Waiting here is what keeps
- * it out of the code being changed until the switch is over.
- */
-static void klpx_park_fn(struct callback_head *work)
-{
-	struct klpx_park *park = container_of(work, struct klpx_park, work);
-
-	wait_event_killable(klpx_park_wq, !READ_ONCE(klpx_parking));
-	/* Pairs with smp_load_acquire() in klpx_park_done(). */
-	smp_store_release(&park->done, true);
-	wake_up_all(&klpx_park_wq);
-}
-
-static bool klpx_park_done(struct klpx_park *park)
-{
-	/* Pairs with smp_store_release() in klpx_park_fn(). */
-	return smp_load_acquire(&park->done);
-}
-
-static bool klpx_is_parked(struct task_struct *t)
-{
-	struct klpx_park *park;
-
-	list_for_each_entry(park, &klpx_parks, node)
-		if (park->task == t)
-			return true;
-	return false;
-}
-
-/*
- * A user task asleep interruptibly can be moved out; anything else has to
- * leave by itself.  Called under RCU with @t found busy.
- */
-static bool klpx_park(struct task_struct *t)
-{
-	struct klpx_park *park;
-
-	if ((t->flags & (PF_KTHREAD | PF_EXITING)) ||
-	    READ_ONCE(t->__state) != TASK_INTERRUPTIBLE)
-		return false;
-	if (klpx_is_parked(t))
-		return true;
-	park = kzalloc(sizeof(*park), GFP_ATOMIC);
-	if (!park)
-		return false;
-	init_task_work(&park->work, klpx_park_fn);
-	get_task_struct(t);
-	park->task = t;
-	if (task_work_add(t, &park->work, TWA_SIGNAL)) {
-		/* It is exiting: it will leave by itself. */
-		put_task_struct(t);
-		kfree(park);
-		return false;
-	}
-	list_add(&park->node, &klpx_parks);
-	return true;
-}
-
-/* Let every parked task go, and forget it once its task_work is over. */
-static void klpx_unpark_all(void)
-{
-	struct klpx_park *park, *tmp;
-
-	WRITE_ONCE(klpx_parking, false);
-	wake_up_all(&klpx_park_wq);
-	list_for_each_entry_safe(park, tmp, &klpx_parks, node) {
-		/* Not run yet: it never will.  Else it is about to end. */
-		if (!task_work_cancel(park->task, &park->work))
-			wait_event(klpx_park_wq, klpx_park_done(park));
-		list_del(&park->node);
-		put_task_struct(park->task);
-		kfree(park);
-	}
-}
-
 /* ---- the pre-check, with the machine running ------------------------- */
 
-/* task_call_func() callback: @t cannot start running while we look. */
+/*
+ * task_call_func() callback: @t cannot start running while we look.  Its
+ * state is read here, where it cannot change: a sleeper woken since is
+ * not taken for one.
+ */
 static int klpx_precheck_task(struct task_struct *t, void *arg)
 {
 	struct klpx_switch_ctx *ctx = arg;
+	unsigned int state;
 
 	/* Running now, on another CPU: the step inside the stop will see. */
 	if (READ_ONCE(t->on_cpu))
 		return 0;
-	return klpx_task_busy(ctx, t) ? -EBUSY : 0;
+	if (!klpx_task_busy(ctx, t))
+		return 0;
+	state = READ_ONCE(t->__state);
+	ctx->seen.state = state;
+	ctx->seen.state_char = task_state_to_char(t);
+	ctx->seen.movable = ctx->seen.range >= 0 &&
+			    (state & TASK_INTERRUPTIBLE) &&
+			    !(t->flags & (PF_KTHREAD | KLPX_PF_WORKERS |
+					  PF_EXITING));
+	return -EBUSY;
 }
 
 /*
- * Walk every task; park what can move.  Return: how many tasks stay in
- * the way for now (ctx->busy names the last one).
+ * Walk every task, noting those inside changed code.  Return: how many
+ * tasks stand in the way now (ctx->busy names the last one).
  */
 static unsigned int klpx_precheck(struct klpx_switch_ctx *ctx)
 {
 	struct task_struct *g, *t;
 	unsigned int busy = 0;
 
+	klpx_inway_begin_pass();
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
 		if (t == ctx->self)
 			continue;
 		if (task_call_func(t, klpx_precheck_task, ctx) != -EBUSY)
 			continue;
-		if (!klpx_park(t)) {
-			ctx->busy = ctx->seen;
-			busy++;
-		}
+		klpx_inway_note(t, &ctx->seen);
+		ctx->busy = ctx->seen;
+		busy++;
 	}
 	rcu_read_unlock();
+	klpx_inway_end_pass();
 	return busy;
 }
 
@@ -487,9 +389,10 @@ static void klpx_switch_report(struct klpx_switch_ctx *ctx,
  * @patch:	the patch it is for (its name goes to the log, its
  *		"transition" file reads 1 while the switch waits)
  *
- * Moves out the tasks asleep interruptibly in changed code and waits for
- * the others, for up to switch_timeout seconds, then switches inside
- * stop_machine().
+ * Waits for the tasks inside changed code to leave, for up to
+ * switch_timeout seconds, moving them out when all of them can be moved
+ * and have stood there signal_after seconds (park.c), then switches
+ * inside stop_machine().
  *
  * Context: klpx_mutex held; process context; sleeps.
  * Return: 0 when the stacks changed; -EBUSY (logged, naming a task and a
@@ -503,7 +406,7 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	struct klpx_switch_ctx ctx = { .sw = sw };
 	unsigned int pause = KLPX_SWITCH_RETRY_MS;
 	unsigned long deadline, report;
-	unsigned int tries = 0;
+	unsigned int tries = 0, busy;
 	u64 stopped = 0, t0;
 	struct klpx_pin *pin;
 	int ret;
@@ -521,14 +424,24 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 
 	deadline = jiffies + switch_timeout * HZ;
 	report = jiffies + KLPX_SWITCH_REPORT_SECS * HZ;
-	WRITE_ONCE(klpx_parking, true);
+	klpx_inway_begin(sw, patch->mod->name);
 	for (;;) {
-		if (!sw->check || !klpx_precheck(&ctx)) {
+		bool moved = false;
+
+		busy = sw->check ? klpx_precheck(&ctx) : 0;
+		if (busy && klpx_inway_ready_to_move()) {
+			klpx_inway_move();
+			moved = true;
+			busy = klpx_precheck(&ctx);
+		}
+		if (!busy) {
 			t0 = trace_klpx_switch_enabled() ? ktime_get_ns() : 0;
 			ret = stop_machine(klpx_switch_step, &ctx, NULL);
 			if (t0)
 				stopped += ktime_get_ns() - t0;
 			tries++;
+			/* Taken or refused: the moved tasks go on. */
+			klpx_inway_release();
 			if (ret != -EBUSY)
 				break;
 			/*
@@ -536,6 +449,9 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 			 * here: do not stop the machine at every retry.
 			 */
 			pause = min(2 * pause, 1000U);
+		} else if (moved) {
+			/* Refused before the stop: a task could not move. */
+			klpx_inway_release();
 		}
 		WRITE_ONCE(patch->transition, true);
 		if (time_after(jiffies, deadline)) {
@@ -559,7 +475,7 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 		}
 		msleep(pause);
 	}
-	klpx_unpark_all();
+	klpx_inway_end();
 	WRITE_ONCE(patch->transition, false);
 	trace_klpx_switch(patch->mod->name, tries, stopped, ctx.busy.comm,
 			  ctx.busy.pid, ret);
