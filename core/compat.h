@@ -14,6 +14,15 @@
 
 #include <linux/ftrace.h>
 #include <linux/sched.h>
+#include <linux/version.h>
+
+/*
+ * The first frame of every new task: ret_from_fork until 6.4, from 6.5 on
+ * ret_from_fork_asm (ret_from_fork became the C function it calls).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define KLPX_HAVE_RET_FROM_FORK_ASM
+#endif
 
 /*
  * Tasks that run task_work inside the kernel, not only on their way back

@@ -54,8 +54,6 @@
 #include <linux/string.h>
 #include <linux/task_work.h>
 #include <linux/timekeeping.h>
-#include <asm/asm-prototypes.h>
-#include <asm/nospec-branch.h>
 #include "compat.h"
 #include "core.h"
 #include "switch.h"
@@ -66,16 +64,14 @@
 #endif
 
 /*
- * Not exported; see kallsyms.c.  stack_trace_save_tsk_reliable() is the
- * kernel's own reliable unwinder, the one its livepatch consistency model
- * trusts: on x86 with ORC it fails on any frame it cannot vouch for.
- * idle_task(): idle tasks are on no task list, yet they sleep in code too.
+ * Not exported; see kallsyms.c.  Stacks are walked by stacks.c, with the
+ * kernel's own reliable unwinder, to their real end.  idle_task(): idle
+ * tasks are on no task list, yet they sleep in code too.
  */
 KLPX_SYMBOLS(vmlinux,
 	     KLPX_SYMPOS(task_call_func, 0),
 	     KLPX_SYMPOS(task_work_cancel, 0),
 	     KLPX_SYMPOS(__module_text_address, 0),
-	     KLPX_SYMPOS(stack_trace_save_tsk_reliable, 0),
 	     KLPX_SYMPOS(idle_task, 0));
 
 static unsigned int switch_timeout = 60;
@@ -109,36 +105,13 @@ struct klpx_switch_ctx {
  */
 static unsigned long klpx_stack_entries[KLPX_STACK_ENTRIES];
 
-/*
- * Is a trace the unwinder calls reliable cut short all the same?  Before
- * 6.2 the ORC data of the first instruction of every retpoline thunk says
- * "end of stack".  A task preempted there (PREEMPT_RT preempts anywhere)
- * gets a trace that ends in the thunk, without the function that made
- * the indirect call, which may be changed code.
- */
-static bool klpx_trace_cut_short(const unsigned long *entries, int nr)
-{
-#if defined(CONFIG_RETPOLINE) || defined(CONFIG_MITIGATION_RETPOLINE)
-	unsigned long last = nr ? entries[nr - 1] : 0;
-
-	/* The thunks are laid out from rax to r15, one per register. */
-	return last >= (unsigned long)__x86_indirect_thunk_rax &&
-	       last < (unsigned long)__x86_indirect_thunk_r15 +
-		      RETPOLINE_THUNK_SIZE;
-#else
-	return false;
-#endif
-}
-
 /* Is @t, which cannot run, inside code the switch changes? */
 static bool klpx_task_busy(struct klpx_switch_ctx *ctx, struct task_struct *t)
 {
 	int nr, range;
 
-	nr = stack_trace_save_tsk_reliable(t, klpx_stack_entries,
-					   ARRAY_SIZE(klpx_stack_entries));
-	if (nr >= 0 && klpx_trace_cut_short(klpx_stack_entries, nr))
-		nr = -EINVAL;
+	nr = klpx_stack_walk(t, klpx_stack_entries,
+			     ARRAY_SIZE(klpx_stack_entries));
 	if (nr < 0) {
 		range = -1;
 	} else {
@@ -167,7 +140,7 @@ static int klpx_precheck_task(struct task_struct *t, void *arg)
 
 	/* Running now, on another CPU: the step inside the stop will see. */
 	if (READ_ONCE(t->on_cpu))
-		return 0;
+		return -EAGAIN;
 	if (!klpx_task_busy(ctx, t))
 		return 0;
 	state = READ_ONCE(t->__state);
@@ -188,13 +161,18 @@ static unsigned int klpx_precheck(struct klpx_switch_ctx *ctx)
 {
 	struct task_struct *g, *t;
 	unsigned int busy = 0;
+	int ret;
 
 	klpx_inway_begin_pass();
+	klpx_ran_reset();
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
 		if (t == ctx->self)
 			continue;
-		if (task_call_func(t, klpx_precheck_task, ctx) != -EBUSY)
+		ret = task_call_func(t, klpx_precheck_task, ctx);
+		if (ret == -EAGAIN)
+			klpx_ran_note_running(t);
+		if (ret != -EBUSY)
 			continue;
 		klpx_inway_note(t, &ctx->seen);
 		ctx->busy = ctx->seen;
@@ -207,25 +185,43 @@ static unsigned int klpx_precheck(struct klpx_switch_ctx *ctx)
 
 /* ---- the step, inside stop_machine() -------------------------------- */
 
+/*
+ * The only tasks on a CPU during the stop are the stoppers: this one
+ * (current) and the others, spinning in the stop loop.  Their stacks
+ * cannot be walked while they run, and they are not in patchable code.
+ */
+static bool klpx_stop_task_busy(struct task_struct *t, void *arg)
+{
+	struct klpx_switch_ctx *ctx = arg;
+
+	if (t == ctx->self || t == current || READ_ONCE(t->on_cpu))
+		return false;
+	return klpx_task_busy(ctx, t);
+}
+
+/*
+ * Inside the stop, walk the tasks that may have run since the pre-check
+ * cleared them (ran.c), or every task when that is not known, and every
+ * idle task.
+ */
 static bool klpx_tasks_busy(struct klpx_switch_ctx *ctx)
 {
 	struct task_struct *g, *t;
 	bool busy = false;
-	int cpu;
+	int cpu, ret;
 
 	rcu_read_lock();
-	for_each_process_thread(g, t) {
-		/*
-		 * The only tasks on a CPU now are the stoppers: this one
-		 * (current) and the others, spinning in the stop loop.
-		 * Their stacks cannot be walked while they run, and they
-		 * are not in patchable code.
-		 */
-		if (t == ctx->self || t == current || READ_ONCE(t->on_cpu))
-			continue;
-		if (klpx_task_busy(ctx, t)) {
-			busy = true;
-			goto out;
+	ret = klpx_ran_for_each(klpx_stop_task_busy, ctx);
+	if (ret > 0) {
+		busy = true;
+		goto out;
+	}
+	if (ret < 0) {
+		for_each_process_thread(g, t) {
+			if (klpx_stop_task_busy(t, ctx)) {
+				busy = true;
+				goto out;
+			}
 		}
 	}
 	for_each_online_cpu(cpu) {
@@ -425,6 +421,9 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	deadline = jiffies + switch_timeout * HZ;
 	report = jiffies + KLPX_SWITCH_REPORT_SECS * HZ;
 	klpx_inway_begin(sw, patch->mod->name);
+	/* Without it the stop walks every task: slower, as correct. */
+	if (sw->check && klpx_ran_arm())
+		pr_warn_once("cannot probe sched_switch: every switch walks every task inside the stop\n");
 	for (;;) {
 		bool moved = false;
 
@@ -475,6 +474,7 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 		}
 		msleep(pause);
 	}
+	klpx_ran_disarm();
 	klpx_inway_end();
 	WRITE_ONCE(patch->transition, false);
 	trace_klpx_switch(patch->mod->name, tries, stopped, ctx.busy.comm,

@@ -33,6 +33,17 @@ struct klpx_busy {
 	bool movable;
 };
 
+/* stacks.c: a stack walked to its real end, or not at all */
+int klpx_stack_walk(struct task_struct *t, unsigned long *entries,
+		    unsigned int size);
+
+/* ran.c: the tasks that may have run since the pre-check looked */
+int klpx_ran_arm(void);
+void klpx_ran_reset(void);
+void klpx_ran_note_running(struct task_struct *t);
+int klpx_ran_for_each(bool (*fn)(struct task_struct *t, void *arg), void *arg);
+void klpx_ran_disarm(void);
+
 /* park.c: who is in the way of the switch in progress, and moving them */
 void klpx_inway_begin(const struct klpx_switch *sw, const char *patch);
 void klpx_inway_begin_pass(void);

@@ -68,8 +68,12 @@ static bool klpx_switch_done(void)
 	return READ_ONCE(klpx_switch_released);
 }
 
-/* Asleep interruptibly for sleep_ms; woken early: @intr. */
-static const char *klpx_switch_sleep(int *ret, int intr)
+/*
+ * Asleep interruptibly for sleep_ms; woken early: @intr.  Inlined, so that
+ * the sleep happens in the frame of the function a patch replaces (a
+ * call here would be a tail call, leaving no frame of it).
+ */
+static __always_inline const char *klpx_switch_sleep(int *ret, int intr)
 {
 	long left;
 
