@@ -16,7 +16,9 @@
  *    for a task that entered the kernel from user mode;
  *  - in the first frame of a task that has not been to user mode (a
  *    kthread, an io_uring or other user worker, a task never run yet):
- *    ret_from_fork, or ret_from_fork_asm from 6.5 on.
+ *    ret_from_fork, or ret_from_fork_asm from 6.5 on;
+ *  - for an idle task, wherever the unwinder ends without error (see
+ *    klpx_stack_walk()).
  *
  * A trace that stops anywhere else is not reliable, whatever hint stopped
  * it, on any kernel.
@@ -108,8 +110,14 @@ int klpx_stack_walk(struct task_struct *t, unsigned long *entries,
 			return -E2BIG;
 		entries[nr++] = addr;
 	}
-	if (unwind_error(&state) || !nr ||
-	    !klpx_stack_first_frame(entries[nr - 1]))
+	if (unwind_error(&state) || !nr)
+		return -EINVAL;
+	/*
+	 * An idle task began in the boot code, not in ret_from_fork.  It
+	 * leaves the CPU only by calling schedule_idle(), never preempted
+	 * where a hint could stop the walk short, so its end is its end.
+	 */
+	if (!is_idle_task(t) && !klpx_stack_first_frame(entries[nr - 1]))
 		return -EINVAL;
 	return nr;
 }
