@@ -108,7 +108,8 @@ unload_mod $TARGET
 # - with signal_after 1 s and switch_timeout 4 s: nobody is moved, since
 #   the kthread cannot be; the reader wakes after its 2 s and gets its
 #   data within a second of that
-# - the enable fails once, with -EBUSY, within switch_timeout + 1 s
+# - the enable fails once, with -EBUSY, within switch_timeout + 1 s of
+#   the start of its switch
 start_test "a task that cannot move: nobody is moved, the enable fails once"
 
 write_file 1 $PARAMS/signal_after || die "cannot set signal_after"
@@ -119,10 +120,14 @@ reader_start=$(now)
 start_reader klpx_switch_timed
 loop_until "[ \"\$(cat $WAITERS)\" = 2 ]" || die "the reader does not sleep"
 log "% insmod $PATCH.ko"
-load_start=$(now)
 (cd "$KLPX_MODDIR" && "$KLPX_INSMOD" $PATCH.ko >$OUT.load 2>&1;
  echo "$? $(now)" >$OUT.loaded)&
 loader=$!
+# The switch begins waiting (the module load and the preparation of its
+# ftrace hooks come before, and are not the switch's).
+loop_until "[ \"\$(cat $KLPX_SYSFS/$PATCH/transition 2>/dev/null)\" = 1 ]" ||
+	die "transition never read 1"
+load_start=$(now)
 wait_reader
 assert_eq "the reader's exit status ($(cat $OUT.err))" 0 "$reader_status"
 assert_eq "what the reader got" woke "$(cat $OUT.out)"
@@ -134,9 +139,9 @@ loader=
 read -r load_status load_end <$OUT.loaded
 [ "$load_status" = 0 ] && die "$PATCH loaded although the kthread never left"
 log "$(cat $OUT.load)"
-echo "the enable took $((load_end - load_start)) cs"
+echo "the enable failed $((load_end - load_start)) cs after its switch began"
 [ $((load_end - load_start)) -le 500 ] ||
-	die "the enable took $((load_end - load_start)) cs, not at most 500"
+	die "the enable failed $((load_end - load_start)) cs after its switch began, not at most 500"
 assert_eq "refusals logged" 1 \
 	"$(log_since_start | grep -c "'$PATCH': cannot switch")"
 assert_log "'$PATCH': cannot switch: task klpx_switch_kt \(pid [0-9]*\) is inside klpx_switch_wait_kt; gave up after 4 s"
