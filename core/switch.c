@@ -287,10 +287,18 @@ static bool klpx_pin_add(struct klpx_pin *pin, unsigned long addr)
 	if (mod && mod != THIS_MODULE) {
 		for (i = 0; i < pin->nr && pin->mods[i] != mod; i++)
 			;
-		if (i == pin->nr) {
-			ok = pin->nr < KLPX_PIN_MODULES && try_module_get(mod);
-			if (ok)
+		if (i == pin->nr && pin->nr == KLPX_PIN_MODULES) {
+			ok = false;
+		} else if (i == pin->nr) {
+			/*
+			 * A module going away goes whatever klpx holds: the
+			 * task is part of its removal.  Failing here would
+			 * only make a teardown retry at once, for ever.
+			 */
+			if (try_module_get(mod))
 				pin->mods[pin->nr++] = mod;
+			else
+				ok = mod->state == MODULE_STATE_GOING;
 		}
 	}
 	preempt_enable();

@@ -15,7 +15,9 @@
  *		wait_event_freezable() until released; restarts
  *
  * Writing anything to one of the files releases every sleeper.  The
- * parameter "waiters" counts the tasks asleep in any of the functions.
+ * parameter "waiters" counts the tasks asleep in any of the functions,
+ * "interrupted" the reads that answered EINTR (busybox's cat retries
+ * those, so its output alone would not tell).
  * Loaded with kthread=1, the module starts "klpx_switch_kt", a kthread
  * asleep in klpx_switch_wait_kt() until the module goes: a task that never
  * leaves and that no signal moves.
@@ -42,6 +44,7 @@ int klpx_switch_wait_kt(void);
 static DECLARE_WAIT_QUEUE_HEAD(klpx_switch_wq);
 static bool klpx_switch_released;
 static atomic_t klpx_switch_nr_waiters = ATOMIC_INIT(0);
+static atomic_t klpx_switch_nr_interrupted = ATOMIC_INIT(0);
 static struct task_struct *klpx_switch_kt;
 
 static unsigned int sleep_ms = 2000;
@@ -63,6 +66,18 @@ static const struct kernel_param_ops waiters_ops = {
 module_param_cb(waiters, &waiters_ops, NULL, 0444);
 MODULE_PARM_DESC(waiters, "tasks asleep in the functions");
 
+static int interrupted_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n",
+			  atomic_read(&klpx_switch_nr_interrupted));
+}
+
+static const struct kernel_param_ops interrupted_ops = {
+	.get = interrupted_get,
+};
+module_param_cb(interrupted, &interrupted_ops, NULL, 0444);
+MODULE_PARM_DESC(interrupted, "reads that answered EINTR");
+
 static bool klpx_switch_done(void)
 {
 	return READ_ONCE(klpx_switch_released);
@@ -83,6 +98,8 @@ static __always_inline const char *klpx_switch_sleep(int *ret, int intr)
 						msecs_to_jiffies(sleep_ms));
 	atomic_dec(&klpx_switch_nr_waiters);
 	*ret = left < 0 ? intr : 0;
+	if (*ret == -EINTR)
+		atomic_inc(&klpx_switch_nr_interrupted);
 	return "woke";
 }
 

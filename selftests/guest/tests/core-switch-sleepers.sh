@@ -66,6 +66,8 @@ loop_until "[ \"\$(cat $WAITERS)\" = 1 ]" || die "the reader does not sleep"
 load_mod $PATCH
 wait_reader
 assert_eq "the reader's exit status ($(cat $OUT.err))" 0 "$reader_status"
+assert_eq "reads that answered EINTR" 0 \
+	"$(cat /sys/module/$TARGET/parameters/interrupted)"
 assert_eq "what the reader got" woke "$(cat $OUT.out)"
 write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
 unload_mod $PATCH
