@@ -186,8 +186,11 @@ void klpx_ran_disarm(void)
 	if (!klpx_ran_armed)
 		return;
 	unregister_trace_sched_switch(klpx_ran_probe, NULL);
-	/* No probe runs any more: nothing can note after the clear. */
-	tracepoint_synchronize_unregister();
+	/*
+	 * The probe runs with preemption off (the scheduler calls it): after
+	 * a grace period none runs any more, nothing notes after the clear.
+	 */
+	synchronize_rcu();
 	klpx_ran_armed = false;
 	klpx_ran_clear();
 }
