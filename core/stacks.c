@@ -25,51 +25,58 @@
  */
 #define pr_fmt(fmt) "klpx: " fmt
 
-#include <linux/kallsyms.h>
-#include <linux/klpx.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
-#include <linux/string.h>
-#include <linux/version.h>
 #include <asm/ptrace.h>
-#include <asm/switch_to.h>
 #include <asm/unwind.h>
 #include "compat.h"
+#include "core.h"
 #include "switch.h"
 
 #ifndef CONFIG_UNWINDER_ORC
 #error "klpx walks stacks with the ORC unwinder: this kernel has another"
 #endif
 
-/* Not exported: the first frame of every task (see kallsyms.c). */
 #ifdef KLPX_HAVE_RET_FROM_FORK_ASM
-KLPX_SYMBOLS(vmlinux, KLPX_SYMPOS(ret_from_fork_asm, 0));
-#define KLPX_FIRST_FRAME	ret_from_fork_asm
+#define KLPX_FIRST_FRAME	"ret_from_fork_asm"
 #else
-KLPX_SYMBOLS(vmlinux, KLPX_SYMPOS(ret_from_fork, 0));
-#define KLPX_FIRST_FRAME	ret_from_fork
+#define KLPX_FIRST_FRAME	"ret_from_fork"
 #endif
 
 /*
- * Where that first frame's code lies; set once by the first walk that
- * needs it, which runs on behalf of the klpx_mutex holder.
+ * Where the first frame's code lies, found by name once (its address is
+ * only compared with, never called: kallsyms.c); written by the klpx_mutex
+ * holder before any walk of its switch.
  */
 static unsigned long klpx_fork_start, klpx_fork_end;
 
+/**
+ * klpx_stacks_prepare() - find the first frame of every task, once
+ *
+ * Context: klpx_mutex held; process context.
+ * Return: 0, or -ENOENT (logged) when it cannot be found: then every
+ * kthread's stack counts as not walked, and no checked switch happens.
+ */
+int klpx_stacks_prepare(void)
+{
+	struct klpx_symbol_query q = { .name = KLPX_FIRST_FRAME };
+
+	if (klpx_fork_end)
+		return 0;
+	klpx_symbol_lookup(NULL, &q);
+	if (q.addr)
+		klpx_fork_end = klpx_symbol_end(q.addr);
+	if (!klpx_fork_end) {
+		pr_err("cannot find %s: no stack can be walked to its end\n",
+		       KLPX_FIRST_FRAME);
+		return -ENOENT;
+	}
+	klpx_fork_start = q.addr;
+	return 0;
+}
+
 static bool klpx_stack_first_frame(unsigned long addr)
 {
-	char buf[KSYM_SYMBOL_LEN];
-	unsigned long size;
-	char *slash;
-
-	if (!klpx_fork_end) {
-		klpx_fork_start = (unsigned long)KLPX_FIRST_FRAME;
-		sprint_symbol(buf, klpx_fork_start);
-		slash = strchr(buf, '/');
-		if (!slash || kstrtoul(slash + 1, 16, &size) || !size)
-			return false;
-		klpx_fork_end = klpx_fork_start + size;
-	}
 	return addr >= klpx_fork_start && addr < klpx_fork_end;
 }
 

@@ -417,6 +417,11 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 
 	lockdep_assert_held(&klpx_mutex);
 
+	if (sw->check) {
+		ret = klpx_stacks_prepare();
+		if (ret)
+			return ret;
+	}
 	if (!(current->flags & PF_KTHREAD))
 		ctx.self = current;
 	pin = klpx_pin_self(&ctx);

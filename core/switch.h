@@ -34,6 +34,7 @@ struct klpx_busy {
 };
 
 /* stacks.c: a stack walked to its real end, or not at all */
+int klpx_stacks_prepare(void);
 int klpx_stack_walk(struct task_struct *t, unsigned long *entries,
 		    unsigned int size);
 
