@@ -198,6 +198,9 @@ stop_threads() {
 stop_phase() {
 	local n
 
+	# 10^5 threads need more pids and threads than the defaults allow.
+	echo 4194304 >/proc/sys/kernel/pid_max
+	echo 1000000 >/proc/sys/kernel/threads-max
 	for n in $STOP_THREADS; do
 		stop_threads "$n"
 	done
