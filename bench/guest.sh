@@ -25,9 +25,9 @@ SIZES=${BENCH_SIZES:-"1000 10000 100000 1000000"}
 CREATE=${BENCH_CREATE:-1000}
 CYCLES=${BENCH_CYCLES:-3}
 PHASES=${BENCH_PHASES:-"redirect stop shadow"}
-# Threads asleep and enable/disable cycles of the 200-function patch
-# while the time the machine stays stopped is measured.
-STOP_THREADS=${BENCH_STOP_THREADS:-10000}
+# Threads asleep (one run per count) and enable/disable cycles of the
+# 200-function patch while the time the machine stays stopped is measured.
+STOP_THREADS=${BENCH_STOP_THREADS:-"1000 10000 100000"}
 STOP_CYCLES=${BENCH_STOP_CYCLES:-2}
 KLPX_SYSFS=/sys/kernel/klpx
 MODDIR=/lib/modules/$(uname -r)/extra
@@ -173,13 +173,14 @@ redirect_phase() {
 	bench stopmachine "$ROUNDS"
 }
 
-# The machine stopped by a switch: 10^4 kthreads asleep, a patch of 200
+# The machine stopped by a switch: N kthreads asleep, a patch of 200
 # functions enabled and disabled STOP_CYCLES times (two checked switches
-# each), next to stop_machine() of a no-op with the same threads.
-stop_phase() {
+# each), each cycle followed by two stop_machine() of a no-op with the same
+# threads.
+stop_threads() {
 	local c stats=/sys/kernel/debug/klpx_bench_stop/samples
-	insmod "$MODDIR/klpx_bench_stop.ko" threads="$STOP_THREADS" ||
-		{ error "klpx_bench_stop does not load"; return 1; }
+	insmod "$MODDIR/klpx_bench_stop.ko" threads="$1" ||
+		{ error "klpx_bench_stop does not load with $1 threads"; return 1; }
 	for c in $(seq 1 "$STOP_CYCLES"); do
 		insmod "$MODDIR/klpx_bench_stop_patch.ko" ||
 			{ error "klpx_bench_stop_patch does not load"; break; }
@@ -187,10 +188,22 @@ stop_phase() {
 			error "cannot disable klpx_bench_stop_patch"
 		wait_for "rmmod klpx_bench_stop_patch 2>/dev/null" ||
 			error "cannot remove klpx_bench_stop_patch"
+		echo 2 >"$stats" || error "cannot time stop_machine()"
 	done
-	echo "$ROUNDS" >"$stats" || error "cannot time stop_machine()"
 	cat "$stats"
 	rmmod klpx_bench_stop || error "cannot remove klpx_bench_stop"
+}
+
+# 10^3, 10^4 and 10^5 threads by default: the stop should not grow.
+stop_phase() {
+	local n
+
+	# 10^5 threads need more pids and threads than the defaults allow.
+	echo 4194304 >/proc/sys/kernel/pid_max
+	echo 1000000 >/proc/sys/kernel/threads-max
+	for n in $STOP_THREADS; do
+		stop_threads "$n"
+	done
 }
 
 echo "@start $(uname -r) $(nproc) cpus $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) kB"

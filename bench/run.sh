@@ -22,6 +22,9 @@
 #   BENCH_PHASES="..."    phases of bench/guest.sh (default "redirect stop
 #                         shadow"; "memory": the shadow growth steps alone)
 #   BENCH_TIMEOUT=SECONDS limit on the guest run (default 780)
+#   BENCH_STOP_THREADS="..." sleeping kthreads of the stop phase (default
+#                         "1000 10000 100000"; 10^5 need about 3G of guest
+#                         memory)
 #   BENCH_USERSPACE=0     skip the userspace benchmark
 #   BENCH_PUBLISH=1       also copy the table and plot into Documentation/
 #   GUEST_MEM             guest memory (default here 2G: 10^6 + 10^6
@@ -55,6 +58,8 @@ guest_input() {
 	[ -n "$BENCH_ROUNDS" ] && env="$env BENCH_ROUNDS='$BENCH_ROUNDS'"
 	[ -n "$BENCH_SIZES" ] && env="$env BENCH_SIZES='$BENCH_SIZES'"
 	[ -n "$BENCH_PHASES" ] && env="$env BENCH_PHASES='$BENCH_PHASES'"
+	[ -n "$BENCH_STOP_THREADS" ] &&
+		env="$env BENCH_STOP_THREADS='$BENCH_STOP_THREADS'"
 	echo "stty -F /dev/ttyS0 -echo"
 	base64 -w 76 "$here/guest.sh" | sed 's|^|echo |; s|$| >>/tmp/bench.b64|'
 	echo "base64 -d /tmp/bench.b64 >/tmp/bench.sh; $env sh /tmp/bench.sh; poweroff"

@@ -13,6 +13,28 @@
 #define _KLPX_CORE_COMPAT_H
 
 #include <linux/ftrace.h>
+#include <linux/sched.h>
+#include <linux/version.h>
+
+/*
+ * The first frame of every new task: ret_from_fork until 6.4, from 6.5 on
+ * ret_from_fork_asm (ret_from_fork became the C function it calls).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define KLPX_HAVE_RET_FROM_FORK_ASM
+#endif
+
+/*
+ * Tasks that run task_work inside the kernel, not only on their way back
+ * to user mode: io_uring's io-wq workers and SQPOLL threads
+ * (PF_IO_WORKER), and from 6.4 on every user worker, vhost's among them
+ * (PF_USER_WORKER).  A switch never moves them.
+ */
+#ifdef PF_USER_WORKER
+#define KLPX_PF_WORKERS		(PF_IO_WORKER | PF_USER_WORKER)
+#else
+#define KLPX_PF_WORKERS		PF_IO_WORKER
+#endif
 
 /*
  * Where a traced function goes on, set through its ftrace_regs: 6.1

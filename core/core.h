@@ -58,6 +58,7 @@ struct klpx_symbol_query {
 void klpx_symbol_lookup(struct module *mod, struct klpx_symbol_query *q);
 int klpx_resolve_func(struct klpx_func *func);
 unsigned long klpx_ftrace_ip(struct klpx_func *func);
+unsigned long klpx_symbol_end(unsigned long addr);
 void klpx_module_walk_symbols(struct module *mod,
 			      int (*fn)(const char *name,
 					const Elf_Sym *sym, void *data),

@@ -21,10 +21,16 @@
  *
  * It answers "who patches what" on a machine with stacked patches; a line
  * goes when the last patch on its function does.
+ *
+ * transition lists, while a switch waits, the tasks in its way (park.c):
+ *
+ *	pid=<pid> comm=<comm> state=<state> func=<name>
+ *	action=<waiting|signal-at=<s>|moved>
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include "core.h"
+#include "switch.h"
 #include "../shadow/shadow.h"
 
 static struct dentry *klpx_debugfs_dir;
@@ -52,6 +58,12 @@ static int funcs_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(funcs);
 
+static int transition_show(struct seq_file *m, void *unused)
+{
+	return klpx_inway_show(m);
+}
+DEFINE_SHOW_ATTRIBUTE(transition);
+
 /* debugfs is a debugging aid: klpx works without it, errors are ignored. */
 void klpx_debugfs_init(void)
 {
@@ -60,6 +72,8 @@ void klpx_debugfs_init(void)
 			    &shadow_types_fops);
 	debugfs_create_file("funcs", 0444, klpx_debugfs_dir, NULL,
 			    &funcs_fops);
+	debugfs_create_file("transition", 0444, klpx_debugfs_dir, NULL,
+			    &transition_fops);
 }
 
 void klpx_debugfs_exit(void)

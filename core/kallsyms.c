@@ -198,3 +198,19 @@ unsigned long klpx_ftrace_ip(struct klpx_func *func)
 {
 	return ftrace_location(func->old_addr);
 }
+
+/**
+ * klpx_symbol_end() - where the symbol that starts at an address ends
+ * @addr:	the address of a symbol
+ *
+ * Context: any; does not sleep.
+ * Return: one past its last byte, or 0 when no symbol starts at @addr.
+ */
+unsigned long klpx_symbol_end(unsigned long addr)
+{
+	unsigned long size, offset;
+
+	if (!kallsyms_lookup_size_offset(addr, &size, &offset) || offset)
+		return 0;
+	return addr + size;
+}

@@ -11,24 +11,24 @@
  *
  * To keep the machine stopped for one pass only, the waiting happens
  * before, with the machine running: a pre-check walks every task's stack
- * (each pinned by task_call_func()) and deals with the tasks it finds
- * inside code the step changes:
- *
- *  - a user task asleep interruptibly there is moved out: a task_work
- *    queued with TWA_SIGNAL wakes it as a signal would; its system call
- *    unwinds with -ERESTARTSYS, and on its way back to user mode, where
- *    it stands in no kernel function at all, the task_work parks it until
- *    the switch is over.  With no signal really pending, the system call
- *    then restarts, in the new code: the task sees no error;
- *  - anything else (a kthread, an uninterruptible sleep, a running task)
- *    is waited for.
+ * (each pinned by task_call_func()) and notes the tasks it finds inside
+ * code the step changes (park.c).  Those that leave by themselves are
+ * never disturbed.  When every task still in the way has stood there for
+ * signal_after seconds and can be moved (a user task asleep
+ * interruptibly), they are all moved out at once: a task_work queued with
+ * TWA_SIGNAL wakes each as a signal would; its system call unwinds, and
+ * on its way back to user mode the task_work holds it, outside any kernel
+ * function, until the step is taken or refused.  Anything else (a
+ * kthread, an io_uring or other user worker, an uninterruptible sleep, a
+ * running task) is waited for.
  *
  * When the pre-check finds nothing, stop_machine() confirms it in one
  * pass over all tasks and switches.  Should a task have entered the code
  * in between, the step is refused and the pre-check runs again.  After
  * switch_timeout seconds the switch gives up with -EBUSY, naming a task
  * and a function; every few seconds meanwhile the log names who it waits
- * for, and /sys/kernel/klpx/<patch>/transition reads 1.
+ * for, /sys/kernel/klpx/<patch>/transition reads 1 and
+ * /sys/kernel/debug/klpx/transition lists the tasks in the way.
  *
  * The task that asks for the switch (an insmod in a patch module's init,
  * a writer of an "enabled" file) is not held against its own switch: it
@@ -54,10 +54,9 @@
 #include <linux/string.h>
 #include <linux/task_work.h>
 #include <linux/timekeeping.h>
-#include <linux/wait.h>
-#include <asm/asm-prototypes.h>
-#include <asm/nospec-branch.h>
+#include "compat.h"
 #include "core.h"
+#include "switch.h"
 #include "trace.h"
 
 #ifndef CONFIG_HAVE_RELIABLE_STACKTRACE
@@ -65,16 +64,14 @@
 #endif
 
 /*
- * Not exported; see kallsyms.c.  stack_trace_save_tsk_reliable() is the
- * kernel's own reliable unwinder, the one its livepatch consistency model
- * trusts: on x86 with ORC it fails on any frame it cannot vouch for.
- * idle_task(): idle tasks are on no task list, yet they sleep in code too.
+ * Not exported; see kallsyms.c.  Stacks are walked by stacks.c, with the
+ * kernel's own reliable unwinder, to their real end.  idle_task(): idle
+ * tasks are on no task list, yet they sleep in code too.
  */
 KLPX_SYMBOLS(vmlinux,
 	     KLPX_SYMPOS(task_call_func, 0),
 	     KLPX_SYMPOS(task_work_cancel, 0),
 	     KLPX_SYMPOS(__module_text_address, 0),
-	     KLPX_SYMPOS(stack_trace_save_tsk_reliable, 0),
 	     KLPX_SYMPOS(idle_task, 0));
 
 static unsigned int switch_timeout = 60;
@@ -86,21 +83,6 @@ MODULE_PARM_DESC(switch_timeout,
 #define KLPX_SWITCH_RETRY_MS	10
 #define KLPX_SWITCH_REPORT_SECS	5
 #define KLPX_PIN_MODULES	8
-
-/**
- * struct klpx_busy - a task found inside code a switch changes
- * @comm:	its name
- * @pid:	its pid
- * @range:	index in the plan's ranges it stands in; -1 when its stack
- *		could not be walked reliably
- * @error:	what the unwinder said in that case
- */
-struct klpx_busy {
-	char comm[TASK_COMM_LEN];
-	pid_t pid;
-	int range;
-	int error;
-};
 
 /**
  * struct klpx_switch_ctx - one switch
@@ -123,36 +105,13 @@ struct klpx_switch_ctx {
  */
 static unsigned long klpx_stack_entries[KLPX_STACK_ENTRIES];
 
-/*
- * Is a trace the unwinder calls reliable cut short all the same?  Before
- * 6.2 the ORC data of the first instruction of every retpoline thunk says
- * "end of stack".  A task preempted there (PREEMPT_RT preempts anywhere)
- * gets a trace that ends in the thunk, without the function that made
- * the indirect call, which may be changed code.
- */
-static bool klpx_trace_cut_short(const unsigned long *entries, int nr)
-{
-#if defined(CONFIG_RETPOLINE) || defined(CONFIG_MITIGATION_RETPOLINE)
-	unsigned long last = nr ? entries[nr - 1] : 0;
-
-	/* The thunks are laid out from rax to r15, one per register. */
-	return last >= (unsigned long)__x86_indirect_thunk_rax &&
-	       last < (unsigned long)__x86_indirect_thunk_r15 +
-		      RETPOLINE_THUNK_SIZE;
-#else
-	return false;
-#endif
-}
-
 /* Is @t, which cannot run, inside code the switch changes? */
 static bool klpx_task_busy(struct klpx_switch_ctx *ctx, struct task_struct *t)
 {
 	int nr, range;
 
-	nr = stack_trace_save_tsk_reliable(t, klpx_stack_entries,
-					   ARRAY_SIZE(klpx_stack_entries));
-	if (nr >= 0 && klpx_trace_cut_short(klpx_stack_entries, nr))
-		nr = -EINVAL;
+	nr = klpx_stack_walk(t, klpx_stack_entries,
+			     ARRAY_SIZE(klpx_stack_entries));
 	if (nr < 0) {
 		range = -1;
 	} else {
@@ -167,163 +126,102 @@ static bool klpx_task_busy(struct klpx_switch_ctx *ctx, struct task_struct *t)
 	return true;
 }
 
-/* ---- parking the tasks that can move -------------------------------- */
-
-/**
- * struct klpx_park - a task moved out of changed code for one switch
- * @work:	queued on @task with TWA_SIGNAL
- * @task:	the task, referenced
- * @node:	entry in klpx_parks
- * @done:	@work ran to its end
- */
-struct klpx_park {
-	struct callback_head work;
-	struct task_struct *task;
-	struct list_head node;
-	bool done;
-};
-
-/* Tasks parked for the switch in progress; guarded by klpx_mutex. */
-static LIST_HEAD(klpx_parks);
-/* Parked tasks wait while it is set; written under klpx_mutex. */
-static bool klpx_parking;
-static DECLARE_WAIT_QUEUE_HEAD(klpx_park_wq);
-
-/*
- * Runs in the parked task on its way back to user mode: no kernel
- * function of its own is left on its stack.  Waiting here is what keeps
- * it out of the code being changed until the switch is over.
- */
-static void klpx_park_fn(struct callback_head *work)
-{
-	struct klpx_park *park = container_of(work, struct klpx_park, work);
-
-	wait_event_killable(klpx_park_wq, !READ_ONCE(klpx_parking));
-	/* Pairs with smp_load_acquire() in klpx_park_done(). */
-	smp_store_release(&park->done, true);
-	wake_up_all(&klpx_park_wq);
-}
-
-static bool klpx_park_done(struct klpx_park *park)
-{
-	/* Pairs with smp_store_release() in klpx_park_fn(). */
-	return smp_load_acquire(&park->done);
-}
-
-static bool klpx_is_parked(struct task_struct *t)
-{
-	struct klpx_park *park;
-
-	list_for_each_entry(park, &klpx_parks, node)
-		if (park->task == t)
-			return true;
-	return false;
-}
-
-/*
- * A user task asleep interruptibly can be moved out; anything else has to
- * leave by itself.  Called under RCU with @t found busy.
- */
-static bool klpx_park(struct task_struct *t)
-{
-	struct klpx_park *park;
-
-	if ((t->flags & (PF_KTHREAD | PF_EXITING)) ||
-	    READ_ONCE(t->__state) != TASK_INTERRUPTIBLE)
-		return false;
-	if (klpx_is_parked(t))
-		return true;
-	park = kzalloc(sizeof(*park), GFP_ATOMIC);
-	if (!park)
-		return false;
-	init_task_work(&park->work, klpx_park_fn);
-	get_task_struct(t);
-	park->task = t;
-	if (task_work_add(t, &park->work, TWA_SIGNAL)) {
-		/* It is exiting: it will leave by itself. */
-		put_task_struct(t);
-		kfree(park);
-		return false;
-	}
-	list_add(&park->node, &klpx_parks);
-	return true;
-}
-
-/* Let every parked task go, and forget it once its task_work is over. */
-static void klpx_unpark_all(void)
-{
-	struct klpx_park *park, *tmp;
-
-	WRITE_ONCE(klpx_parking, false);
-	wake_up_all(&klpx_park_wq);
-	list_for_each_entry_safe(park, tmp, &klpx_parks, node) {
-		/* Not run yet: it never will.  Else it is about to end. */
-		if (!task_work_cancel(park->task, &park->work))
-			wait_event(klpx_park_wq, klpx_park_done(park));
-		list_del(&park->node);
-		put_task_struct(park->task);
-		kfree(park);
-	}
-}
-
 /* ---- the pre-check, with the machine running ------------------------- */
 
-/* task_call_func() callback: @t cannot start running while we look. */
+/*
+ * task_call_func() callback: @t cannot start running while we look.  Its
+ * state is read here, where it cannot change: a sleeper woken since is
+ * not taken for one.
+ */
 static int klpx_precheck_task(struct task_struct *t, void *arg)
 {
 	struct klpx_switch_ctx *ctx = arg;
+	unsigned int state;
 
 	/* Running now, on another CPU: the step inside the stop will see. */
 	if (READ_ONCE(t->on_cpu))
+		return -EAGAIN;
+	if (!klpx_task_busy(ctx, t))
 		return 0;
-	return klpx_task_busy(ctx, t) ? -EBUSY : 0;
+	state = READ_ONCE(t->__state);
+	ctx->seen.state = state;
+	ctx->seen.state_char = task_state_to_char(t);
+	ctx->seen.movable = ctx->seen.range >= 0 &&
+			    (state & TASK_INTERRUPTIBLE) &&
+			    !(t->flags & (PF_KTHREAD | KLPX_PF_WORKERS |
+					  PF_EXITING));
+	return -EBUSY;
 }
 
 /*
- * Walk every task; park what can move.  Return: how many tasks stay in
- * the way for now (ctx->busy names the last one).
+ * Walk every task, noting those inside changed code.  Return: how many
+ * tasks stand in the way now (ctx->busy names the last one).
  */
 static unsigned int klpx_precheck(struct klpx_switch_ctx *ctx)
 {
 	struct task_struct *g, *t;
 	unsigned int busy = 0;
+	int ret;
 
+	klpx_inway_begin_pass();
+	klpx_ran_reset();
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
 		if (t == ctx->self)
 			continue;
-		if (task_call_func(t, klpx_precheck_task, ctx) != -EBUSY)
+		ret = task_call_func(t, klpx_precheck_task, ctx);
+		if (ret == -EAGAIN)
+			klpx_ran_note_running(t);
+		if (ret != -EBUSY)
 			continue;
-		if (!klpx_park(t)) {
-			ctx->busy = ctx->seen;
-			busy++;
-		}
+		klpx_inway_note(t, &ctx->seen);
+		ctx->busy = ctx->seen;
+		busy++;
 	}
 	rcu_read_unlock();
+	klpx_inway_end_pass();
 	return busy;
 }
 
 /* ---- the step, inside stop_machine() -------------------------------- */
 
+/*
+ * The only tasks on a CPU during the stop are the stoppers: this one
+ * (current) and the others, spinning in the stop loop.  Their stacks
+ * cannot be walked while they run, and they are not in patchable code.
+ */
+static bool klpx_stop_task_busy(struct task_struct *t, void *arg)
+{
+	struct klpx_switch_ctx *ctx = arg;
+
+	if (t == ctx->self || t == current || READ_ONCE(t->on_cpu))
+		return false;
+	return klpx_task_busy(ctx, t);
+}
+
+/*
+ * Inside the stop, walk the tasks that may have run since the pre-check
+ * cleared them (ran.c), or every task when that is not known, and every
+ * idle task.
+ */
 static bool klpx_tasks_busy(struct klpx_switch_ctx *ctx)
 {
 	struct task_struct *g, *t;
 	bool busy = false;
-	int cpu;
+	int cpu, ret;
 
 	rcu_read_lock();
-	for_each_process_thread(g, t) {
-		/*
-		 * The only tasks on a CPU now are the stoppers: this one
-		 * (current) and the others, spinning in the stop loop.
-		 * Their stacks cannot be walked while they run, and they
-		 * are not in patchable code.
-		 */
-		if (t == ctx->self || t == current || READ_ONCE(t->on_cpu))
-			continue;
-		if (klpx_task_busy(ctx, t)) {
-			busy = true;
-			goto out;
+	ret = klpx_ran_for_each(klpx_stop_task_busy, ctx);
+	if (ret > 0) {
+		busy = true;
+		goto out;
+	}
+	if (ret < 0) {
+		for_each_process_thread(g, t) {
+			if (klpx_stop_task_busy(t, ctx)) {
+				busy = true;
+				goto out;
+			}
 		}
 	}
 	for_each_online_cpu(cpu) {
@@ -389,10 +287,18 @@ static bool klpx_pin_add(struct klpx_pin *pin, unsigned long addr)
 	if (mod && mod != THIS_MODULE) {
 		for (i = 0; i < pin->nr && pin->mods[i] != mod; i++)
 			;
-		if (i == pin->nr) {
-			ok = pin->nr < KLPX_PIN_MODULES && try_module_get(mod);
-			if (ok)
+		if (i == pin->nr && pin->nr == KLPX_PIN_MODULES) {
+			ok = false;
+		} else if (i == pin->nr) {
+			/*
+			 * A module going away goes whatever klpx holds: the
+			 * task is part of its removal.  Failing here would
+			 * only make a teardown retry at once, for ever.
+			 */
+			if (try_module_get(mod))
 				pin->mods[pin->nr++] = mod;
+			else
+				ok = mod->state == MODULE_STATE_GOING;
 		}
 	}
 	preempt_enable();
@@ -487,9 +393,10 @@ static void klpx_switch_report(struct klpx_switch_ctx *ctx,
  * @patch:	the patch it is for (its name goes to the log, its
  *		"transition" file reads 1 while the switch waits)
  *
- * Moves out the tasks asleep interruptibly in changed code and waits for
- * the others, for up to switch_timeout seconds, then switches inside
- * stop_machine().
+ * Waits for the tasks inside changed code to leave, for up to
+ * switch_timeout seconds, moving them out when all of them can be moved
+ * and have stood there signal_after seconds (park.c), then switches
+ * inside stop_machine().
  *
  * Context: klpx_mutex held; process context; sleeps.
  * Return: 0 when the stacks changed; -EBUSY (logged, naming a task and a
@@ -503,13 +410,18 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	struct klpx_switch_ctx ctx = { .sw = sw };
 	unsigned int pause = KLPX_SWITCH_RETRY_MS;
 	unsigned long deadline, report;
-	unsigned int tries = 0;
+	unsigned int tries = 0, busy;
 	u64 stopped = 0, t0;
 	struct klpx_pin *pin;
 	int ret;
 
 	lockdep_assert_held(&klpx_mutex);
 
+	if (sw->check) {
+		ret = klpx_stacks_prepare();
+		if (ret)
+			return ret;
+	}
 	if (!(current->flags & PF_KTHREAD))
 		ctx.self = current;
 	pin = klpx_pin_self(&ctx);
@@ -521,14 +433,27 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 
 	deadline = jiffies + switch_timeout * HZ;
 	report = jiffies + KLPX_SWITCH_REPORT_SECS * HZ;
-	WRITE_ONCE(klpx_parking, true);
+	klpx_inway_begin(sw, patch->mod->name);
+	/* Without it the stop walks every task: slower, as correct. */
+	if (sw->check && klpx_ran_arm())
+		pr_warn_once("cannot probe sched_switch: every switch walks every task inside the stop\n");
 	for (;;) {
-		if (!sw->check || !klpx_precheck(&ctx)) {
+		bool moved = false;
+
+		busy = sw->check ? klpx_precheck(&ctx) : 0;
+		if (busy && klpx_inway_ready_to_move()) {
+			klpx_inway_move();
+			moved = true;
+			busy = klpx_precheck(&ctx);
+		}
+		if (!busy) {
 			t0 = trace_klpx_switch_enabled() ? ktime_get_ns() : 0;
 			ret = stop_machine(klpx_switch_step, &ctx, NULL);
 			if (t0)
 				stopped += ktime_get_ns() - t0;
 			tries++;
+			/* Taken or refused: the moved tasks go on. */
+			klpx_inway_release();
 			if (ret != -EBUSY)
 				break;
 			/*
@@ -536,6 +461,9 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 			 * here: do not stop the machine at every retry.
 			 */
 			pause = min(2 * pause, 1000U);
+		} else if (moved) {
+			/* Refused before the stop: a task could not move. */
+			klpx_inway_release();
 		}
 		WRITE_ONCE(patch->transition, true);
 		if (time_after(jiffies, deadline)) {
@@ -559,7 +487,8 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 		}
 		msleep(pause);
 	}
-	klpx_unpark_all();
+	klpx_ran_disarm();
+	klpx_inway_end();
 	WRITE_ONCE(patch->transition, false);
 	trace_klpx_switch(patch->mod->name, tries, stopped, ctx.busy.comm,
 			  ctx.busy.pid, ret);

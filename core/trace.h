@@ -94,6 +94,31 @@ TRACE_EVENT(klpx_switch,
 		  __entry->pid, __entry->ret)
 );
 
+/*
+ * A switch for @patch moved task @comm/@pid out of @func (the first
+ * KLPX_TRACE_FUNC_LEN - 1 characters of its name).
+ */
+#define KLPX_TRACE_FUNC_LEN	64
+TRACE_EVENT(klpx_switch_move,
+	TP_PROTO(const char *patch, const char *comm, pid_t pid,
+		 const char *func),
+	TP_ARGS(patch, comm, pid, func),
+	TP_STRUCT__entry(
+		__array(char, patch, MODULE_NAME_LEN)
+		__array(char, comm, TASK_COMM_LEN)
+		__field(pid_t, pid)
+		__array(char, func, KLPX_TRACE_FUNC_LEN)
+	),
+	TP_fast_assign(
+		strscpy(__entry->patch, patch, MODULE_NAME_LEN);
+		strscpy(__entry->comm, comm, TASK_COMM_LEN);
+		__entry->pid = pid;
+		strscpy(__entry->func, func, KLPX_TRACE_FUNC_LEN);
+	),
+	TP_printk("patch=%s task=%s/%d func=%s", __entry->patch,
+		  __entry->comm, __entry->pid, __entry->func)
+);
+
 #endif /* _KLPX_CORE_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -24,7 +24,9 @@ sanitizer report, a splat, a timeout, or a build that breaks):
   kunit-preempt, kunit-rt
          kunit/run.sh on x86_64 under QEMU, SMP PREEMPT (6.1) and
          PREEMPT_RT (6.12) (slower: opt in with --tiers)
-  guest  selftests/guest/run.sh check (slow: opt in with --tiers)
+  guest  selftests/guest/run.sh check (slow: opt in with --tiers); a
+         mutant may name the guest tests that judge it ("= guest-tests:
+         core-switch-idle", as GUEST_TESTS), so only those boot and run
 A mutant of shadow/ is tried with asan, tsan and fuzz; one of core/ with
 core (and kunit/guest only when asked).  Exit status: 0 when every mutant
 was killed or is declared equivalent; a survivor or a stale mutant fails.
@@ -63,6 +65,7 @@ class Mutant:
         self.hunks = []
         self.equivalent = None
         self.tiers = None
+        self.guest_tests = None
 
 
 def parse(path):
@@ -89,6 +92,8 @@ def parse(path):
                 m.equivalent = line.split(':', 1)[1].strip()
             elif line.startswith('= tiers:'):
                 m.tiers = line.split(':', 1)[1].split()
+            elif line.startswith('= guest-tests:'):
+                m.guest_tests = line.split(':', 1)[1].strip()
             elif h is not None and line[:1] in (' ', '-', '+'):
                 h.lines.append((line[0], line[1:]))
             else:
@@ -228,8 +233,13 @@ TIERS = {
                                                  {'KUNIT': 'preempt', 'KERNEL': '6.1'}),
     'kunit-rt': lambda t, o, l: tier_script(t, o, l, ['kunit/run.sh'],
                                             {'KUNIT': 'rt', 'KERNEL': '6.12'}),
-    'guest': lambda t, o, l: tier_script(t, o, l, ['selftests/guest/run.sh', 'check']),
+    'guest': lambda t, o, l: tier_script(t, o, l, ['selftests/guest/run.sh', 'check'],
+                                         GUEST_ENV),
 }
+
+# The guest tests that judge the mutant being tried (its "= guest-tests:"),
+# or all of them; set by main() around each run of the guest tier.
+GUEST_ENV = {}
 
 
 def default_tiers(m, allowed):
@@ -324,6 +334,9 @@ def main():
         t0 = time.monotonic()
         killer = None
         try:
+            GUEST_ENV.clear()
+            if m.guest_tests:
+                GUEST_ENV['GUEST_TESTS'] = m.guest_tests
             for t in default_tiers(m, allowed):
                 verdict = TIERS[t](tree, out, log)
                 if verdict:
@@ -331,6 +344,7 @@ def main():
                         t, verdict[6:] if verdict.startswith('fail: ') else verdict)
                     break
         finally:
+            GUEST_ENV.clear()
             for p, text in saved.items():
                 with open(os.path.join(tree, p), 'w') as f:
                     f.write(text)

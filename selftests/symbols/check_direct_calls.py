@@ -31,8 +31,9 @@ SHF_RELA_LIVEPATCH = 0x00100000
 R_X86_64_PC32 = 2
 R_X86_64_PLT32 = 4
 
-# Variables klpx uses by address (locks it takes); never called.
-VARIABLES = {"text_mutex", "module_mutex"}
+# Variables klpx uses by address (locks it takes, the tracepoint it
+# probes); never called.
+VARIABLES = {"text_mutex", "module_mutex", "__tracepoint_sched_switch"}
 
 # Ways to get a function's address from its name at run time.
 FORBIDDEN = {"register_kprobe", "kallsyms_lookup_name",

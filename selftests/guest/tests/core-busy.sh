@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Tasks inside code a switch changes: a user task asleep interruptibly is
-# moved out and its read restarts in the new code, without an error; a
+# moved out (after signal_after, 1 s here) and its read restarts in the
+# new code, without an error; a
 # kthread that never leaves makes the switch give up after the bound, with
 # -EBUSY naming it and nothing changed; "transition" reads 1 meanwhile.
 
@@ -12,12 +13,14 @@ TARGET=klpx_target
 PATCH=klpx_test_core_wait
 WAITERS=/sys/module/$TARGET/parameters/waiters
 TIMEOUT=/sys/module/klpx/parameters/switch_timeout
+AFTER=/sys/module/klpx/parameters/signal_after
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
 cleanup() {
 	local f
 
 	[ -n "$timeout" ] && echo "$timeout" >$TIMEOUT
+	[ -n "$after" ] && echo "$after" >$AFTER
 	for f in /proc/klpx_target_wait /sys/module/$PATCH/parameters/release; do
 		[ -e $f ] && echo 1 >$f
 	done
@@ -41,6 +44,8 @@ check_result_pid() {
 }
 
 setup_test
+after=$(cat $AFTER)
+echo 1 >$AFTER || die "cannot set signal_after"
 
 # - a reader sleeps interruptibly in klpx_target_wait()
 # - the enable of a patch replacing it succeeds: the reader is moved out,

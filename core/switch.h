@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Private to switch.c and park.c: the tasks a switch finds in its way.
+ */
+#ifndef _KLPX_CORE_SWITCH_H
+#define _KLPX_CORE_SWITCH_H
+
+#include <linux/sched.h>
+#include "plan.h"
+
+struct seq_file;
+
+/**
+ * struct klpx_busy - a task found inside code a switch changes
+ * @comm:	its name
+ * @pid:	its pid
+ * @range:	index in the plan's ranges it stands in; -1 when its stack
+ *		could not be walked reliably
+ * @error:	what the unwinder said in that case
+ * @state:	its scheduler state when it was looked at
+ * @state_char:	the same as ps shows it
+ * @movable:	a user task asleep interruptibly, reliably inside changed
+ *		code: a task_work with TWA_SIGNAL brings it back to user
+ *		mode before it runs any other kernel code
+ */
+struct klpx_busy {
+	char comm[TASK_COMM_LEN];
+	pid_t pid;
+	int range;
+	int error;
+	unsigned int state;
+	char state_char;
+	bool movable;
+};
+
+/* stacks.c: a stack walked to its real end, or not at all */
+int klpx_stacks_prepare(void);
+int klpx_stack_walk(struct task_struct *t, unsigned long *entries,
+		    unsigned int size);
+
+/* ran.c: the tasks that may have run since the pre-check looked */
+int klpx_ran_arm(void);
+void klpx_ran_reset(void);
+void klpx_ran_note_running(struct task_struct *t);
+int klpx_ran_for_each(bool (*fn)(struct task_struct *t, void *arg), void *arg);
+void klpx_ran_disarm(void);
+
+/* park.c: who is in the way of the switch in progress, and moving them */
+void klpx_inway_begin(const struct klpx_switch *sw, const char *patch);
+void klpx_inway_begin_pass(void);
+void klpx_inway_note(struct task_struct *t, const struct klpx_busy *seen);
+void klpx_inway_end_pass(void);
+bool klpx_inway_ready_to_move(void);
+unsigned int klpx_inway_move(void);
+void klpx_inway_release(void);
+void klpx_inway_end(void);
+int klpx_inway_show(struct seq_file *m);
+
+#endif /* _KLPX_CORE_SWITCH_H */
