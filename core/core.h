@@ -68,7 +68,7 @@ int klpx_symbols_check(struct klpx_patch *patch);
 int klpx_symbols_resolve(struct klpx_object *obj);
 void klpx_symbols_clear(struct klpx_object *obj);
 
-/* redirect.c: one ftrace_ops per patched address */
+/* redirect.c: one ftrace_ops hooks every patched address */
 int klpx_redirect_prepare(struct klpx_object *obj);
 void klpx_redirect_release(void);
 int klpx_redirect_show(struct seq_file *m);

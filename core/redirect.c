@@ -1,24 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * redirect.c - one ftrace_ops per patched address.
+ * redirect.c - one ftrace_ops for every patched address.
  *
- * Each patched address gets an ftrace_ops, registered before the switch
- * that first uses it, whose handler follows the address's redirection
- * stack: the newest function on it runs, an empty stack lets the original
- * run.  The switch itself then only moves functions between stacks; no
- * ftrace registration happens inside it.  When a switch leaves a stack
- * empty, its ops is unregistered afterwards.
+ * Each patched address gets a site: its redirection stack, in a hash table
+ * keyed by the address.  A single ftrace_ops, klpx_fops, hooks every site;
+ * its handler looks the site up by the address ftrace reports and follows
+ * its stack: the newest function on it runs, an empty stack lets the
+ * original run.  The switch itself only moves functions between stacks; no
+ * ftrace call happens inside it.
+ *
+ * ftrace hears of the sites in batches: the addresses an object adds go
+ * into klpx_fops's filter in one call before the switch that first uses
+ * them, and the addresses a switch leaves empty leave it in one call
+ * afterwards.  Changing the filter of a registered ops rewrites the call
+ * sites but does not wait for RCU-tasks; only unregistering does, and
+ * klpx_fops is unregistered only when its last site goes (an ops with an
+ * empty filter would trace every function).  So disabling a patch of any
+ * number of functions waits for RCU-tasks at most once.
  *
  * FTRACE_OPS_FL_IPMODIFY makes ftrace refuse a second redirection of the
  * same address: a function the kernel's own livepatch (or anything else
  * that changes the instruction pointer) already owns cannot be patched,
- * and register_ftrace_function() says so with -EBUSY.  It says the same
- * while ftrace is disabled (kernel.ftrace_enabled=0), because our ops are
- * FTRACE_OPS_FL_PERMANENT.
+ * and ftrace says so with -EBUSY, whether klpx_fops is being registered or
+ * its filter grows.  It says the same while ftrace is disabled
+ * (kernel.ftrace_enabled=0), because klpx_fops is FTRACE_OPS_FL_PERMANENT.
  */
 #define pr_fmt(fmt) "klpx: " fmt
 
 #include <linux/ftrace.h>
+#include <linux/hashtable.h>
 #include <linux/module.h>
 #include <linux/rculist.h>
 #include <linux/seq_file.h>
@@ -27,7 +37,7 @@
 #include "core.h"
 
 /*
- * What every klpx ftrace_ops asks of ftrace, and why:
+ * What klpx_fops asks of ftrace, and why:
  *
  * IPMODIFY   the handler changes where the traced function goes on.
  *            ftrace grants that to one ops per address: this is what
@@ -48,19 +58,33 @@
 				 FTRACE_OPS_FL_DYNAMIC)
 
 /**
- * struct klpx_ops - the ftrace side of one patched address
- * @node:	entry in klpx_ops_list
+ * struct klpx_site - one patched address
+ * @hnode:	entry in klpx_site_hash, read by the handler under RCU
+ * @node:	entry in klpx_site_list
  * @stack:	the functions redirecting this address
- * @fops:	registered with a filter on @stack.ip only
+ * @hooked:	@stack.ip is in klpx_fops's filter
  */
-struct klpx_ops {
+struct klpx_site {
+	struct hlist_node hnode;
 	struct list_head node;
 	struct klpx_func_stack stack;
-	struct ftrace_ops fops;
+	bool hooked;
 };
 
-/* Every registered klpx_ops; guarded by klpx_mutex. */
-static LIST_HEAD(klpx_ops_list);
+/*
+ * Every site, newest first, and the same sites by address.  Both are
+ * changed under klpx_mutex; the handler reads the hash table under RCU.
+ */
+static LIST_HEAD(klpx_site_list);
+#define KLPX_SITE_HASH_BITS	10
+static DEFINE_HASHTABLE(klpx_site_hash, KLPX_SITE_HASH_BITS);
+
+/*
+ * The ops that hooks every site, NULL while no site is hooked, and the
+ * number of hooked sites; guarded by klpx_mutex.
+ */
+static struct ftrace_ops *klpx_fops;
+static unsigned int klpx_nr_hooked;
 
 /*
  * The implementation @stack's address runs now, seen from the handler:
@@ -77,17 +101,17 @@ klpx_stack_top_rcu(struct klpx_func_stack *stack)
 }
 
 /*
- * ftrace calls this on entry to a redirected address, before the body of
- * the original runs, and goes on wherever it leaves the instruction
- * pointer.  An empty stack (the ops is registered before the first switch
- * and unregistered only after the last pop) leaves it where it is.
+ * ftrace calls this on entry to a hooked address, before the body of the
+ * original runs, and goes on wherever it leaves the instruction pointer.
+ * An address without a site (its last function went and the filter has
+ * not caught up yet) or with an empty stack leaves it where it is.
  */
 static void notrace klpx_ftrace_entry(unsigned long ip,
 				      unsigned long parent_ip,
 				      struct ftrace_ops *fops,
 				      struct ftrace_regs *fregs)
 {
-	struct klpx_ops *ops = container_of(fops, struct klpx_ops, fops);
+	struct klpx_site *site;
 	struct klpx_func *top;
 	int rctx;
 
@@ -101,144 +125,277 @@ static void notrace klpx_ftrace_entry(unsigned long ip,
 	rctx = ftrace_test_recursion_trylock(ip, parent_ip);
 	if (WARN_ON_ONCE(rctx < 0))
 		return;
-	top = klpx_stack_top_rcu(&ops->stack);
-	if (top)
-		klpx_ftrace_regs_set_ip(fregs, (unsigned long)top->new_func);
+	hash_for_each_possible_rcu_notrace(klpx_site_hash, site, hnode, ip) {
+		if (site->stack.ip != ip)
+			continue;
+		top = klpx_stack_top_rcu(&site->stack);
+		if (top)
+			klpx_ftrace_regs_set_ip(fregs,
+						(unsigned long)top->new_func);
+		break;
+	}
 	ftrace_test_recursion_unlock(rctx);
 }
 
-static struct klpx_ops *klpx_ops_find(unsigned long ip)
+static struct klpx_site *klpx_site_find(unsigned long ip)
 {
-	struct klpx_ops *ops;
+	struct klpx_site *site;
 
-	list_for_each_entry(ops, &klpx_ops_list, node)
-		if (ops->stack.ip == ip)
-			return ops;
+	hash_for_each_possible(klpx_site_hash, site, hnode, ip)
+		if (site->stack.ip == ip)
+			return site;
 	return NULL;
 }
 
-static struct klpx_ops *klpx_ops_create(struct klpx_func *func,
-					unsigned long ip)
+static void klpx_refused(struct klpx_func *func, int ret)
 {
 	const char *patch = func->obj->patch->mod->name;
-	struct klpx_ops *ops;
-	int ret;
 
-	ops = kzalloc(sizeof(*ops), GFP_KERNEL);
-	if (!ops) {
-		pr_err("'%s': no memory to redirect '%s' in %s\n", patch,
-		       func->old_name, klpx_object_name(func->obj));
-		return ERR_PTR(-ENOMEM);
-	}
-	ops->stack.ip = ip;
-	INIT_LIST_HEAD(&ops->stack.funcs);
-	ops->fops.func = klpx_ftrace_entry;
-	ops->fops.flags = KLPX_FTRACE_FLAGS;
-
-	ret = ftrace_set_filter_ip(&ops->fops, ip, 0, 0);
-	if (ret) {
-		pr_err("'%s': ftrace cannot hook '%s' in %s: %d\n", patch,
-		       func->old_name, klpx_object_name(func->obj), ret);
-		goto err_free;
-	}
-	ret = register_ftrace_function(&ops->fops);
-	if (ret == -EBUSY) {
+	if (ret == -EBUSY)
 		/* IPMODIFY taken or PERMANENT refused: ftrace does not say which. */
 		pr_err("'%s': ftrace refuses to redirect '%s' in %s: another ftrace user (the kernel's livepatch?) already redirects it, or ftrace is disabled (sysctl kernel.ftrace_enabled=0)\n",
 		       patch, func->old_name, klpx_object_name(func->obj));
-		goto err_filter;
-	} else if (ret) {
+	else
 		pr_err("'%s': cannot redirect '%s' in %s: %d\n", patch,
 		       func->old_name, klpx_object_name(func->obj), ret);
-		goto err_filter;
+}
+
+/* Registers a new klpx_fops hooking @func's address alone. */
+static int klpx_fops_register(struct klpx_func *func, unsigned long ip)
+{
+	struct ftrace_ops *fops;
+	int ret;
+
+	fops = kzalloc(sizeof(*fops), GFP_KERNEL);
+	if (!fops) {
+		pr_err("'%s': no memory to redirect '%s' in %s\n",
+		       func->obj->patch->mod->name, func->old_name,
+		       klpx_object_name(func->obj));
+		return -ENOMEM;
 	}
-	list_add(&ops->node, &klpx_ops_list);
-	return ops;
+	fops->func = klpx_ftrace_entry;
+	fops->flags = KLPX_FTRACE_FLAGS;
+	ret = ftrace_set_filter_ip(fops, ip, 0, 0);
+	if (ret)
+		goto err_free;
+	ret = register_ftrace_function(fops);
+	if (ret)
+		goto err_filter;
+	klpx_fops = fops;
+	return 0;
 
 err_filter:
-	ftrace_free_filter(&ops->fops);
+	ftrace_free_filter(fops);
 err_free:
-	kfree(ops);
-	return ERR_PTR(ret);
+	klpx_refused(func, ret);
+	kfree(fops);
+	return ret;
+}
+
+/*
+ * Unregisters klpx_fops, which waits until no CPU can still be in the
+ * handler.  When ftrace refuses, the ops (and klpx.ko with it) stays for
+ * good: ftrace may still call the handler.
+ */
+static void klpx_fops_unregister(void)
+{
+	int ret;
+
+	ret = unregister_ftrace_function(klpx_fops);
+	if (ret) {
+		pr_err("cannot unregister klpx's ftrace_ops: %d; klpx.ko stays loaded\n",
+		       ret);
+		__module_get(THIS_MODULE);
+	} else {
+		ftrace_free_filter(klpx_fops);
+		kfree(klpx_fops);
+	}
+	klpx_fops = NULL;
+}
+
+/*
+ * ftrace refused a batch that includes @obj's unhooked addresses: add them
+ * one at a time (removing each again) to name one that it refuses.  Only
+ * after a failure, so the extra call site rewrites cost nothing usually.
+ */
+static void klpx_refused_batch(struct klpx_object *obj, int ret)
+{
+	struct klpx_func *func;
+	unsigned long ip;
+	int one;
+
+	klpx_for_each_func(obj, func) {
+		ip = func->stack->ip;
+		if (container_of(func->stack, struct klpx_site, stack)->hooked)
+			continue;
+		one = ftrace_set_filter_ips(klpx_fops, &ip, 1, 0, 0);
+		if (one) {
+			klpx_refused(func, one);
+			return;
+		}
+		ftrace_set_filter_ips(klpx_fops, &ip, 1, 1, 0);
+	}
+	pr_err("'%s': ftrace refuses to redirect the functions of %s: %d\n",
+	       obj->patch->mod->name, klpx_object_name(obj), ret);
+}
+
+/* Hooks the sites of @obj that are not yet, @nr of them, in one batch. */
+static int klpx_hook_object(struct klpx_object *obj, unsigned int nr)
+{
+	struct klpx_site *site;
+	struct klpx_func *func;
+	unsigned long *ips;
+	unsigned int n = 0;
+	int ret;
+
+	ips = kmalloc_array(nr, sizeof(*ips), GFP_KERNEL);
+	if (!ips) {
+		pr_err("'%s': no memory to redirect the functions of %s\n",
+		       obj->patch->mod->name, klpx_object_name(obj));
+		return -ENOMEM;
+	}
+	klpx_for_each_func(obj, func) {
+		site = container_of(func->stack, struct klpx_site, stack);
+		if (site->hooked)
+			continue;
+		if (!klpx_fops) {
+			/* A registered ops never has an empty filter. */
+			ret = klpx_fops_register(func, site->stack.ip);
+			if (ret)
+				goto out;
+			site->hooked = true;
+			klpx_nr_hooked++;
+			continue;
+		}
+		ips[n++] = site->stack.ip;
+	}
+	if (!n) {
+		ret = 0;
+		goto out;
+	}
+	ret = ftrace_set_filter_ips(klpx_fops, ips, n, 0, 0);
+	if (ret) {
+		klpx_refused_batch(obj, ret);
+		goto out;
+	}
+	klpx_for_each_func(obj, func) {
+		site = container_of(func->stack, struct klpx_site, stack);
+		if (!site->hooked) {
+			site->hooked = true;
+			klpx_nr_hooked++;
+		}
+	}
+out:
+	/* After a failure, klpx_redirect_release() unhooks what was hooked. */
+	kfree(ips);
+	return ret;
 }
 
 /**
  * klpx_redirect_prepare() - give every function of an object its stack
  * @obj:	a loaded object whose functions are resolved
  *
- * Registers an ftrace_ops for each address that has none yet; the handler
- * runs from now on but lets the original run until a switch pushes a
- * function.  On failure, klpx_redirect_release() removes what was added.
+ * Hooks every address of @obj that is not hooked yet, in one change of
+ * ftrace's filter; the handler runs from now on but lets the original run
+ * until a switch pushes a function.  On failure, klpx_redirect_release()
+ * removes what was added.
  *
  * Context: klpx_mutex held; sleeps.
  * Return: 0; -EBUSY when another ftrace user already redirects one of the
- * addresses, or ftrace is disabled; another negative errno when ftrace
- * refuses otherwise.
+ * addresses, or ftrace is disabled; -ENOMEM; another negative errno when
+ * ftrace refuses otherwise.
  */
 int klpx_redirect_prepare(struct klpx_object *obj)
 {
+	struct klpx_site *site;
 	struct klpx_func *func;
-	struct klpx_ops *ops;
+	unsigned int nr = 0;
 	unsigned long ip;
 
 	lockdep_assert_held(&klpx_mutex);
 
 	klpx_for_each_func(obj, func) {
 		ip = klpx_ftrace_ip(func);
-		ops = klpx_ops_find(ip);
-		if (!ops) {
-			ops = klpx_ops_create(func, ip);
-			if (IS_ERR(ops))
-				return PTR_ERR(ops);
+		site = klpx_site_find(ip);
+		if (!site) {
+			site = kzalloc(sizeof(*site), GFP_KERNEL);
+			if (!site) {
+				pr_err("'%s': no memory to redirect '%s' in %s\n",
+				       obj->patch->mod->name, func->old_name,
+				       klpx_object_name(obj));
+				return -ENOMEM;
+			}
+			site->stack.ip = ip;
+			INIT_LIST_HEAD(&site->stack.funcs);
+			list_add(&site->node, &klpx_site_list);
+			hash_add_rcu(klpx_site_hash, &site->hnode, ip);
 		}
-		func->stack = &ops->stack;
+		if (!site->hooked)
+			nr++;
+		func->stack = &site->stack;
 	}
-	return 0;
+	return nr ? klpx_hook_object(obj, nr) : 0;
 }
 
 /**
- * klpx_redirect_release() - unregister the ops of every empty stack
+ * klpx_redirect_release() - drop every site whose stack is empty
  *
- * Unregistering waits until no CPU can still be in the handler, so the
- * ops can be freed right after.
+ * Unhooks their addresses in one change of ftrace's filter, or, when no
+ * site stays hooked, unregisters the ops; either way it waits until no CPU
+ * can still be in the handler with one of them, then frees them.
  *
  * Context: klpx_mutex held; sleeps.
  */
 void klpx_redirect_release(void)
 {
-	struct klpx_ops *ops, *tmp;
+	struct klpx_site *site, *tmp;
+	unsigned long *ips = NULL;
+	unsigned int nr = 0, n = 0;
+	LIST_HEAD(gone);
 	int ret;
 
 	lockdep_assert_held(&klpx_mutex);
 
-	list_for_each_entry_safe(ops, tmp, &klpx_ops_list, node) {
-		if (!list_empty(&ops->stack.funcs))
+	list_for_each_entry_safe(site, tmp, &klpx_site_list, node) {
+		if (!list_empty(&site->stack.funcs))
 			continue;
-		ret = unregister_ftrace_function(&ops->fops);
-		if (ret) {
-			/*
-			 * ftrace may still call the handler: keep the ops,
-			 * and klpx.ko with it, for good.
-			 */
-			pr_err("cannot unregister the ftrace_ops of %ps: %d; klpx.ko stays loaded\n",
-			       (void *)ops->stack.ip, ret);
-			list_del(&ops->node);
-			__module_get(THIS_MODULE);
-			continue;
-		}
-		ftrace_free_filter(&ops->fops);
-		list_del(&ops->node);
-		kfree(ops);
+		hash_del_rcu(&site->hnode);
+		list_move(&site->node, &gone);
+		if (site->hooked)
+			nr++;
 	}
+	if (list_empty(&gone))
+		return;
+
+	if (nr && nr == klpx_nr_hooked) {
+		klpx_fops_unregister();
+	} else if (nr) {
+		ips = kmalloc_array(nr, sizeof(*ips), GFP_KERNEL);
+		list_for_each_entry(site, &gone, node)
+			if (ips && site->hooked)
+				ips[n++] = site->stack.ip;
+		ret = ips ? ftrace_set_filter_ips(klpx_fops, ips, n, 1, 0) :
+			    -ENOMEM;
+		if (ret)
+			/* The handler finds no site there: the original runs. */
+			pr_warn("%u addresses stay hooked (ftrace error %d); their originals run\n",
+				nr, ret);
+		kfree(ips);
+	}
+	klpx_nr_hooked -= nr;
+	/* Pairs with the handler's RCU read-side section. */
+	synchronize_rcu();
+	list_for_each_entry_safe(site, tmp, &gone, node)
+		kfree(site);
 }
 
 /**
  * klpx_redirect_show() - one line per redirected function
  * @m:		the seq_file of /sys/kernel/debug/klpx/funcs
  *
- * Prints "func=<name> object=<object> patches=<newest>[,<older>...]" for
- * every address whose stack holds a function; the first patch listed is
- * the one whose code runs.
+ * Prints "func=<name> object=<object> patches=<newest>[,<older>...]
+ * path=ops" for every address whose stack holds a function; the first
+ * patch listed is the one whose code runs, the path how calls reach it.
  *
  * Context: process context; takes klpx_mutex, sleeps.
  * Return: 0, or -EINTR when killed while waiting for klpx_mutex.
@@ -246,20 +403,20 @@ void klpx_redirect_release(void)
 int klpx_redirect_show(struct seq_file *m)
 {
 	struct klpx_func *top, *func;
-	struct klpx_ops *ops;
+	struct klpx_site *site;
 
 	if (mutex_lock_killable(&klpx_mutex))
 		return -EINTR;
-	list_for_each_entry(ops, &klpx_ops_list, node) {
-		top = klpx_stack_top(&ops->stack);
+	list_for_each_entry(site, &klpx_site_list, node) {
+		top = klpx_stack_top(&site->stack);
 		if (!top)
 			continue;
 		seq_printf(m, "func=%s object=%s patches=", top->old_name,
 			   klpx_object_name(top->obj));
-		list_for_each_entry(func, &ops->stack.funcs, stack_node)
+		list_for_each_entry(func, &site->stack.funcs, stack_node)
 			seq_printf(m, "%s%s", func == top ? "" : ",",
 				   klpx_patch_name(func->obj->patch));
-		seq_putc(m, '\n');
+		seq_puts(m, " path=ops\n");
 	}
 	mutex_unlock(&klpx_mutex);
 	return 0;
