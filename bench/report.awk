@@ -186,6 +186,8 @@ FILENAME != us && $1 == "@" {
 		sizes[set, n] = 1
 	if (m == "stopped")
 		stopn[n] = 1
+	if (m == "disable200")
+		manyn[n] = 1
 	next
 }
 
@@ -351,6 +353,14 @@ END {
 		if (nop != "")
 			row("stop_machine() of a no-op, " nt " threads", "-", nop, "", "us")
 	}
+	for (nt in manyn) {
+		row("enable of a 200-function patch, " nt " threads", "-",
+		    median("enable200" SUBSEP "-" SUBSEP nt SUBSEP "klpx"), "", "ms")
+		many = median("disable200" SUBSEP "-" SUBSEP nt SUBSEP "klpx")
+		row("disable of a 200-function patch, " nt " threads", "-",
+		    many, "", "ms")
+		manyt = nt
+	}
 	k = median("enablecall" SUBSEP "-" SUBSEP 0 SUBSEP "klpx")
 	if (k != "") {
 		row("*_enable_patch() call", "-", k,
@@ -417,6 +427,9 @@ END {
 		}
 	if (fa_k != "")
 		judge("free_all of 10^3 amid 10^6 >= 100x", fa_u / fa_k, "", "", 100)
+	if (manyt != "")
+		target("disable of a 200-function patch, " manyt " threads, < 2 s",
+		       many < 2e9, sprintf("%.0f ms", many / 1e6))
 	if (ck != "")
 		target("patched call: klpx <= 1.1x livepatch", ck <= 1.1 * cu,
 		       sprintf("klpx is %.2fx livepatch's time", ck / cu))

@@ -19,7 +19,7 @@
 #                         through scripts/kver.sh, as make does
 #   BENCH_ROUNDS=N        rounds per measurement (default 5)
 #   BENCH_SIZES="..."     live variables (default "1000 10000 100000 1000000")
-#   BENCH_PHASES="..."    phases of bench/guest.sh (default "redirect stop
+#   BENCH_PHASES="..."    phases of bench/guest.sh (default "redirect stop many
 #                         shadow"; "memory": the shadow growth steps alone)
 #   BENCH_TIMEOUT=SECONDS limit on the guest run (default 780)
 #   BENCH_USERSPACE=0     skip the userspace benchmark
