@@ -1,29 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * redirect.c - one ftrace_ops for every patched address.
+ * redirect.c - how calls of a patched address reach its newest function.
  *
  * Each patched address gets a site: its redirection stack, in a hash table
- * keyed by the address.  A single ftrace_ops, klpx_fops, hooks every site;
- * its handler looks the site up by the address ftrace reports and follows
- * its stack: the newest function on it runs, an empty stack lets the
- * original run.  The switch itself only moves functions between stacks; no
- * ftrace call happens inside it.
+ * keyed by the address.  A site takes one of two paths (Documentation/
+ * core.rst, "How calls reach the replacement"):
  *
- * ftrace hears of the sites in batches: the addresses an object adds go
- * into klpx_fops's filter in one call before the switch that first uses
- * them, and the addresses a switch leaves empty leave it in one call
- * afterwards.  Changing the filter of a registered ops rewrites the call
- * sites but does not wait for RCU-tasks; only unregistering does, and
- * klpx_fops is unregistered only when its last site goes (an ops with an
- * empty filter would trace every function).  So disabling a patch of any
- * number of functions waits for RCU-tasks at most once.
+ * ops     klpx_fops, one IPMODIFY ftrace_ops for every such site, whose
+ *         handler looks the site up by the address ftrace reports and sets
+ *         the instruction pointer to the newest function on its stack;
+ * direct  the fentry site calls klpx_direct_stub (direct.c), which reads
+ *         where to go in the site's table entry; klpx_redirect_flip()
+ *         writes that entry inside the switch's step.
+ *
+ * An empty stack lets the original run on both.  The switch itself only
+ * moves functions between stacks (and flips the direct entries); no ftrace
+ * call happens inside it.
+ *
+ * ftrace hears of the sites in batches: the addresses an object adds are
+ * hooked in one call before the switch that first uses them (one filter
+ * change of klpx_fops, or one direct ops), and the addresses a switch
+ * leaves empty are unhooked in one call afterwards.  Changing the filter
+ * of a registered ops rewrites the call sites but does not wait for
+ * RCU-tasks; only unregistering an ops does.  klpx_fops always hooks
+ * klpx_ftrace_anchor() too, a function that never runs: its filter is
+ * never empty (which would trace every function), and while it is
+ * registered, which is while any site exists, ftrace cannot be disabled.
+ * So disabling a patch waits for RCU-tasks once per direct ops it empties,
+ * and once more when no site remains.
  *
  * FTRACE_OPS_FL_IPMODIFY makes ftrace refuse a second redirection of the
  * same address: a function the kernel's own livepatch (or anything else
  * that changes the instruction pointer) already owns cannot be patched,
- * and ftrace says so with -EBUSY, whether klpx_fops is being registered or
- * its filter grows.  It says the same while ftrace is disabled
- * (kernel.ftrace_enabled=0), because klpx_fops is FTRACE_OPS_FL_PERMANENT.
+ * and ftrace says so with -EBUSY, whether klpx_fops's filter grows or a
+ * direct ops is registered (a direct ops without ops_func shares an
+ * address with no IPMODIFY user, in either order).  It says the same
+ * while ftrace is disabled (kernel.ftrace_enabled=0), because klpx_fops
+ * is FTRACE_OPS_FL_PERMANENT.
  */
 #define pr_fmt(fmt) "klpx: " fmt
 
@@ -35,6 +48,7 @@
 #include <linux/slab.h>
 #include "compat.h"
 #include "core.h"
+#include "direct.h"
 
 /*
  * What klpx_fops asks of ftrace, and why:
@@ -58,18 +72,39 @@
 				 FTRACE_OPS_FL_DYNAMIC)
 
 /**
+ * struct klpx_group - the sites one direct ftrace_ops hooks
+ * @node:	entry in klpx_group_list
+ * @fops:	the ops, registered with klpx_direct_stub as target
+ * @sites:	its sites, by their @group_node
+ */
+struct klpx_group {
+	struct list_head node;
+	struct ftrace_ops *fops;
+	struct list_head sites;
+};
+
+/**
  * struct klpx_site - one patched address
  * @hnode:	entry in klpx_site_hash, read by the handler under RCU
  * @node:	entry in klpx_site_list
  * @stack:	the functions redirecting this address
- * @hooked:	@stack.ip is in klpx_fops's filter
+ * @hooked:	@stack.ip is in klpx_fops's filter (the ops path)
+ * @group:	the direct ops that hooks @stack.ip (the direct path), or NULL
+ * @group_node:	entry in @group's sites
+ * @slot:	the table entry the stub reads, on the direct path
  */
 struct klpx_site {
 	struct hlist_node hnode;
 	struct list_head node;
 	struct klpx_func_stack stack;
 	bool hooked;
+	struct klpx_group *group;
+	struct list_head group_node;
+	struct klpx_direct_slot *slot;
 };
+
+/* Every direct ops; guarded by klpx_mutex. */
+static LIST_HEAD(klpx_group_list);
 
 /*
  * Every site, newest first, and the same sites by address.  Both are
@@ -80,11 +115,19 @@ static LIST_HEAD(klpx_site_list);
 static DEFINE_HASHTABLE(klpx_site_hash, KLPX_SITE_HASH_BITS);
 
 /*
- * The ops that hooks every site, NULL while no site is hooked, and the
- * number of hooked sites; guarded by klpx_mutex.
+ * The ops that hooks every site on the ops path, and klpx_ftrace_anchor(),
+ * NULL while no site exists; guarded by klpx_mutex.
  */
 static struct ftrace_ops *klpx_fops;
-static unsigned int klpx_nr_hooked;
+
+/*
+ * Always in klpx_fops's filter, never called: see the top of this file.
+ * Traced (no notrace), so that it has an fentry site.
+ */
+static noinline void klpx_ftrace_anchor(void)
+{
+	barrier();
+}
 
 /*
  * The implementation @stack's address runs now, seen from the handler:
@@ -160,12 +203,19 @@ static void klpx_refused(struct klpx_func *func, int ret)
 		       func->old_name, klpx_object_name(func->obj), ret);
 }
 
-/* Registers a new klpx_fops hooking @func's address alone. */
-static int klpx_fops_register(struct klpx_func *func, unsigned long ip)
+/*
+ * Registers klpx_fops with klpx_ftrace_anchor() alone in its filter; it
+ * fails (with -EBUSY) only while ftrace is disabled, which the log line
+ * names @func for.
+ */
+static int klpx_fops_register(struct klpx_func *func)
 {
+	unsigned long anchor = ftrace_location((unsigned long)klpx_ftrace_anchor);
 	struct ftrace_ops *fops;
 	int ret;
 
+	if (WARN_ON_ONCE(!anchor))
+		return -ENODEV;
 	fops = kzalloc(sizeof(*fops), GFP_KERNEL);
 	if (!fops) {
 		pr_err("'%s': no memory to redirect '%s' in %s\n",
@@ -175,7 +225,7 @@ static int klpx_fops_register(struct klpx_func *func, unsigned long ip)
 	}
 	fops->func = klpx_ftrace_entry;
 	fops->flags = KLPX_FTRACE_FLAGS;
-	ret = ftrace_set_filter_ip(fops, ip, 0, 0);
+	ret = ftrace_set_filter_ip(fops, anchor, 0, 0);
 	if (ret)
 		goto err_free;
 	ret = register_ftrace_function(fops);
@@ -220,13 +270,15 @@ static void klpx_fops_unregister(void)
  */
 static void klpx_refused_batch(struct klpx_object *obj, int ret)
 {
+	struct klpx_site *site;
 	struct klpx_func *func;
 	unsigned long ip;
 	int one;
 
 	klpx_for_each_func(obj, func) {
 		ip = func->stack->ip;
-		if (container_of(func->stack, struct klpx_site, stack)->hooked)
+		site = container_of(func->stack, struct klpx_site, stack);
+		if (site->hooked || site->group)
 			continue;
 		one = ftrace_set_filter_ips(klpx_fops, &ip, 1, 0, 0);
 		if (one) {
@@ -239,39 +291,99 @@ static void klpx_refused_batch(struct klpx_object *obj, int ret)
 	       obj->patch->mod->name, klpx_object_name(obj), ret);
 }
 
+/* The unhooked sites of @obj: their addresses into @ips; returns how many. */
+static unsigned int klpx_unhooked_ips(struct klpx_object *obj,
+				      unsigned long *ips)
+{
+	struct klpx_site *site;
+	struct klpx_func *func;
+	unsigned int n = 0;
+
+	klpx_for_each_func(obj, func) {
+		site = container_of(func->stack, struct klpx_site, stack);
+		if (!site->hooked && !site->group)
+			ips[n++] = site->stack.ip;
+	}
+	return n;
+}
+
+/*
+ * Puts the unhooked sites of @obj, whose addresses are @ips, on the direct
+ * path with one new direct ops.  Returns 0, or an errno after which they
+ * stay unhooked (the ops path takes them).
+ */
+static int klpx_hook_direct(struct klpx_object *obj, unsigned long *ips,
+			    unsigned int n)
+{
+	struct klpx_site *site, *tmp;
+	struct klpx_group *group;
+	struct klpx_func *func;
+	struct ftrace_ops *fops;
+	int ret = -ENOSPC;
+
+	group = kzalloc(sizeof(*group), GFP_KERNEL);
+	if (!group)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&group->sites);
+	klpx_for_each_func(obj, func) {
+		site = container_of(func->stack, struct klpx_site, stack);
+		if (site->hooked || site->group)
+			continue;
+		site->slot = klpx_direct_slot_get(site->stack.ip);
+		if (!site->slot)
+			goto err_slots;
+		site->group = group;
+		list_add_tail(&site->group_node, &group->sites);
+	}
+	fops = klpx_direct_register(ips, n);
+	if (IS_ERR(fops)) {
+		ret = PTR_ERR(fops);
+		goto err_slots;
+	}
+	group->fops = fops;
+	list_add(&group->node, &klpx_group_list);
+	return 0;
+
+err_slots:
+	list_for_each_entry_safe(site, tmp, &group->sites, group_node) {
+		klpx_direct_slot_put(site->slot);
+		site->slot = NULL;
+		site->group = NULL;
+		list_del(&site->group_node);
+	}
+	kfree(group);
+	return ret;
+}
+
 /* Hooks the sites of @obj that are not yet, @nr of them, in one batch. */
 static int klpx_hook_object(struct klpx_object *obj, unsigned int nr)
 {
 	struct klpx_site *site;
 	struct klpx_func *func;
 	unsigned long *ips;
-	unsigned int n = 0;
+	unsigned int n;
 	int ret;
 
+	if (!klpx_fops) {
+		klpx_for_each_func(obj, func)
+			break;
+		ret = klpx_fops_register(func);
+		if (ret)
+			return ret;
+	}
 	ips = kmalloc_array(nr, sizeof(*ips), GFP_KERNEL);
 	if (!ips) {
 		pr_err("'%s': no memory to redirect the functions of %s\n",
 		       obj->patch->mod->name, klpx_object_name(obj));
 		return -ENOMEM;
 	}
-	klpx_for_each_func(obj, func) {
-		site = container_of(func->stack, struct klpx_site, stack);
-		if (site->hooked)
-			continue;
-		if (!klpx_fops) {
-			/* A registered ops never has an empty filter. */
-			ret = klpx_fops_register(func, site->stack.ip);
-			if (ret)
-				goto out;
-			site->hooked = true;
-			klpx_nr_hooked++;
-			continue;
-		}
-		ips[n++] = site->stack.ip;
-	}
-	if (!n) {
-		ret = 0;
-		goto out;
+	n = klpx_unhooked_ips(obj, ips);
+	if (klpx_direct_wanted()) {
+		ret = klpx_hook_direct(obj, ips, n);
+		if (!ret)
+			goto out;
+		pr_info("'%s': no direct calls to the functions of %s (%d): they take the ops path\n",
+			obj->patch->mod->name, klpx_object_name(obj), ret);
 	}
 	ret = ftrace_set_filter_ips(klpx_fops, ips, n, 0, 0);
 	if (ret) {
@@ -280,10 +392,8 @@ static int klpx_hook_object(struct klpx_object *obj, unsigned int nr)
 	}
 	klpx_for_each_func(obj, func) {
 		site = container_of(func->stack, struct klpx_site, stack);
-		if (!site->hooked) {
+		if (!site->group)
 			site->hooked = true;
-			klpx_nr_hooked++;
-		}
 	}
 out:
 	/* After a failure, klpx_redirect_release() unhooks what was hooked. */
@@ -330,19 +440,50 @@ int klpx_redirect_prepare(struct klpx_object *obj)
 			list_add(&site->node, &klpx_site_list);
 			hash_add_rcu(klpx_site_hash, &site->hnode, ip);
 		}
-		if (!site->hooked)
+		if (!site->hooked && !site->group)
 			nr++;
 		func->stack = &site->stack;
 	}
 	return nr ? klpx_hook_object(obj, nr) : 0;
 }
 
+/* Unregisters the direct ops all of whose sites are empty; their sites go to @gone. */
+static void klpx_release_groups(struct list_head *gone)
+{
+	struct klpx_group *group, *gtmp;
+	struct klpx_site *site, *tmp;
+
+	list_for_each_entry_safe(group, gtmp, &klpx_group_list, node) {
+		bool empty = true;
+
+		list_for_each_entry(site, &group->sites, group_node)
+			if (!list_empty(&site->stack.funcs))
+				empty = false;
+		if (!empty)
+			continue;
+		/* On failure the stub may still be called: keep the table. */
+		if (!klpx_direct_unregister(group->fops))
+			list_for_each_entry(site, &group->sites, group_node)
+				klpx_direct_slot_put(site->slot);
+		list_for_each_entry_safe(site, tmp, &group->sites, group_node) {
+			list_del(&site->group_node);
+			hash_del_rcu(&site->hnode);
+			list_move(&site->node, gone);
+		}
+		list_del(&group->node);
+		kfree(group);
+	}
+}
+
 /**
  * klpx_redirect_release() - drop every site whose stack is empty
  *
- * Unhooks their addresses in one change of ftrace's filter, or, when no
- * site stays hooked, unregisters the ops; either way it waits until no CPU
- * can still be in the handler with one of them, then frees them.
+ * Unhooks the ops-path addresses in one change of klpx_fops's filter, and
+ * unregisters each direct ops whose sites are all empty (a direct site
+ * stays, its stub entry sending calls to the original, while others of
+ * its ops are in use); when no site remains, unregisters klpx_fops.  It
+ * then waits until no CPU can still be in the handler with one of the
+ * dropped sites, and frees them.
  *
  * Context: klpx_mutex held; sleeps.
  */
@@ -356,8 +497,9 @@ void klpx_redirect_release(void)
 
 	lockdep_assert_held(&klpx_mutex);
 
+	klpx_release_groups(&gone);
 	list_for_each_entry_safe(site, tmp, &klpx_site_list, node) {
-		if (!list_empty(&site->stack.funcs))
+		if (!list_empty(&site->stack.funcs) || site->group)
 			continue;
 		hash_del_rcu(&site->hnode);
 		list_move(&site->node, &gone);
@@ -367,7 +509,7 @@ void klpx_redirect_release(void)
 	if (list_empty(&gone))
 		return;
 
-	if (nr && nr == klpx_nr_hooked) {
+	if (klpx_fops && list_empty(&klpx_site_list)) {
 		klpx_fops_unregister();
 	} else if (nr) {
 		ips = kmalloc_array(nr, sizeof(*ips), GFP_KERNEL);
@@ -382,7 +524,6 @@ void klpx_redirect_release(void)
 				nr, ret);
 		kfree(ips);
 	}
-	klpx_nr_hooked -= nr;
 	/* Pairs with the handler's RCU read-side section. */
 	synchronize_rcu();
 	list_for_each_entry_safe(site, tmp, &gone, node)
@@ -390,12 +531,39 @@ void klpx_redirect_release(void)
 }
 
 /**
+ * klpx_redirect_flip() - the direct sites follow their stacks
+ * @sw:		the plan klpx_switch_apply() has just carried out
+ *
+ * Points the stub entry of every direct site the plan touched at the
+ * newest function on its stack, or at the original when it is empty.
+ *
+ * Context: inside stop_machine(), right after klpx_switch_apply(); does
+ * not sleep, take locks or call into ftrace.
+ */
+void klpx_redirect_flip(const struct klpx_switch *sw)
+{
+	struct klpx_site *site;
+	struct klpx_func *func, *top;
+	unsigned int i;
+
+	for (i = 0; i < sw->nr_pop + sw->nr_push; i++) {
+		func = i < sw->nr_pop ? sw->pop[i] : sw->push[i - sw->nr_pop];
+		site = container_of(func->stack, struct klpx_site, stack);
+		if (!site->group)
+			continue;
+		top = klpx_stack_top(&site->stack);
+		klpx_direct_set(site->slot, top ? top->new_func : NULL);
+	}
+}
+
+/**
  * klpx_redirect_show() - one line per redirected function
  * @m:		the seq_file of /sys/kernel/debug/klpx/funcs
  *
  * Prints "func=<name> object=<object> patches=<newest>[,<older>...]
- * path=ops" for every address whose stack holds a function; the first
- * patch listed is the one whose code runs, the path how calls reach it.
+ * path=<direct|ops>" for every address whose stack holds a function; the
+ * first patch listed is the one whose code runs, the path how calls reach
+ * it.
  *
  * Context: process context; takes klpx_mutex, sleeps.
  * Return: 0, or -EINTR when killed while waiting for klpx_mutex.
@@ -416,7 +584,7 @@ int klpx_redirect_show(struct seq_file *m)
 		list_for_each_entry(func, &site->stack.funcs, stack_node)
 			seq_printf(m, "%s%s", func == top ? "" : ",",
 				   klpx_patch_name(func->obj->patch));
-		seq_puts(m, " path=ops\n");
+		seq_printf(m, " path=%s\n", site->group ? "direct" : "ops");
 	}
 	mutex_unlock(&klpx_mutex);
 	return 0;
