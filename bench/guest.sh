@@ -16,7 +16,7 @@
 # Environment: BENCH_ROUNDS (default 5), BENCH_SIZES (default
 # "1000 10000 100000 1000000"), BENCH_CREATE (variables per create round,
 # default 1000), BENCH_CYCLES (enable/disable cycles of the patches, 3),
-# BENCH_PHASES (default "redirect stop many shadow"; "memory" is the growth
+# BENCH_PHASES (default "redirect direct stop many shadow"; "memory" is the growth
 # steps of the shadow phase alone, with their memory records and no
 # timings).
 
@@ -24,7 +24,7 @@ ROUNDS=${BENCH_ROUNDS:-5}
 SIZES=${BENCH_SIZES:-"1000 10000 100000 1000000"}
 CREATE=${BENCH_CREATE:-1000}
 CYCLES=${BENCH_CYCLES:-3}
-PHASES=${BENCH_PHASES:-"redirect stop many shadow"}
+PHASES=${BENCH_PHASES:-"redirect direct stop many shadow"}
 # Threads asleep and enable/disable cycles of the 200-function patch
 # while the time the machine stays stopped is measured.
 STOP_THREADS=${BENCH_STOP_THREADS:-10000}
@@ -146,6 +146,10 @@ patch_cycle() {
 		error "klpx_bench is not patched by klpx"
 	[ "$(cat $KLP_PATCH/klpx_bench/patched 2>/dev/null)" = 1 ] ||
 		error "klpx_bench is not patched by the livepatch"
+	if [ -n "$CHECK_PATH" ] &&
+	   ! grep -q "path=$CHECK_PATH" /sys/kernel/debug/klpx/funcs; then
+		error "klpx_bench_patch is not on the $CHECK_PATH path"
+	fi
 	echo "@ enable - 0 klpx $c $(param klpx_bench_patch enable_ns) 1"
 	echo "@ enable - 0 klp $c $(param klpx_bench_klp enable_ns) 1"
 	echo "@ enablecall - 0 klpx $c $(param klpx_bench_patch call_ns) 1"
@@ -175,6 +179,17 @@ redirect_phase() {
 	done
 	bench switch
 	bench stopmachine "$ROUNDS"
+}
+
+# The redirect phase's measured cycle again, klpx's patch on the direct
+# path (klpx's parameter "direct"); its records get the suffix _direct.
+direct_phase() {
+	local p=/sys/module/klpx/parameters/direct
+	[ -w $p ] || { error "klpx has no direct path"; return 1; }
+	echo 1 >$p
+	CHECK_PATH=direct patch_cycle 1 measure |
+		sed 's/^@ \([a-z0-9]*\) /@ \1_direct /'
+	echo 0 >$p
 }
 
 # The machine stopped by a switch: 10^4 kthreads asleep, a patch of 200
@@ -227,7 +242,7 @@ echo "@start $(uname -r) $(nproc) cpus $(awk '/^MemTotal:/ { print $2 }' /proc/m
 if insmod "$MODDIR/klpx_bench.ko"; then
 	for phase in $PHASES; do
 		case $phase in
-		redirect|stop|many|shadow|memory) ${phase}_phase ;;
+		redirect|direct|stop|many|shadow|memory) ${phase}_phase ;;
 		*) error "no phase '$phase'" ;;
 		esac
 	done
