@@ -3,8 +3,9 @@
 #
 # With klpx's "direct" parameter set, patched functions are reached by
 # direct calls from their fentry sites, and everything else behaves as on
-# the ops path: the same stacking, atomic replace, refusals and tracers,
-# checked by the very tests that check the ops path.
+# the ops path: the same stacking, atomic replace, refusals (the kernel's
+# livepatch in either order) and tracers, checked mostly by the very tests
+# that check the ops path.
 
 . "$(dirname "$0")/../functions.sh"
 
@@ -82,6 +83,54 @@ check_result "% insmod $TARGET.ko
 | version: 1
 | items: 1 2 3 4
 | counter: -1"
+
+# - the kernel's livepatch holds klpx_target_greeting(): basic gets its
+#   vmlinux function on the direct path, is refused the direct path for
+#   klpx_target's, falls back, and ftrace refuses it there too with EBUSY;
+#   the enable unwinds, the direct call to cmdline_proc_show() included
+
+KLP=klpx_test_core_klp
+KLP_DIR=/sys/kernel/livepatch/$KLP
+TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
+
+start_test "the kernel's livepatch first, then klpx on the direct path"
+
+if [ -d /sys/kernel/livepatch ]; then
+	cmdline=$(cat /proc/cmdline)
+	load_mod $TARGET
+	load_mod $KLP
+	load_failing_mod $BASIC "Device or resource busy"
+	assert_eq "/proc/cmdline" "$cmdline" "$(cat /proc/cmdline)"
+	grep -q "^cmdline_proc_show " /sys/kernel/tracing/enabled_functions &&
+		die "ftrace still hooks cmdline_proc_show"
+	show /proc/klpx_target
+	loop_until "[ \"\$(cat $KLP_DIR/transition)\" = 0 ]" ||
+		die "the kernel livepatch does not finish its transition"
+	echo 0 >$KLP_DIR/enabled
+	loop_until "[ ! -d $KLP_DIR ]" ||
+		die "the kernel livepatch does not go away"
+	cleanup_modules
+
+	check_result "% insmod $TARGET.ko
+$TARGET: init: greeting: hello from the original
+% insmod $KLP.ko
+% insmod $BASIC.ko
+klpx: enabling patch '$BASIC'
+$BASIC: pre_patch vmlinux
+$BASIC: pre_patch $TARGET
+klpx: '$BASIC': no direct calls to the functions of $TARGET (-16): they take the ops path
+klpx: '$BASIC': ftrace refuses to redirect 'klpx_target_greeting' in $TARGET: another ftrace user (the kernel's livepatch?) already redirects it, or ftrace is disabled (sysctl kernel.ftrace_enabled=0)
+$BASIC: post_unpatch vmlinux
+$BASIC: post_unpatch $TARGET
+insmod: can't insert '$BASIC.ko': Device or resource busy
+% cat /proc/klpx_target
+| greeting: hello from the kernel's livepatch
+| version: 0
+| items: 1 2 3 4
+| counter: -1"
+else
+	echo "ok # SKIP this kernel has no livepatch"
+fi
 
 # - the tests of stacking, atomic replace, the kernel's livepatch after
 #   klpx, and the function tracer and a kprobe pass on the direct path

@@ -12,14 +12,16 @@ TRACEFS=/sys/kernel/tracing
 PROBE=klpx_direct_probe
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
+# tracing_off() - no tracer, no probe, an empty buffer, and tracing_on as
+# it was before the test (later tests trace events)
 tracing_off() {
-	echo 0 >$TRACEFS/tracing_on 2>/dev/null
 	echo nop >$TRACEFS/current_tracer 2>/dev/null
 	echo >$TRACEFS/set_ftrace_filter 2>/dev/null
 	[ -e $TRACEFS/events/kprobes/$PROBE/enable ] &&
 		echo 0 >$TRACEFS/events/kprobes/$PROBE/enable 2>/dev/null
 	echo "-:$PROBE" >>$TRACEFS/kprobe_events 2>/dev/null
 	echo >$TRACEFS/trace 2>/dev/null
+	echo "$tracing_was" >$TRACEFS/tracing_on 2>/dev/null
 }
 
 cleanup() {
@@ -43,6 +45,7 @@ seen() {
 setup_test
 [ -e $TRACEFS/set_ftrace_filter ] || skip "no function tracer"
 [ -e $TRACEFS/kprobe_events ] || skip "no kprobe events"
+tracing_was=$(cat $TRACEFS/tracing_on)
 
 # - with cmdline_proc_show() redirected, the function tracer filtered on it
 #   records each of 5 calls, and /proc/cmdline stays the replacement's
