@@ -19,6 +19,8 @@
 #include "core.h"
 #include "direct.h"
 
+static_assert(KLPX_DIRECT_SLOTS == 1 << KLPX_DIRECT_BITS);
+
 static bool direct;
 module_param(direct, bool, 0644);
 MODULE_PARM_DESC(direct, "redirect new patches' functions with direct calls from their fentry sites where ftrace allows it (default: off)");
