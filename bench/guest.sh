@@ -16,7 +16,7 @@
 # Environment: BENCH_ROUNDS (default 5), BENCH_SIZES (default
 # "1000 10000 100000 1000000"), BENCH_CREATE (variables per create round,
 # default 1000), BENCH_CYCLES (enable/disable cycles of the patches, 3),
-# BENCH_PHASES (default "redirect stop shadow"; "memory" is the growth
+# BENCH_PHASES (default "redirect direct stop many shadow"; "memory" is the growth
 # steps of the shadow phase alone, with their memory records and no
 # timings).
 
@@ -24,11 +24,15 @@ ROUNDS=${BENCH_ROUNDS:-5}
 SIZES=${BENCH_SIZES:-"1000 10000 100000 1000000"}
 CREATE=${BENCH_CREATE:-1000}
 CYCLES=${BENCH_CYCLES:-3}
-PHASES=${BENCH_PHASES:-"redirect stop shadow"}
+PHASES=${BENCH_PHASES:-"redirect direct stop many shadow"}
 # Threads asleep (one run per count) and enable/disable cycles of the
 # 200-function patch while the time the machine stays stopped is measured.
 STOP_THREADS=${BENCH_STOP_THREADS:-"1000 10000 100000"}
 STOP_CYCLES=${BENCH_STOP_CYCLES:-2}
+# Threads asleep and cycles while enable and disable of a 200-function
+# patch are timed as a whole.
+MANY_THREADS=${BENCH_MANY_THREADS:-10000}
+MANY_CYCLES=${BENCH_MANY_CYCLES:-3}
 KLPX_SYSFS=/sys/kernel/klpx
 MODDIR=/lib/modules/$(uname -r)/extra
 CTL=/sys/kernel/debug/klpx_bench/ctl
@@ -142,6 +146,10 @@ patch_cycle() {
 		error "klpx_bench is not patched by klpx"
 	[ "$(cat $KLP_PATCH/klpx_bench/patched 2>/dev/null)" = 1 ] ||
 		error "klpx_bench is not patched by the livepatch"
+	if [ -n "$CHECK_PATH" ] &&
+	   ! grep -q "path=$CHECK_PATH" /sys/kernel/debug/klpx/funcs; then
+		error "klpx_bench_patch is not on the $CHECK_PATH path"
+	fi
 	echo "@ enable - 0 klpx $c $(param klpx_bench_patch enable_ns) 1"
 	echo "@ enable - 0 klp $c $(param klpx_bench_klp enable_ns) 1"
 	echo "@ enablecall - 0 klpx $c $(param klpx_bench_patch call_ns) 1"
@@ -171,6 +179,17 @@ redirect_phase() {
 	done
 	bench switch
 	bench stopmachine "$ROUNDS"
+}
+
+# The redirect phase's measured cycle again, klpx's patch on the direct
+# path (klpx's parameter "direct"); its records get the suffix _direct.
+direct_phase() {
+	local p=/sys/module/klpx/parameters/direct
+	[ -w $p ] || { error "klpx has no direct path"; return 1; }
+	echo 1 >$p
+	CHECK_PATH=direct patch_cycle 1 measure |
+		sed 's/^@ \([a-z0-9]*\) /@ \1_direct /'
+	echo 0 >$p
 }
 
 # The machine stopped by a switch: N kthreads asleep, a patch of 200
@@ -206,11 +225,37 @@ stop_phase() {
 	done
 }
 
+# Enable (insmod) and disable (a write of 0 to "enabled") of a patch of
+# 200 functions, 10^4 kthreads asleep, timed with the kernel's clock.
+many_phase() {
+	local c t0 t1 t2 d=/sys/kernel/debug/klpx_bench_many
+	insmod "$MODDIR/klpx_bench_many.ko" threads="$MANY_THREADS" ||
+		{ error "klpx_bench_many does not load"; return 1; }
+	for c in $(seq 1 "$MANY_CYCLES"); do
+		t0=$(cat $d/clock)
+		insmod "$MODDIR/klpx_bench_many_patch.ko" ||
+			{ error "klpx_bench_many_patch does not load"; break; }
+		t1=$(cat $d/clock)
+		[ "$(cat $d/sum)" = 219900 ] ||
+			error "klpx_bench_many_patch does not redirect all 200 functions"
+		echo 0 >"$KLPX_SYSFS/klpx_bench_many_patch/enabled" ||
+			error "cannot disable klpx_bench_many_patch"
+		t2=$(cat $d/clock)
+		[ "$(cat $d/sum)" = 19900 ] ||
+			error "the originals do not all run after the disable"
+		echo "@ enable200 - $MANY_THREADS klpx $c $((t1 - t0)) 1"
+		echo "@ disable200 - $MANY_THREADS klpx $c $((t2 - t1)) 1"
+		wait_for "rmmod klpx_bench_many_patch 2>/dev/null" ||
+			error "cannot remove klpx_bench_many_patch"
+	done
+	rmmod klpx_bench_many || error "cannot remove klpx_bench_many"
+}
+
 echo "@start $(uname -r) $(nproc) cpus $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) kB"
 if insmod "$MODDIR/klpx_bench.ko"; then
 	for phase in $PHASES; do
 		case $phase in
-		redirect|stop|shadow|memory) ${phase}_phase ;;
+		redirect|direct|stop|many|shadow|memory) ${phase}_phase ;;
 		*) error "no phase '$phase'" ;;
 		esac
 	done

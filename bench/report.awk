@@ -172,7 +172,7 @@ FILENAME != us && $1 == "@" {
 	m = $2; set = $3; n = $4; impl = $5; r = $6; ns = $7; ops = $8
 	if (ops <= 0)
 		next
-	if (m == "get" || m == "miss" || m == "create" || m == "resize" || m == "call" || m == "call0" || m == "fill")
+	if (m == "get" || m == "miss" || m == "create" || m == "resize" || m == "call" || m == "call0" || m == "call_direct" || m == "fill")
 		add(m SUBSEP set SUBSEP n SUBSEP impl, ns / ops)
 	else
 		add(m SUBSEP set SUBSEP n SUBSEP impl, ns)
@@ -186,6 +186,8 @@ FILENAME != us && $1 == "@" {
 		sizes[set, n] = 1
 	if (m == "stopped")
 		stopn[n] = 1
+	if (m == "disable200")
+		manyn[n] = 1
 	next
 }
 
@@ -338,6 +340,13 @@ END {
 		row("call of a patched function", "-", ck, cu, "ns/call")
 		row("call, cost added by the redirection", "-", ck - plain, cu - plain, "ns/call")
 	}
+	dplain = median("call_direct" SUBSEP "-" SUBSEP 0 SUBSEP "plain")
+	dk = median("call_direct" SUBSEP "-" SUBSEP 0 SUBSEP "klpx")
+	du = median("call_direct" SUBSEP "-" SUBSEP 0 SUBSEP "klp")
+	if (dplain != "") {
+		row("call of a patched function, klpx direct path", "-", dk, du, "ns/call")
+		row("call, cost added, klpx direct path", "-", dk - dplain, du - dplain, "ns/call")
+	}
 	sw = median("switch" SUBSEP "-" SUBSEP 0 SUBSEP "klpx")
 	if (sw != "")
 		row("klpx switch (stop_machine included)", "-", sw, "", "us")
@@ -350,6 +359,14 @@ END {
 		row("stopped by a switch, " nt " threads, 200 funcs", "-", k, "", "us")
 		if (nop != "")
 			row("stop_machine() of a no-op, " nt " threads", "-", nop, "", "us")
+	}
+	for (nt in manyn) {
+		row("enable of a 200-function patch, " nt " threads", "-",
+		    median("enable200" SUBSEP "-" SUBSEP nt SUBSEP "klpx"), "", "ms")
+		many = median("disable200" SUBSEP "-" SUBSEP nt SUBSEP "klpx")
+		row("disable of a 200-function patch, " nt " threads", "-",
+		    many, "", "ms")
+		manyt = nt
 	}
 	k = median("enablecall" SUBSEP "-" SUBSEP 0 SUBSEP "klpx")
 	if (k != "") {
@@ -417,6 +434,13 @@ END {
 		}
 	if (fa_k != "")
 		judge("free_all of 10^3 amid 10^6 >= 100x", fa_u / fa_k, "", "", 100)
+	if (manyt != "")
+		target("disable of a 200-function patch, " manyt " threads, < 2 s",
+		       many < 2e9, sprintf("%.0f ms", many / 1e6))
+	if (dplain != "")
+		target("cost a call adds, klpx direct path <= 1/3 of livepatch's",
+		       dk - dplain <= (du - dplain) / 3,
+		       sprintf("%.1f vs %.1f ns", dk - dplain, du - dplain))
 	if (ck != "")
 		target("patched call: klpx <= 1.1x livepatch", ck <= 1.1 * cu,
 		       sprintf("klpx is %.2fx livepatch's time", ck / cu))

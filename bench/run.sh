@@ -19,8 +19,9 @@
 #                         through scripts/kver.sh, as make does
 #   BENCH_ROUNDS=N        rounds per measurement (default 5)
 #   BENCH_SIZES="..."     live variables (default "1000 10000 100000 1000000")
-#   BENCH_PHASES="..."    phases of bench/guest.sh (default "redirect stop
-#                         shadow"; "memory": the shadow growth steps alone)
+#   BENCH_PHASES="..."    phases of bench/guest.sh (default "redirect direct
+#                         stop many shadow"; "memory": the shadow growth
+#                         steps alone)
 #   BENCH_TIMEOUT=SECONDS limit on the guest run (default 780)
 #   BENCH_STOP_THREADS="..." sleeping kthreads of the stop phase (default
 #                         "1000 10000 100000"; 10^5 need about 3G of guest

@@ -49,4 +49,57 @@
 	ftrace_instruction_pointer_set(fregs, ip)
 #endif
 
+/*
+ * Direct calls from fentry sites, one target for every address of an
+ * ops: register_ftrace_direct_multi() in 6.1, renamed
+ * register_ftrace_direct() in 6.6 (6.12), whose unregistration also frees
+ * the ops's filter when asked to.  A kernel without
+ * DYNAMIC_FTRACE_WITH_DIRECT_CALLS has only the ops path.
+ */
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS
+#define KLPX_HAVE_DIRECT	1
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+static inline int klpx_register_direct(struct ftrace_ops *ops,
+				       unsigned long addr)
+{
+	return register_ftrace_direct(ops, addr);
+}
+
+static inline int klpx_unregister_direct(struct ftrace_ops *ops,
+					 unsigned long addr)
+{
+	return unregister_ftrace_direct(ops, addr, true);
+}
+#else
+static inline int klpx_register_direct(struct ftrace_ops *ops,
+				       unsigned long addr)
+{
+	return register_ftrace_direct_multi(ops, addr);
+}
+
+static inline int klpx_unregister_direct(struct ftrace_ops *ops,
+					 unsigned long addr)
+{
+	int ret = unregister_ftrace_direct_multi(ops, addr);
+
+	if (!ret)
+		ftrace_free_filter(ops);
+	return ret;
+}
+#endif
+#else
+#define KLPX_HAVE_DIRECT	0
+static inline int klpx_register_direct(struct ftrace_ops *ops,
+				       unsigned long addr)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int klpx_unregister_direct(struct ftrace_ops *ops,
+					 unsigned long addr)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
 #endif /* _KLPX_CORE_COMPAT_H */

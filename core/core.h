@@ -69,10 +69,21 @@ int klpx_symbols_check(struct klpx_patch *patch);
 int klpx_symbols_resolve(struct klpx_object *obj);
 void klpx_symbols_clear(struct klpx_object *obj);
 
-/* redirect.c: one ftrace_ops per patched address */
+/* redirect.c: one ftrace_ops hooks every patched address */
 int klpx_redirect_prepare(struct klpx_object *obj);
 void klpx_redirect_release(void);
+void klpx_redirect_flip(const struct klpx_switch *sw);
 int klpx_redirect_show(struct seq_file *m);
+
+/* direct.c: the table of the direct stub, and direct ftrace_ops */
+struct klpx_direct_slot;
+struct ftrace_ops;
+bool klpx_direct_wanted(void);
+struct klpx_direct_slot *klpx_direct_slot_get(unsigned long ip);
+void klpx_direct_slot_put(struct klpx_direct_slot *slot);
+void klpx_direct_set(struct klpx_direct_slot *slot, void *target);
+struct ftrace_ops *klpx_direct_register(unsigned long *ips, unsigned int n);
+int klpx_direct_unregister(struct ftrace_ops *fops);
 
 /* switch.c: the consistent step */
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch);

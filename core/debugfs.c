@@ -18,8 +18,10 @@
  * it, the one whose code runs first:
  *
  *	func=<name> object=<vmlinux|module> patches=<newest>[,<older>...]
+ *		path=<direct|ops>
  *
- * It answers "who patches what" on a machine with stacked patches; a line
+ * (one line; the path is how calls reach the newest patch's code, see
+ * redirect.c).  It answers "who patches what" on a machine with stacked patches; a line
  * goes when the last patch on its function does.
  *
  * transition lists, while a switch waits, the tasks in its way (park.c):

@@ -1,33 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * redirect.c - one ftrace_ops per patched address.
+ * redirect.c - how calls of a patched address reach its newest function.
  *
- * Each patched address gets an ftrace_ops, registered before the switch
- * that first uses it, whose handler follows the address's redirection
- * stack: the newest function on it runs, an empty stack lets the original
- * run.  The switch itself then only moves functions between stacks; no
- * ftrace registration happens inside it.  When a switch leaves a stack
- * empty, its ops is unregistered afterwards.
+ * Each patched address gets a site: its redirection stack, in a hash table
+ * keyed by the address.  A site takes one of two paths (Documentation/
+ * core.rst, "How calls reach the replacement"):
+ *
+ * ops     klpx_fops, one IPMODIFY ftrace_ops for every such site, whose
+ *         handler looks the site up by the address ftrace reports and sets
+ *         the instruction pointer to the newest function on its stack;
+ * direct  the fentry site calls klpx_direct_stub (direct.c), which reads
+ *         where to go in the site's table entry; klpx_redirect_flip()
+ *         writes that entry inside the switch's step.
+ *
+ * An empty stack lets the original run on both.  The switch itself only
+ * moves functions between stacks (and flips the direct entries); no ftrace
+ * call happens inside it.
+ *
+ * ftrace hears of the sites in batches: the addresses an object adds are
+ * hooked in one call before the switch that first uses them (one filter
+ * change of klpx_fops, or one direct ops), and the addresses a switch
+ * leaves empty are unhooked in one call afterwards.  Changing the filter
+ * of a registered ops rewrites the call sites but does not wait for
+ * RCU-tasks; only unregistering an ops does.  klpx_fops always hooks
+ * klpx_ftrace_anchor() too, a function that never runs: its filter is
+ * never empty (which would trace every function), and while it is
+ * registered, which is while any site exists, ftrace cannot be disabled.
+ * So disabling a patch waits for RCU-tasks once per direct ops it empties,
+ * and once more when no site remains.
  *
  * FTRACE_OPS_FL_IPMODIFY makes ftrace refuse a second redirection of the
  * same address: a function the kernel's own livepatch (or anything else
  * that changes the instruction pointer) already owns cannot be patched,
- * and register_ftrace_function() says so with -EBUSY.  It says the same
- * while ftrace is disabled (kernel.ftrace_enabled=0), because our ops are
- * FTRACE_OPS_FL_PERMANENT.
+ * and ftrace says so with -EBUSY, whether klpx_fops's filter grows or a
+ * direct ops is registered (a direct ops without ops_func shares an
+ * address with no IPMODIFY user, in either order).  It says the same
+ * while ftrace is disabled (kernel.ftrace_enabled=0), because klpx_fops
+ * is FTRACE_OPS_FL_PERMANENT.
  */
 #define pr_fmt(fmt) "klpx: " fmt
 
 #include <linux/ftrace.h>
+#include <linux/hashtable.h>
 #include <linux/module.h>
 #include <linux/rculist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include "compat.h"
 #include "core.h"
+#include "direct.h"
 
 /*
- * What every klpx ftrace_ops asks of ftrace, and why:
+ * What klpx_fops asks of ftrace, and why:
  *
  * IPMODIFY   the handler changes where the traced function goes on.
  *            ftrace grants that to one ops per address: this is what
@@ -48,19 +72,62 @@
 				 FTRACE_OPS_FL_DYNAMIC)
 
 /**
- * struct klpx_ops - the ftrace side of one patched address
- * @node:	entry in klpx_ops_list
- * @stack:	the functions redirecting this address
- * @fops:	registered with a filter on @stack.ip only
+ * struct klpx_group - the sites one direct ftrace_ops hooks
+ * @node:	entry in klpx_group_list
+ * @fops:	the ops, registered with klpx_direct_stub as target
+ * @sites:	its sites, by their @group_node
  */
-struct klpx_ops {
+struct klpx_group {
 	struct list_head node;
-	struct klpx_func_stack stack;
-	struct ftrace_ops fops;
+	struct ftrace_ops *fops;
+	struct list_head sites;
 };
 
-/* Every registered klpx_ops; guarded by klpx_mutex. */
-static LIST_HEAD(klpx_ops_list);
+/**
+ * struct klpx_site - one patched address
+ * @hnode:	entry in klpx_site_hash, read by the handler under RCU
+ * @node:	entry in klpx_site_list
+ * @stack:	the functions redirecting this address
+ * @hooked:	@stack.ip is in klpx_fops's filter (the ops path)
+ * @group:	the direct ops that hooks @stack.ip (the direct path), or NULL
+ * @group_node:	entry in @group's sites
+ * @slot:	the table entry the stub reads, on the direct path
+ */
+struct klpx_site {
+	struct hlist_node hnode;
+	struct list_head node;
+	struct klpx_func_stack stack;
+	bool hooked;
+	struct klpx_group *group;
+	struct list_head group_node;
+	struct klpx_direct_slot *slot;
+};
+
+/* Every direct ops; guarded by klpx_mutex. */
+static LIST_HEAD(klpx_group_list);
+
+/*
+ * Every site, newest first, and the same sites by address.  Both are
+ * changed under klpx_mutex; the handler reads the hash table under RCU.
+ */
+static LIST_HEAD(klpx_site_list);
+#define KLPX_SITE_HASH_BITS	10
+static DEFINE_HASHTABLE(klpx_site_hash, KLPX_SITE_HASH_BITS);
+
+/*
+ * The ops that hooks every site on the ops path, and klpx_ftrace_anchor(),
+ * NULL while no site exists; guarded by klpx_mutex.
+ */
+static struct ftrace_ops *klpx_fops;
+
+/*
+ * Always in klpx_fops's filter, never called: see the top of this file.
+ * Traced (no notrace), so that it has an fentry site.
+ */
+static noinline void klpx_ftrace_anchor(void)
+{
+	barrier();
+}
 
 /*
  * The implementation @stack's address runs now, seen from the handler:
@@ -77,17 +144,17 @@ klpx_stack_top_rcu(struct klpx_func_stack *stack)
 }
 
 /*
- * ftrace calls this on entry to a redirected address, before the body of
- * the original runs, and goes on wherever it leaves the instruction
- * pointer.  An empty stack (the ops is registered before the first switch
- * and unregistered only after the last pop) leaves it where it is.
+ * ftrace calls this on entry to a hooked address, before the body of the
+ * original runs, and goes on wherever it leaves the instruction pointer.
+ * An address without a site (its last function went and the filter has
+ * not caught up yet) or with an empty stack leaves it where it is.
  */
 static void notrace klpx_ftrace_entry(unsigned long ip,
 				      unsigned long parent_ip,
 				      struct ftrace_ops *fops,
 				      struct ftrace_regs *fregs)
 {
-	struct klpx_ops *ops = container_of(fops, struct klpx_ops, fops);
+	struct klpx_site *site;
 	struct klpx_func *top;
 	int rctx;
 
@@ -101,134 +168,391 @@ static void notrace klpx_ftrace_entry(unsigned long ip,
 	rctx = ftrace_test_recursion_trylock(ip, parent_ip);
 	if (WARN_ON_ONCE(rctx < 0))
 		return;
-	top = klpx_stack_top_rcu(&ops->stack);
-	if (top)
-		klpx_ftrace_regs_set_ip(fregs, (unsigned long)top->new_func);
+	hash_for_each_possible_rcu_notrace(klpx_site_hash, site, hnode, ip) {
+		if (site->stack.ip != ip)
+			continue;
+		top = klpx_stack_top_rcu(&site->stack);
+		if (top)
+			klpx_ftrace_regs_set_ip(fregs,
+						(unsigned long)top->new_func);
+		break;
+	}
 	ftrace_test_recursion_unlock(rctx);
 }
 
-static struct klpx_ops *klpx_ops_find(unsigned long ip)
+static struct klpx_site *klpx_site_find(unsigned long ip)
 {
-	struct klpx_ops *ops;
+	struct klpx_site *site;
 
-	list_for_each_entry(ops, &klpx_ops_list, node)
-		if (ops->stack.ip == ip)
-			return ops;
+	hash_for_each_possible(klpx_site_hash, site, hnode, ip)
+		if (site->stack.ip == ip)
+			return site;
 	return NULL;
 }
 
-static struct klpx_ops *klpx_ops_create(struct klpx_func *func,
-					unsigned long ip)
+static void klpx_refused(struct klpx_func *func, int ret)
 {
 	const char *patch = func->obj->patch->mod->name;
-	struct klpx_ops *ops;
-	int ret;
 
-	ops = kzalloc(sizeof(*ops), GFP_KERNEL);
-	if (!ops) {
-		pr_err("'%s': no memory to redirect '%s' in %s\n", patch,
-		       func->old_name, klpx_object_name(func->obj));
-		return ERR_PTR(-ENOMEM);
-	}
-	ops->stack.ip = ip;
-	INIT_LIST_HEAD(&ops->stack.funcs);
-	ops->fops.func = klpx_ftrace_entry;
-	ops->fops.flags = KLPX_FTRACE_FLAGS;
-
-	ret = ftrace_set_filter_ip(&ops->fops, ip, 0, 0);
-	if (ret) {
-		pr_err("'%s': ftrace cannot hook '%s' in %s: %d\n", patch,
-		       func->old_name, klpx_object_name(func->obj), ret);
-		goto err_free;
-	}
-	ret = register_ftrace_function(&ops->fops);
-	if (ret == -EBUSY) {
+	if (ret == -EBUSY)
 		/* IPMODIFY taken or PERMANENT refused: ftrace does not say which. */
 		pr_err("'%s': ftrace refuses to redirect '%s' in %s: another ftrace user (the kernel's livepatch?) already redirects it, or ftrace is disabled (sysctl kernel.ftrace_enabled=0)\n",
 		       patch, func->old_name, klpx_object_name(func->obj));
-		goto err_filter;
-	} else if (ret) {
+	else
 		pr_err("'%s': cannot redirect '%s' in %s: %d\n", patch,
 		       func->old_name, klpx_object_name(func->obj), ret);
-		goto err_filter;
+}
+
+/*
+ * Registers klpx_fops with klpx_ftrace_anchor() alone in its filter; it
+ * fails (with -EBUSY) only while ftrace is disabled, which the log line
+ * names @func for.
+ */
+static int klpx_fops_register(struct klpx_func *func)
+{
+	unsigned long anchor = ftrace_location((unsigned long)klpx_ftrace_anchor);
+	struct ftrace_ops *fops;
+	int ret;
+
+	if (WARN_ON_ONCE(!anchor))
+		return -ENODEV;
+	fops = kzalloc(sizeof(*fops), GFP_KERNEL);
+	if (!fops) {
+		pr_err("'%s': no memory to redirect '%s' in %s\n",
+		       func->obj->patch->mod->name, func->old_name,
+		       klpx_object_name(func->obj));
+		return -ENOMEM;
 	}
-	list_add(&ops->node, &klpx_ops_list);
-	return ops;
+	fops->func = klpx_ftrace_entry;
+	fops->flags = KLPX_FTRACE_FLAGS;
+	ret = ftrace_set_filter_ip(fops, anchor, 0, 0);
+	if (ret)
+		goto err_free;
+	ret = register_ftrace_function(fops);
+	if (ret)
+		goto err_filter;
+	klpx_fops = fops;
+	return 0;
 
 err_filter:
-	ftrace_free_filter(&ops->fops);
+	ftrace_free_filter(fops);
 err_free:
-	kfree(ops);
-	return ERR_PTR(ret);
+	klpx_refused(func, ret);
+	kfree(fops);
+	return ret;
+}
+
+/*
+ * Unregisters klpx_fops, which waits until no CPU can still be in the
+ * handler.  When ftrace refuses, the ops (and klpx.ko with it) stays for
+ * good: ftrace may still call the handler.
+ */
+static void klpx_fops_unregister(void)
+{
+	int ret;
+
+	ret = unregister_ftrace_function(klpx_fops);
+	if (ret) {
+		pr_err("cannot unregister klpx's ftrace_ops: %d; klpx.ko stays loaded\n",
+		       ret);
+		__module_get(THIS_MODULE);
+	} else {
+		ftrace_free_filter(klpx_fops);
+		kfree(klpx_fops);
+	}
+	klpx_fops = NULL;
+}
+
+/*
+ * ftrace refused a batch that includes @obj's unhooked addresses: add them
+ * one at a time (removing each again) to name one that it refuses.  Only
+ * after a failure, so the extra call site rewrites cost nothing usually.
+ */
+static void klpx_refused_batch(struct klpx_object *obj, int ret)
+{
+	struct klpx_site *site;
+	struct klpx_func *func;
+	unsigned long ip;
+	int one;
+
+	klpx_for_each_func(obj, func) {
+		ip = func->stack->ip;
+		site = container_of(func->stack, struct klpx_site, stack);
+		if (site->hooked || site->group)
+			continue;
+		one = ftrace_set_filter_ips(klpx_fops, &ip, 1, 0, 0);
+		if (one) {
+			klpx_refused(func, one);
+			return;
+		}
+		ftrace_set_filter_ips(klpx_fops, &ip, 1, 1, 0);
+	}
+	pr_err("'%s': ftrace refuses to redirect the functions of %s: %d\n",
+	       obj->patch->mod->name, klpx_object_name(obj), ret);
+}
+
+/* The unhooked sites of @obj: their addresses into @ips; returns how many. */
+static unsigned int klpx_unhooked_ips(struct klpx_object *obj,
+				      unsigned long *ips)
+{
+	struct klpx_site *site;
+	struct klpx_func *func;
+	unsigned int n = 0;
+
+	klpx_for_each_func(obj, func) {
+		site = container_of(func->stack, struct klpx_site, stack);
+		if (!site->hooked && !site->group)
+			ips[n++] = site->stack.ip;
+	}
+	return n;
+}
+
+/*
+ * Puts the unhooked sites of @obj, whose addresses are @ips, on the direct
+ * path with one new direct ops.  Returns 0, or an errno after which they
+ * stay unhooked (the ops path takes them).
+ */
+static int klpx_hook_direct(struct klpx_object *obj, unsigned long *ips,
+			    unsigned int n)
+{
+	struct klpx_site *site, *tmp;
+	struct klpx_group *group;
+	struct klpx_func *func;
+	struct ftrace_ops *fops;
+	int ret = -ENOSPC;
+
+	group = kzalloc(sizeof(*group), GFP_KERNEL);
+	if (!group)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&group->sites);
+	klpx_for_each_func(obj, func) {
+		site = container_of(func->stack, struct klpx_site, stack);
+		if (site->hooked || site->group)
+			continue;
+		site->slot = klpx_direct_slot_get(site->stack.ip);
+		if (!site->slot)
+			goto err_slots;
+		site->group = group;
+		list_add_tail(&site->group_node, &group->sites);
+	}
+	fops = klpx_direct_register(ips, n);
+	if (IS_ERR(fops)) {
+		ret = PTR_ERR(fops);
+		goto err_slots;
+	}
+	group->fops = fops;
+	list_add(&group->node, &klpx_group_list);
+	return 0;
+
+err_slots:
+	list_for_each_entry_safe(site, tmp, &group->sites, group_node) {
+		klpx_direct_slot_put(site->slot);
+		site->slot = NULL;
+		site->group = NULL;
+		list_del(&site->group_node);
+	}
+	kfree(group);
+	return ret;
+}
+
+/* Hooks the sites of @obj that are not yet, @nr of them, in one batch. */
+static int klpx_hook_object(struct klpx_object *obj, unsigned int nr)
+{
+	struct klpx_site *site;
+	struct klpx_func *func;
+	unsigned long *ips;
+	unsigned int n;
+	int ret;
+
+	if (!klpx_fops) {
+		klpx_for_each_func(obj, func)
+			break;
+		ret = klpx_fops_register(func);
+		if (ret)
+			return ret;
+	}
+	ips = kmalloc_array(nr, sizeof(*ips), GFP_KERNEL);
+	if (!ips) {
+		pr_err("'%s': no memory to redirect the functions of %s\n",
+		       obj->patch->mod->name, klpx_object_name(obj));
+		return -ENOMEM;
+	}
+	n = klpx_unhooked_ips(obj, ips);
+	if (klpx_direct_wanted()) {
+		ret = klpx_hook_direct(obj, ips, n);
+		if (!ret)
+			goto out;
+		pr_info("'%s': no direct calls to the functions of %s (%d): they take the ops path\n",
+			obj->patch->mod->name, klpx_object_name(obj), ret);
+	}
+	ret = ftrace_set_filter_ips(klpx_fops, ips, n, 0, 0);
+	if (ret) {
+		klpx_refused_batch(obj, ret);
+		goto out;
+	}
+	klpx_for_each_func(obj, func) {
+		site = container_of(func->stack, struct klpx_site, stack);
+		if (!site->group)
+			site->hooked = true;
+	}
+out:
+	/* After a failure, klpx_redirect_release() unhooks what was hooked. */
+	kfree(ips);
+	return ret;
 }
 
 /**
  * klpx_redirect_prepare() - give every function of an object its stack
  * @obj:	a loaded object whose functions are resolved
  *
- * Registers an ftrace_ops for each address that has none yet; the handler
- * runs from now on but lets the original run until a switch pushes a
- * function.  On failure, klpx_redirect_release() removes what was added.
+ * Hooks every address of @obj that is not hooked yet, in one change of
+ * ftrace's filter; the handler runs from now on but lets the original run
+ * until a switch pushes a function.  On failure, klpx_redirect_release()
+ * removes what was added.
  *
  * Context: klpx_mutex held; sleeps.
  * Return: 0; -EBUSY when another ftrace user already redirects one of the
- * addresses, or ftrace is disabled; another negative errno when ftrace
- * refuses otherwise.
+ * addresses, or ftrace is disabled; -ENOMEM; another negative errno when
+ * ftrace refuses otherwise.
  */
 int klpx_redirect_prepare(struct klpx_object *obj)
 {
+	struct klpx_site *site;
 	struct klpx_func *func;
-	struct klpx_ops *ops;
+	unsigned int nr = 0;
 	unsigned long ip;
 
 	lockdep_assert_held(&klpx_mutex);
 
 	klpx_for_each_func(obj, func) {
 		ip = klpx_ftrace_ip(func);
-		ops = klpx_ops_find(ip);
-		if (!ops) {
-			ops = klpx_ops_create(func, ip);
-			if (IS_ERR(ops))
-				return PTR_ERR(ops);
+		site = klpx_site_find(ip);
+		if (!site) {
+			site = kzalloc(sizeof(*site), GFP_KERNEL);
+			if (!site) {
+				pr_err("'%s': no memory to redirect '%s' in %s\n",
+				       obj->patch->mod->name, func->old_name,
+				       klpx_object_name(obj));
+				return -ENOMEM;
+			}
+			site->stack.ip = ip;
+			INIT_LIST_HEAD(&site->stack.funcs);
+			list_add(&site->node, &klpx_site_list);
+			hash_add_rcu(klpx_site_hash, &site->hnode, ip);
 		}
-		func->stack = &ops->stack;
+		if (!site->hooked && !site->group)
+			nr++;
+		func->stack = &site->stack;
 	}
-	return 0;
+	return nr ? klpx_hook_object(obj, nr) : 0;
+}
+
+/* Unregisters the direct ops all of whose sites are empty; their sites go to @gone. */
+static void klpx_release_groups(struct list_head *gone)
+{
+	struct klpx_group *group, *gtmp;
+	struct klpx_site *site, *tmp;
+
+	list_for_each_entry_safe(group, gtmp, &klpx_group_list, node) {
+		bool empty = true;
+
+		list_for_each_entry(site, &group->sites, group_node)
+			if (!list_empty(&site->stack.funcs))
+				empty = false;
+		if (!empty)
+			continue;
+		/* On failure the stub may still be called: keep the table. */
+		if (!klpx_direct_unregister(group->fops))
+			list_for_each_entry(site, &group->sites, group_node)
+				klpx_direct_slot_put(site->slot);
+		list_for_each_entry_safe(site, tmp, &group->sites, group_node) {
+			list_del(&site->group_node);
+			hash_del_rcu(&site->hnode);
+			list_move(&site->node, gone);
+		}
+		list_del(&group->node);
+		kfree(group);
+	}
 }
 
 /**
- * klpx_redirect_release() - unregister the ops of every empty stack
+ * klpx_redirect_release() - drop every site whose stack is empty
  *
- * Unregistering waits until no CPU can still be in the handler, so the
- * ops can be freed right after.
+ * Unhooks the ops-path addresses in one change of klpx_fops's filter, and
+ * unregisters each direct ops whose sites are all empty (a direct site
+ * stays, its stub entry sending calls to the original, while others of
+ * its ops are in use); when no site remains, unregisters klpx_fops.  It
+ * then waits until no CPU can still be in the handler with one of the
+ * dropped sites, and frees them.
  *
  * Context: klpx_mutex held; sleeps.
  */
 void klpx_redirect_release(void)
 {
-	struct klpx_ops *ops, *tmp;
+	struct klpx_site *site, *tmp;
+	unsigned long *ips = NULL;
+	unsigned int nr = 0, n = 0;
+	LIST_HEAD(gone);
 	int ret;
 
 	lockdep_assert_held(&klpx_mutex);
 
-	list_for_each_entry_safe(ops, tmp, &klpx_ops_list, node) {
-		if (!list_empty(&ops->stack.funcs))
+	klpx_release_groups(&gone);
+	list_for_each_entry_safe(site, tmp, &klpx_site_list, node) {
+		if (!list_empty(&site->stack.funcs) || site->group)
 			continue;
-		ret = unregister_ftrace_function(&ops->fops);
-		if (ret) {
-			/*
-			 * ftrace may still call the handler: keep the ops,
-			 * and klpx.ko with it, for good.
-			 */
-			pr_err("cannot unregister the ftrace_ops of %ps: %d; klpx.ko stays loaded\n",
-			       (void *)ops->stack.ip, ret);
-			list_del(&ops->node);
-			__module_get(THIS_MODULE);
+		hash_del_rcu(&site->hnode);
+		list_move(&site->node, &gone);
+		if (site->hooked)
+			nr++;
+	}
+	if (list_empty(&gone))
+		return;
+
+	if (klpx_fops && list_empty(&klpx_site_list)) {
+		klpx_fops_unregister();
+	} else if (nr) {
+		ips = kmalloc_array(nr, sizeof(*ips), GFP_KERNEL);
+		list_for_each_entry(site, &gone, node)
+			if (ips && site->hooked)
+				ips[n++] = site->stack.ip;
+		ret = ips ? ftrace_set_filter_ips(klpx_fops, ips, n, 1, 0) :
+			    -ENOMEM;
+		if (ret)
+			/* The handler finds no site there: the original runs. */
+			pr_warn("%u addresses stay hooked (ftrace error %d); their originals run\n",
+				nr, ret);
+		kfree(ips);
+	}
+	/* Pairs with the handler's RCU read-side section. */
+	synchronize_rcu();
+	list_for_each_entry_safe(site, tmp, &gone, node)
+		kfree(site);
+}
+
+/**
+ * klpx_redirect_flip() - the direct sites follow their stacks
+ * @sw:		the plan klpx_switch_apply() has just carried out
+ *
+ * Points the stub entry of every direct site the plan touched at the
+ * newest function on its stack, or at the original when it is empty.
+ *
+ * Context: inside stop_machine(), right after klpx_switch_apply(); does
+ * not sleep, take locks or call into ftrace.
+ */
+void klpx_redirect_flip(const struct klpx_switch *sw)
+{
+	struct klpx_site *site;
+	struct klpx_func *func, *top;
+	unsigned int i;
+
+	for (i = 0; i < sw->nr_pop + sw->nr_push; i++) {
+		func = i < sw->nr_pop ? sw->pop[i] : sw->push[i - sw->nr_pop];
+		site = container_of(func->stack, struct klpx_site, stack);
+		if (!site->group)
 			continue;
-		}
-		ftrace_free_filter(&ops->fops);
-		list_del(&ops->node);
-		kfree(ops);
+		top = klpx_stack_top(&site->stack);
+		klpx_direct_set(site->slot, top ? top->new_func : NULL);
 	}
 }
 
@@ -236,9 +560,10 @@ void klpx_redirect_release(void)
  * klpx_redirect_show() - one line per redirected function
  * @m:		the seq_file of /sys/kernel/debug/klpx/funcs
  *
- * Prints "func=<name> object=<object> patches=<newest>[,<older>...]" for
- * every address whose stack holds a function; the first patch listed is
- * the one whose code runs.
+ * Prints "func=<name> object=<object> patches=<newest>[,<older>...]
+ * path=<direct|ops>" for every address whose stack holds a function; the
+ * first patch listed is the one whose code runs, the path how calls reach
+ * it.
  *
  * Context: process context; takes klpx_mutex, sleeps.
  * Return: 0, or -EINTR when killed while waiting for klpx_mutex.
@@ -246,20 +571,20 @@ void klpx_redirect_release(void)
 int klpx_redirect_show(struct seq_file *m)
 {
 	struct klpx_func *top, *func;
-	struct klpx_ops *ops;
+	struct klpx_site *site;
 
 	if (mutex_lock_killable(&klpx_mutex))
 		return -EINTR;
-	list_for_each_entry(ops, &klpx_ops_list, node) {
-		top = klpx_stack_top(&ops->stack);
+	list_for_each_entry(site, &klpx_site_list, node) {
+		top = klpx_stack_top(&site->stack);
 		if (!top)
 			continue;
 		seq_printf(m, "func=%s object=%s patches=", top->old_name,
 			   klpx_object_name(top->obj));
-		list_for_each_entry(func, &ops->stack.funcs, stack_node)
+		list_for_each_entry(func, &site->stack.funcs, stack_node)
 			seq_printf(m, "%s%s", func == top ? "" : ",",
 				   klpx_patch_name(func->obj->patch));
-		seq_putc(m, '\n');
+		seq_printf(m, " path=%s\n", site->group ? "direct" : "ops");
 	}
 	mutex_unlock(&klpx_mutex);
 	return 0;

@@ -248,6 +248,7 @@ static int klpx_switch_step(void *data)
 		return -EBUSY;
 	}
 	klpx_switch_apply(ctx->sw);
+	klpx_redirect_flip(ctx->sw);
 	return 0;
 }
 

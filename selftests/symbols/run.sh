@@ -285,6 +285,14 @@ for kdir in "$@"; do
 	else
 		not_ok "$title"
 	fi
+	title="klpx.ko for $kver: its direct stub is reached by ftrace's direct call only and branches indirectly nowhere"
+	if [ ! -f "$copy/klpx.ko" ]; then
+		not_ok "$title: klpx.ko does not build"
+	elif python3 "$here/check_direct_stub.py" "$copy/klpx.ko"; then
+		ok "$title"
+	else
+		not_ok "$title"
+	fi
 done
 [ $# -gt 0 ] || not_ok "klpx.ko checked for direct calls: no kernel headers given"
 

@@ -50,23 +50,23 @@ check_result "% sort $KLPX_DEBUGFS/funcs
 % insmod $BASIC.ko
 % insmod $P1.ko
 % sort $KLPX_DEBUGFS/funcs
-| func=cmdline_proc_show object=vmlinux patches=$BASIC
-| func=klpx_target_greeting object=$TARGET patches=$BASIC
-| func=klpx_target_version object=$TARGET patches=$P1
+| func=cmdline_proc_show object=vmlinux patches=$BASIC path=ops
+| func=klpx_target_greeting object=$TARGET patches=$BASIC path=ops
+| func=klpx_target_version object=$TARGET patches=$P1 path=ops
 % insmod $P2.ko
 % sort $KLPX_DEBUGFS/funcs
-| func=cmdline_proc_show object=vmlinux patches=$BASIC
-| func=klpx_target_greeting object=$TARGET patches=$P2,$BASIC
-| func=klpx_target_version object=$TARGET patches=$P2,$P1
+| func=cmdline_proc_show object=vmlinux patches=$BASIC path=ops
+| func=klpx_target_greeting object=$TARGET patches=$P2,$BASIC path=ops
+| func=klpx_target_version object=$TARGET patches=$P2,$P1 path=ops
 % echo 0 > $KLPX_SYSFS/$P2/enabled
 % sort $KLPX_DEBUGFS/funcs
-| func=cmdline_proc_show object=vmlinux patches=$BASIC
-| func=klpx_target_greeting object=$TARGET patches=$BASIC
-| func=klpx_target_version object=$TARGET patches=$P1
+| func=cmdline_proc_show object=vmlinux patches=$BASIC path=ops
+| func=klpx_target_greeting object=$TARGET patches=$BASIC path=ops
+| func=klpx_target_version object=$TARGET patches=$P1 path=ops
 % echo 0 > $KLPX_SYSFS/$P1/enabled
 % sort $KLPX_DEBUGFS/funcs
-| func=cmdline_proc_show object=vmlinux patches=$BASIC
-| func=klpx_target_greeting object=$TARGET patches=$BASIC
+| func=cmdline_proc_show object=vmlinux patches=$BASIC path=ops
+| func=klpx_target_greeting object=$TARGET patches=$BASIC path=ops
 % echo 0 > $KLPX_SYSFS/$BASIC/enabled
 % sort $KLPX_DEBUGFS/funcs"
 
