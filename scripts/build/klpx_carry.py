@@ -44,7 +44,7 @@ def meta_sizes(kversion):
 DROPPED = ('.discard.', '.note', '.comment', '.ibt_endbr_seal', '__ksymtab',
            '___ksymtab', '.export_symbol', '__kstrtab', '.debug', '.BTF',
            '.initcall', '__initcall', '.init.', '.exit.', '.rela', '.symtab',
-           '.strtab', '.shstrtab', '.orc_unwind', '.orc_header')
+           '.strtab', '.shstrtab')
 
 
 class Refusal(Exception):

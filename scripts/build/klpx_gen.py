@@ -55,6 +55,10 @@ def write_module(outdir, name, kver, patches, objects, ibt, replace, klpx):
             n += 1
             write_object(os.path.join(outdir, part + '_shipped'),
                          carry.sections, carry.symbols)
+            # modpost reads each object's .cmd file (srcversion)
+            with open(os.path.join(outdir, '.%s.cmd' % part), 'w') as f:
+                f.write('cmd_%s := cat %s_shipped > %s\n' % (part, part,
+                                                              part))
             parts.append(part)
         if listed:
             entries = ',\n\t     '.join('KLPX_SYMPOS(%s, %d)' % (s, listed[s])

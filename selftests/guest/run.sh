@@ -18,6 +18,8 @@
 #   GUEST_TIMEOUT=SECONDS     limit on the whole boot (default 600)
 #   TEST_TIMEOUT=SECONDS      limit on each test script (default 60)
 #   GUEST_MEM, GUEST_SMP      guest memory and vCPUs (default 2G, 2)
+#   GUEST_TESTS_DIR           run the tests of this folder instead of tests/
+#   GUEST_MODULES_DIR         add this folder's *.ko to the guest's modules
 #
 # The kernel log (ttyS0) of the last check is kept in $OUT/guest/console.log,
 # the TAP stream (ttyS1) in $OUT/guest/tap.log (demo-*.log for the demo).
@@ -125,12 +127,16 @@ assemble() {
 			[ -e "$m.ko" ] && cp "$m.ko" "$root/lib/modules/$KVER/extra/"
 		done
 	done
+	# The build tier's generated patch modules (selftests/build/run.sh).
+	if [ -n "$GUEST_MODULES_DIR" ]; then
+		cp "$GUEST_MODULES_DIR"/*.ko "$root/lib/modules/$KVER/extra/"
+	fi
 	# So that modprobe works in the shell; insmod does not need it.
 	depmod -b "$root" "$KVER" 2>/dev/null || true
 
 	cp "$here/functions.sh" "$root/selftests/"
 	[ -f "$here/demo.sh" ] && cp "$here/demo.sh" "$root/selftests/"
-	for t in "$here"/tests/*.sh; do
+	for t in "${GUEST_TESTS_DIR:-$here/tests}"/*.sh; do
 		[ -e "$t" ] && cp "$t" "$root/selftests/tests/"
 	done
 	(cd "$root/selftests/tests" && ls | grep '\.sh$' | LC_ALL=C sort) \
