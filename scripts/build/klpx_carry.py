@@ -13,7 +13,7 @@ never a copy), other files' symbols.  Each changed function gets a
 global alias __klpx_new_<n> the generated patch points to.
 """
 
-from klpx_diff import base_name, is_cold_part, is_init, is_text
+from klpx_diff import is_cold_part, is_text, ref_offset
 from klpx_elf import (PC_RELATIVE, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE,
                       SHT_NOBITS, SHT_PROGBITS, STB_GLOBAL, STB_LOCAL,
                       STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION,
@@ -196,7 +196,7 @@ class Carry:
         tsec = self.after.section_of(t)
         if tsec is None or tsec.idx in self.kept:
             return r
-        off = r.addend + (4 if r.type in PC_RELATIVE else 0)
+        off = ref_offset(self.after, sec, r)
         inner = self.after.symbol_at(tsec, off)
         if inner is None or self.decide(inner) == 'keep':
             return r             # anonymous data: the section is kept

@@ -21,6 +21,41 @@ _NUMBERED = re.compile(r'^(.*)\.(\d+)$')
 _PART = re.compile(r'^(.*?)\.(cold|part)(\.\d+)?$')
 
 
+def _imm_size(code, off):
+    """Bytes of immediate after the RIP-relative displacement at off."""
+    if off < 2 or off + 4 > len(code):
+        return 0
+    modrm, op = code[off - 1], code[off - 2]
+    if (modrm & 0xc7) != 0x05:
+        return 0                 # not a RIP-relative ModRM (a data word)
+    if off >= 3 and code[off - 3] == 0x0f:
+        return 1 if op == 0xba else 0
+    prefixes = code[max(0, off - 5):off - 2]
+    wide = 2 if 0x66 in prefixes else 4
+    reg = (modrm >> 3) & 7
+    if op in (0xc6, 0x80, 0x83, 0xc0, 0xc1, 0x6b):
+        return 1
+    if op in (0xc7, 0x81, 0x69):
+        return wide
+    if op == 0xf6 and reg in (0, 1):
+        return 1
+    if op == 0xf7 and reg in (0, 1):
+        return wide
+    return 0
+
+
+def ref_offset(elf, sec, r):
+    """The offset in its target section that relocation r of sec means.
+
+    For a PC-relative one the addend also holds the distance from the
+    displacement to the end of its instruction: 4, plus an immediate.
+    """
+    if r.type not in PC_RELATIVE:
+        return r.addend
+    code = sec.data if sec.flags & SHF_EXECINSTR else b''
+    return r.addend + 4 + _imm_size(code, r.offset)
+
+
 def base_name(name):
     """The name with gcc's numbering of local statics removed."""
     m = _NUMBERED.match(name)
@@ -59,8 +94,9 @@ def objects(elf):
     return out
 
 
-def target_key(elf, r):
-    """What relocation r refers to, independent of layout."""
+def target_key(elf, sec_of_r, r):
+    """What relocation r (of section sec_of_r) refers to, independent of
+    layout."""
     s = r.sym
     if s.type != STT_SECTION:
         name = base_name(s.name) if s.bind == STB_LOCAL else s.name
@@ -68,7 +104,7 @@ def target_key(elf, r):
     sec = elf.section_of(s)
     if sec is None:
         return ('abs', r.addend)
-    off = r.addend + (4 if r.type in PC_RELATIVE else 0)
+    off = ref_offset(elf, sec_of_r, r)
     if sec.flags & SHF_MERGE and sec.flags & SHF_STRINGS:
         return ('str', sec.cstring(off), r.addend - off)
     if sec.flags & SHF_MERGE and sec.entsize:
@@ -90,7 +126,7 @@ def body(elf, sym):
     sec = elf.section_of(sym)
     lo, hi = sym.value, sym.value + sym.size
     data = b'' if sec.type == SHT_NOBITS else sec.data[lo:hi]
-    relocs = [(r.offset - lo, r.type, target_key(elf, r))
+    relocs = [(r.offset - lo, r.type, target_key(elf, sec, r))
               for r in sec.relas if lo <= r.offset < hi]
     return (sym.size, data, relocs)
 
@@ -188,7 +224,7 @@ def _users(elf, sym):
             if t is not sym:
                 if t.type != STT_SECTION or t.shndx != sym.shndx:
                     continue
-                off = r.addend + (4 if r.type in PC_RELATIVE else 0)
+                off = ref_offset(elf, sec, r)
                 if not sym.value <= off < sym.value + max(sym.size, 1):
                     continue
             f = elf.symbol_at(sec, r.offset)

@@ -17,6 +17,7 @@ from klpx_elf import STT_FILE, STT_FUNC, STT_NOTYPE, STT_OBJECT, Elf
 class Positions:
     def __init__(self, cache, kver):
         self.root = os.path.join(cache, 'kernel', kver)
+        self.list = os.path.join(cache, 'build-src', kver + '.kallsyms')
         self.kver = kver
         self.problems = []
         self.modules = {}
@@ -78,9 +79,9 @@ class Positions:
         if self.vmlinux is None:
             try:
                 from klpx_kallsyms import Kallsyms
-                self.vmlinux = Kallsyms(self.root, self.kver)
-            except (ImportError, ValueError, OSError):
-                self.vmlinux = False
-        if not self.vmlinux:
-            return 0             # unknown: the loader refuses an ambiguity
+                self.vmlinux = Kallsyms(self.root, self.kver, self.list)
+            except (ValueError, OSError) as e:
+                self.problem('-: %s: cannot read the kallsyms of %s: %s'
+                             % (name, self.kver, e))
+                return 0
         return self.vmlinux.position(name, carry, self.problem)

@@ -36,8 +36,9 @@ fi
 [ -f "$kdir/.config" ] || { say "no headers for $kver at $kdir (make deps KVER=$kver)"; exit 1; }
 changelog=$(ls "$CACHE/kernel/$kver"/usr/share/doc/linux-image-*/changelog*.gz 2>/dev/null | head -1)
 [ -n "$changelog" ] || { say "no image of $kver in the cache (make deps KVER=$kver)"; exit 1; }
-# "Sign kernel from linux 6.1.192-3": the source version of the image.
-srcver=$(zcat "$changelog" | sed -n 's/.*Sign kernel from linux \([^ ]*\).*/\1/p' | head -1)
+# "Sign kernel from linux 6.1.192-3" (linux-6.12 6.12.118-1~deb12u1 for
+# 6.12): the source version of the image.
+srcver=$(zcat "$changelog" | sed -n 's/.*Sign kernel from linux[-0-9.]* \([^ ]*\).*/\1/p' | head -1)
 [ -n "$srcver" ] || srcver=$(zcat "$changelog" | sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p')
 upstream=$(echo "$kver" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')
 

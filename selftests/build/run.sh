@@ -24,6 +24,9 @@ result=$1
 
 CASES="
 build build_proc_version proc_version.patch
+build build_static_call static_call.patch
+build build_static_inline static_inline.patch
+build build_static_local static_local.patch
 refuse refuse_header header.patch
 refuse refuse_data_init data_init.patch
 refuse refuse_new_global new_global.patch
