@@ -27,6 +27,8 @@ build build_proc_version proc_version.patch
 build build_static_call static_call.patch
 build build_static_inline static_inline.patch
 build build_static_local static_local.patch
+build build_shadow_add shadow_add.patch
+build build_shadow_drop --replace shadow_drop.patch
 refuse refuse_header header.patch
 refuse refuse_data_init data_init.patch
 refuse refuse_new_global new_global.patch
