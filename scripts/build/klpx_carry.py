@@ -91,14 +91,13 @@ class Carry:
         if sym.type == STT_OBJECT:
             if sym.name in self.shadow_names:
                 return 'keep'
-            twin = self.ch.before_twin(sym)
-            if twin is None:
-                if sym in self.ch.new_data or sym in self.ch.new_globals:
-                    return 'keep'
+            if not (sec.flags & SHF_WRITE or sec.type == SHT_NOBITS):
+                return 'keep'    # read-only: a copy is as good
+            if sym in self.ch.new_data or sym in self.ch.new_globals:
+                return 'keep'
+            if self.ch.before_twin(sym) is None:
                 return 'ambiguous'
-            if sec.flags & SHF_WRITE or sec.type == SHT_NOBITS:
-                return 'extern'
-            return 'keep'
+            return 'extern'
         return 'keep' if sym.shndx in self.kept else 'label'
 
     def extern(self, sym):
@@ -198,8 +197,15 @@ class Carry:
             return r
         off = ref_offset(self.after, sec, r)
         inner = self.after.symbol_at(tsec, off)
-        if inner is None or self.decide(inner) == 'keep':
+        if inner is None:
             return r             # anonymous data: the section is kept
+        d = self.decide(inner)
+        if d == 'keep':
+            return r
+        if d != 'extern':
+            self.problem(self.owner(sec, r), 'refers to %s, which has '
+                         'several possible originals' % inner.name)
+            return None
         return Rela(r.offset, r.type, inner, r.addend - inner.value)
 
     def owner(self, sec, r):

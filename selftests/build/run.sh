@@ -29,12 +29,14 @@ build build_static_inline static_inline.patch
 build build_static_local static_local.patch
 build build_shadow_add shadow_add.patch
 build build_shadow_drop --replace shadow_drop.patch
+build build_module module.patch
 refuse refuse_header header.patch
 refuse refuse_data_init data_init.patch
 refuse refuse_new_global new_global.patch
 refuse refuse_init init_code.patch
 "
 
+series=$(echo "$KVER" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')
 work=$OUT/build-$KVER
 mods=$work/modules
 times=$OUT/results/build-$KVER.times
@@ -52,7 +54,14 @@ one_case() {
 	shift 2
 	for a in "$@"; do
 		case "$a" in
-		*.patch) args+=("$here/patches/$a") ;;
+		*.patch)
+			# patches/<series>/ holds the version of a fix for a
+			# kernel whose source differs there
+			if [ -f "$here/patches/$series/$a" ]; then
+				args+=("$here/patches/$series/$a")
+			else
+				args+=("$here/patches/$a")
+			fi ;;
 		*) args+=("$a") ;;
 		esac
 	done
@@ -92,6 +101,16 @@ echo "$CASES" | while read -r kind name rest; do
 done | tee "$work/host.tap"
 passed=$(grep -c '^ok ' "$work/host.tap" || true)
 failed=$(grep -c '^not ok ' "$work/host.tap" || true)
+
+# The Debian module the module case patches, from the image.
+for m in binfmt_misc; do
+	ko=$(find "$CACHE/kernel/$KVER/lib/modules" -name "$m.ko*" | head -n1)
+	case "$ko" in
+	*.xz) xz -dc "$ko" >"$mods/$m.ko" ;;
+	*.zst) zstd -qdc "$ko" >"$mods/$m.ko" ;;
+	?*) cp "$ko" "$mods/$m.ko" ;;
+	esac
+done
 
 grest=0
 GUEST_TESTS_DIR=$here/tests GUEST_MODULES_DIR=$mods \
