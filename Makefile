@@ -16,6 +16,9 @@
 #   make bench      klpx against the kernel's own shadow variables and livepatch
 #   make guest-shell  a shell in the guest with klpx loaded
 #   make mutate     the mutation tier: do the tests catch planted bugs? (slow)
+#   make check-build  the build tier: scripts/klpx-build turns the fixes of
+#                   selftests/build/patches into patch modules (or refuses
+#                   them), the guest runs them (check-build-<kernel> for one)
 #   make check-dkms dkms add/build/install of a git archive, for make check's
 #                   kernels (installs dkms; the host's DKMS trees stay as
 #                   they are)
@@ -56,6 +59,7 @@ FULL_TIERS := $(TIERS) kunit-preempt kunit-rt
 	check-matrix check-userspace check-core check-symbols check-kunit \
 	check-kunit-preempt check-kunit-rt check-lint check-guest \
 	$(addprefix check-guest-,$(KERNELS)) check-dkms demo bench guest-shell \
+	check-build $(addprefix check-build-,$(KERNELS)) \
 	mutate
 
 all: modules samples
@@ -137,6 +141,15 @@ $(addprefix check-guest-,$(KERNELS)): check-guest-%:
 	$(call kernel-vars,$*) $(TOP)/selftests/guest/run.sh check $(OUT)/results/guest-$* || rc=$$?; \
 	echo $$(($$(date +%s) - start)) >$(OUT)/results/guest-$*.seconds; \
 	exit $$rc
+
+# The build tier on one kernel, its counts in out/results/build-<kernel>:
+# the first run prepares that kernel's Debian source in the cache (minutes).
+check-build: $(addprefix check-build-,$(CHECK_KERNELS))
+
+$(addprefix check-build-,$(KERNELS)): check-build-%:
+	@mkdir -p $(OUT)/results
+	@rm -f $(OUT)/results/build-$*
+	$(call kernel-vars,$*) $(TOP)/selftests/build/run.sh $(OUT)/results/build-$*
 
 # Not part of check: it installs dkms, and checks what a packager ships.
 check-dkms:
