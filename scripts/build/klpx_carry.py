@@ -315,6 +315,16 @@ class Carry:
                 new.relas.append(Rela(r.offset, r.type, target, r.addend))
         self.symbols.extend(s for s, _ in self.externs.values())
         self.sections = [self.kept[i] for i in sorted(self.kept)]
+        for new in self.sections:
+            orig = new.orig.sec if isinstance(new.orig, _Slice) else new.orig
+            if orig.link_to is None:
+                continue
+            if orig.link_to.idx in self.kept:
+                new.link_to = self.kept[orig.link_to.idx]
+            elif new.relas and isinstance(new.relas[0].sym.shndx, Section):
+                # the code it followed is not carried: follow what it
+                # describes instead
+                new.link_to = new.relas[0].sym.shndx
 
     def check_entries(self):
         """Each redirected function is ftrace's: it calls __fentry__ first."""

@@ -14,6 +14,7 @@ SHT_NULL, SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB, SHT_RELA = 0, 1, 2, 3, 4
 SHT_NOBITS, SHT_GROUP, SHT_SYMTAB_SHNDX = 8, 17, 18
 SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = 0x1, 0x2, 0x4
 SHF_MERGE, SHF_STRINGS, SHF_INFO_LINK, SHF_GROUP = 0x10, 0x20, 0x40, 0x200
+SHF_LINK_ORDER = 0x80
 STB_LOCAL, STB_GLOBAL, STB_WEAK = 0, 1, 2
 STT_NOTYPE, STT_OBJECT, STT_FUNC, STT_SECTION, STT_FILE = 0, 1, 2, 3, 4
 SHN_UNDEF, SHN_ABS, SHN_COMMON = 0, 0xfff1, 0xfff2
@@ -36,6 +37,7 @@ class Section:
         self.entsize = 0
         self.data = b''
         self.relas = []          # Rela applying to this section
+        self.link_to = None      # with SHF_LINK_ORDER: the Section it follows
         self.__dict__.update(kw)
 
     def cstring(self, off):
@@ -95,6 +97,8 @@ class Elf:
         names = self.sections[shstrndx].data
         for s in self.sections:
             s.name = _str(names, s.name)
+            if s.flags & SHF_LINK_ORDER and 0 < s.link < shnum:
+                s.link_to = self.sections[s.link]
         self.symbols = []
         symtab = next((s for s in self.sections if s.type == SHT_SYMTAB),
                       None)
@@ -198,10 +202,15 @@ def write_object(path, sections, symbols):
     for s in sections:
         data = b'' if s.type == SHT_NOBITS else bytes(s.data)
         off = place(data, s.align)
-        headers.append((addstr(shstr, shoffs, s.name), s.type,
-                        s.flags & ~SHF_GROUP, off,
+        flags, link = s.flags & ~SHF_GROUP, 0
+        if flags & SHF_LINK_ORDER:
+            if s.link_to is not None and id(s.link_to) in secidx:
+                link = secidx[id(s.link_to)]
+            else:
+                flags &= ~SHF_LINK_ORDER
+        headers.append((addstr(shstr, shoffs, s.name), s.type, flags, off,
                         s.size if s.type == SHT_NOBITS else len(data),
-                        0, 0, s.align, s.entsize))
+                        link, 0, s.align, s.entsize))
     for s in relsecs:
         data = bytearray()
         for r in s.relas:
