@@ -38,7 +38,7 @@ klpx: '$PATCH': enabled
 % cat $KLPX_SYSFS/$PATCH/$TARGET/patched
 | 0
 % insmod $TARGET.ko
-klpx: applying patch '$PATCH' to module '$TARGET'
+klpx: applying patch '$PATCH' to loading module '$TARGET'
 % cat $KLPX_SYSFS/$PATCH/$TARGET/patched
 | 1
 % cat $MNT/status

@@ -11,7 +11,8 @@
 
 ADD=build_shadow_add
 DROP=build_shadow_drop
-TRANSCRIPT='^(% |[|] |klpx[a-z0-9_-]*: |insmod: |rmmod: |sh: )'
+# klpx's garbage-collection line is checked on its own (assert_log)
+TRANSCRIPT='^(% |[|] |klpx: [^s]|klpx-build: |insmod: |rmmod: |sh: )'
 setup_test
 
 # - the first fix registers version_reads and counts each read
@@ -29,6 +30,7 @@ load_mod $DROP
 grep 'klpx-build:' /proc/version | sed 's/^/| /' | while read -r l; do log "$l"; done
 grep -q version_reads $KLPX_DEBUGFS/shadow_types &&
 	die "version_reads is still registered after the replace"
+assert_log "shadow type version_reads .*dropped: garbage-collecting 1 variable"
 unload_mod $ADD
 write_file 0 $KLPX_SYSFS/$DROP/enabled || die "cannot disable $DROP"
 unload_mod $DROP
@@ -43,8 +45,9 @@ klpx: '$ADD': enabled
 | name=version_reads size=4 refs=1 live=1
 % insmod $DROP.ko
 klpx: enabling patch '$DROP'
-klpx-build: version_reads destroyed after 2 reads
+klpx: '$ADD': replaced by '$DROP'
 klpx: '$DROP': enabled
+klpx-build: version_reads destroyed after 2 reads
 | klpx-build: no more counting
 % rmmod $ADD
 % echo 0 > $KLPX_SYSFS/$DROP/enabled
