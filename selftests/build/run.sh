@@ -101,6 +101,7 @@ echo "$CASES" | while read -r kind name rest; do
 done | tee "$work/host.tap"
 passed=$(grep -c '^ok ' "$work/host.tap" || true)
 failed=$(grep -c '^not ok ' "$work/host.tap" || true)
+n=$((passed + failed))
 
 # The Debian module the module case patches, from the image.
 for m in binfmt_misc; do
