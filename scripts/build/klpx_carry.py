@@ -40,6 +40,14 @@ def meta_sizes(kversion):
         '.orc_unwind_ip': 4,
     }
 
+# What objtool writes.  Where kbuild runs objtool on the linked patch
+# module (kernels with IBT, like 6.12: "delayed objtool"), these are left
+# out of carried code and objtool writes them afresh for the whole module,
+# from the code and the annotations (.discard.*) that are carried instead.
+OBJTOOL_OUTPUT = ('.orc_unwind_ip', '.orc_unwind', '.orc_header',
+                  '.return_sites', '.retpoline_sites', '.call_sites',
+                  '.static_call_sites', '.ibt_endbr_seal')
+
 # Sections that may point at carried code and are left out on purpose.
 DROPPED = ('.discard.', '.note', '.comment', '.ibt_endbr_seal', '__ksymtab',
            '___ksymtab', '.export_symbol', '__kstrtab', '.debug', '.BTF',
@@ -54,13 +62,15 @@ class Refusal(Exception):
 class Carry:
     """One carried object: sections, symbols and what they need."""
 
-    def __init__(self, changes, src, kversion, shadow_names, counter):
+    def __init__(self, changes, src, kversion, shadow_names, counter,
+                 delayed=False):
         self.ch = changes
         self.after = changes.after
         self.src = src
         self.kversion = kversion
         self.shadow_names = set(shadow_names)
         self.counter = counter
+        self.delayed = delayed   # objtool runs on the linked module
         self.problems = []
         self.kept = {}           # after section idx -> new Section
         self.externs = {}        # name -> (Symbol, was defined in after)
@@ -228,9 +238,14 @@ class Carry:
             if sec.flags & SHF_EXECINSTR or sec.name.startswith(
                     ('.data', '.rodata', '.bss', '.ref.', '.meminit')):
                 continue         # ordinary code or data, not carried
-            if sec.name.startswith(DROPPED):
+            if self.delayed and sec.name in OBJTOOL_OUTPUT:
                 continue
             size = sizes.get(sec.name)
+            if self.delayed and sec.name.startswith('.discard.') and \
+                    sec.name != '.discard.addressable':
+                size = _entry_size(sec)
+            elif sec.name.startswith(DROPPED):
+                continue
             if size is None:
                 f = self.after.symbol_at(self.after.section_of(hits[0].sym),
                                          hits[0].addend + 4) or hits[0].sym
@@ -337,6 +352,16 @@ class Carry:
                        for r in sec.relas):
                 self.problem(name, 'does not begin with a call to '
                              '__fentry__ (notrace): ftrace cannot redirect it')
+
+
+def _entry_size(sec):
+    """The entry size of an annotation table: one relocation per entry."""
+    n = len(sec.relas)
+    if n and len(sec.data) % n == 0:
+        size = len(sec.data) // n
+        if all(r.offset == i * size for i, r in enumerate(sec.relas)):
+            return size
+    return None
 
 
 class _Slice:

@@ -12,7 +12,7 @@ difference, none when the module is right.
 
 from collections import Counter
 
-from klpx_carry import ENDBR64, meta_sizes
+from klpx_carry import ENDBR64, OBJTOOL_OUTPUT, meta_sizes
 from klpx_elf import STT_FUNC, Elf
 
 
@@ -30,13 +30,33 @@ def _entries(elf, sizes):
             if tsec is None:
                 continue
             off = r.addend + (r.sym.value if r.sym.type == STT_FUNC else 0)
-            f = elf.symbol_at(tsec, off)
-            if f is not None and f.type == STT_FUNC:
-                out[(sec.name, f.name)] += 1
+            name = _function_at(elf, tsec, off)
+            if name:
+                out[(sec.name, name)] += 1
     return out
 
 
-def verify(ko, carries, kversion, ibt):
+def _function_at(elf, sec, off):
+    """The function covering off, its padding (__pfx_) counted as its
+    own, the file's name preferred to a global alias."""
+    best = None
+    for s in elf.symbols:
+        if s.shndx != sec.idx or s.type != STT_FUNC:
+            continue
+        if not s.value <= off < s.value + max(s.size, 1):
+            continue
+        rank = (s.name.startswith('__pfx_'), s.name.startswith(
+            ('__klpx_new_', '__pfx___klpx_new_')))
+        if best is None or rank < best[0]:
+            best = (rank, s.name)
+    if best is None:
+        return None
+    name = best[1]
+    return name[len('__pfx_'):] if name.startswith('__pfx_') else name
+
+
+def verify(ko, carries, kversion, ibt, delayed):
+    """delayed: objtool ran on the linked module, its tables are its own."""
     problems = []
     elf = Elf(ko)
     sizes = meta_sizes(kversion)
@@ -44,8 +64,15 @@ def verify(ko, carries, kversion, ibt):
     syms = {s.name: s for s in elf.symbols if s.type == STT_FUNC}
     for carry in carries:
         want = _entries(carry.after, sizes)
-        names = {s.name for s in carry.symbols if s.type == STT_FUNC}
+        names = {s.name for s in carry.symbols if s.type == STT_FUNC and
+                 not s.name.startswith(('__pfx_', '__klpx_'))}
+        for fname in sorted(names):
+            if have[('.orc_unwind_ip', fname)] == 0:
+                problems.append('%s: %s: no ORC entry in the module'
+                                % (carry.src, fname))
         for (table, fname), n in sorted(want.items()):
+            if delayed and table in OBJTOOL_OUTPUT:
+                continue
             if fname in names and have[(table, fname)] != n:
                 problems.append('%s: %s: %d entries of %s in the object, %d '
                                 'in the module' % (carry.src, fname, n, table,
