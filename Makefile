@@ -20,6 +20,9 @@
 #                   and run the shell script FILE there (its output, then
 #                   its status; make fails when the script does)
 #   make mutate     the mutation tier: do the tests catch planted bugs? (slow)
+#   make check-build  the build tier: scripts/klpx-build turns the fixes of
+#                   selftests/build/patches into patch modules (or refuses
+#                   them), the guest runs them (check-build-<kernel> for one)
 #   make check-dkms dkms add/build/install of a git archive, for make check's
 #                   kernels (installs dkms; the host's DKMS trees stay as
 #                   they are)
@@ -52,16 +55,18 @@ kernel-vars = KERNEL=$(1) \
 	KDIR=$$(KERNEL=$(1) KVER= CACHE=$(CACHE) $(TOP)/scripts/kver.sh --kdir)
 
 TIERS	:= userspace core symbols kunit lint $(addprefix guest-,$(CHECK_KERNELS)) \
-	   guide
+	   guide build-6.1
 # make check-full adds KUnit on x86_64: two debug kernel builds, about 25
-# minutes each from a cold cache on two cores (see README).
-FULL_TIERS := $(TIERS) kunit-preempt kunit-rt
+# minutes each from a cold cache on two cores (see README), and the build
+# tier on 6.12 (its source prepared once: about 6 minutes, then about 20).
+FULL_TIERS := $(TIERS) kunit-preempt kunit-rt build-6.12
 
 .PHONY: all modules samples kernel deps docs clean check check-full \
 	check-matrix check-userspace check-core check-symbols check-kunit \
 	check-kunit-preempt check-kunit-rt check-lint check-guest check-guide \
 	$(addprefix check-guest-,$(KERNELS)) check-dkms demo bench guest-shell \
 	guest-run guest-run-args \
+	check-build $(addprefix check-build-,$(KERNELS)) \
 	mutate
 
 all: modules samples
@@ -149,6 +154,15 @@ $(addprefix check-guest-,$(KERNELS)): check-guest-%:
 check-guide: modules
 	@mkdir -p $(OUT)/results
 	$(TOP)/selftests/guide/run.sh $(OUT)/results/guide
+
+# The build tier on one kernel, its counts in out/results/build-<kernel>:
+# the first run prepares that kernel's Debian source in the cache (minutes).
+check-build: $(addprefix check-build-,$(CHECK_KERNELS))
+
+$(addprefix check-build-,$(KERNELS)): check-build-%:
+	@mkdir -p $(OUT)/results
+	@rm -f $(OUT)/results/build-$*
+	$(call kernel-vars,$*) $(TOP)/selftests/build/run.sh $(OUT)/results/build-$*
 
 # Not part of check: it installs dkms, and checks what a packager ships.
 check-dkms:

@@ -26,6 +26,8 @@
 #   MODULES=DIR SCRIPT=FILE   run mode: the author's module folder (its own
 #                             Kbuild) and the script to run in the guest
 #   RUN_TIMEOUT=SECONDS       run mode: limit on the script (default 300)
+#   GUEST_TESTS_DIR           run the tests of this folder instead of tests/
+#   GUEST_MODULES_DIR         add this folder's *.ko to the guest's modules
 #
 # The kernel log (ttyS0) of the last check is kept in $OUT/guest/console.log,
 # the TAP stream (ttyS1) in $OUT/guest/tap.log (demo-*.log for the demo).
@@ -164,12 +166,16 @@ assemble() {
 		done
 		install -m 0755 "$SCRIPT" "$root/selftests/script.sh"
 	fi
+	# The build tier's generated patch modules (selftests/build/run.sh).
+	if [ -n "$GUEST_MODULES_DIR" ]; then
+		cp "$GUEST_MODULES_DIR"/*.ko "$root/lib/modules/$KVER/extra/"
+	fi
 	# So that modprobe works in the shell; insmod does not need it.
 	depmod -b "$root" "$KVER" 2>/dev/null || true
 
 	cp "$here/functions.sh" "$root/selftests/"
 	[ -f "$here/demo.sh" ] && cp "$here/demo.sh" "$root/selftests/"
-	for t in "$here"/tests/*.sh; do
+	for t in "${GUEST_TESTS_DIR:-$here/tests}"/*.sh; do
 		[ -e "$t" ] && cp "$t" "$root/selftests/tests/"
 	done
 	(cd "$root/selftests/tests" && ls | grep '\.sh$' | LC_ALL=C sort) \

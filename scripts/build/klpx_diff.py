@@ -1,0 +1,233 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Compare the "before" and "after" objects of one source file.
+
+Both are built with -ffunction-sections -fdata-sections.  A function is
+its symbol's byte range; two versions are the same when their bytes
+match and their relocations match one by one, each relocation compared
+by what it refers to (a symbol's name, a string's text, a constant's
+bytes), never by offsets that move when unrelated code changes.  So a
+changed static inline or macro shows in every caller it reaches.
+"""
+
+import re
+
+from klpx_elf import (PC_RELATIVE, SHF_ALLOC, SHF_EXECINSTR, SHF_MERGE,
+                      SHF_STRINGS, SHF_WRITE, STB_LOCAL, STT_FUNC,
+                      STT_OBJECT, STT_SECTION, SHT_NOBITS)
+
+# gcc's name for a function-local static or a numbered helper: "count.3".
+_NUMBERED = re.compile(r'^(.*)\.(\d+)$')
+# Parts of a function gcc moves out: they go with their function.
+_PART = re.compile(r'^(.*?)\.(cold|part)(\.\d+)?$')
+
+
+def _imm_size(code, off):
+    """Bytes of immediate after the RIP-relative displacement at off."""
+    if off < 2 or off + 4 > len(code):
+        return 0
+    modrm, op = code[off - 1], code[off - 2]
+    if (modrm & 0xc7) != 0x05:
+        return 0                 # not a RIP-relative ModRM (a data word)
+    if off >= 3 and code[off - 3] == 0x0f:
+        return 1 if op == 0xba else 0
+    prefixes = code[max(0, off - 5):off - 2]
+    wide = 2 if 0x66 in prefixes else 4
+    reg = (modrm >> 3) & 7
+    if op in (0xc6, 0x80, 0x83, 0xc0, 0xc1, 0x6b):
+        return 1
+    if op in (0xc7, 0x81, 0x69):
+        return wide
+    if op == 0xf6 and reg in (0, 1):
+        return 1
+    if op == 0xf7 and reg in (0, 1):
+        return wide
+    return 0
+
+
+def ref_offset(elf, sec, r):
+    """The offset in its target section that relocation r of sec means.
+
+    For a PC-relative one the addend also holds the distance from the
+    displacement to the end of its instruction: 4, plus an immediate.
+    """
+    if r.type not in PC_RELATIVE:
+        return r.addend
+    code = sec.data if sec.flags & SHF_EXECINSTR else b''
+    return r.addend + 4 + _imm_size(code, r.offset)
+
+
+def base_name(name):
+    """The name with gcc's numbering of local statics removed."""
+    m = _NUMBERED.match(name)
+    return m.group(1) if m else name
+
+
+def is_cold_part(name):
+    return re.match(r'^.*\.cold(\.\d+)?$', name) is not None
+
+
+def is_text(sec):
+    return sec is not None and bool(sec.flags & SHF_EXECINSTR)
+
+
+def is_init(sec):
+    return sec is not None and (sec.name.startswith('.init.') or
+                                sec.name.startswith('.exit.'))
+
+
+def functions(elf):
+    """name -> symbol of every defined function (no __pfx_ padding)."""
+    out = {}
+    for s in elf.symbols:
+        if (s.type == STT_FUNC and s.defined and s.name and
+                not s.name.startswith('__pfx_')):
+            out[s.name] = s
+    return out
+
+
+def objects(elf):
+    """name -> symbol of every defined data object."""
+    out = {}
+    for s in elf.symbols:
+        if s.type == STT_OBJECT and s.defined and s.name:
+            out[s.name] = s
+    return out
+
+
+def target_key(elf, sec_of_r, r):
+    """What relocation r (of section sec_of_r) refers to, independent of
+    layout."""
+    s = r.sym
+    if s.type != STT_SECTION:
+        name = base_name(s.name) if s.bind == STB_LOCAL else s.name
+        return ('sym', name, r.addend)
+    sec = elf.section_of(s)
+    if sec is None:
+        return ('abs', r.addend)
+    off = ref_offset(elf, sec_of_r, r)
+    if sec.flags & SHF_MERGE and sec.flags & SHF_STRINGS:
+        return ('str', sec.cstring(off), r.addend - off)
+    if sec.flags & SHF_MERGE and sec.entsize:
+        start = off - off % sec.entsize
+        return ('const', sec.data[start:start + sec.entsize], r.addend - start)
+    inner = elf.symbol_at(sec, off)
+    if inner is not None:
+        name = base_name(inner.name) if inner.bind == STB_LOCAL else inner.name
+        return ('sym', name, r.addend - inner.value)
+    if sec.type != SHT_NOBITS and not sec.flags & SHF_WRITE:
+        # anonymous read-only data (a table gcc made): its bytes
+        return ('rodata', sec.name.split('.')[1:2], sec.data[off:off + 16],
+                r.addend)
+    return ('sec', sec.name, r.addend)
+
+
+def body(elf, sym):
+    """The bytes and keyed relocations of a symbol's range."""
+    sec = elf.section_of(sym)
+    lo, hi = sym.value, sym.value + sym.size
+    data = b'' if sec.type == SHT_NOBITS else sec.data[lo:hi]
+    relocs = [(r.offset - lo, r.type, target_key(elf, sec, r))
+              for r in sec.relas if lo <= r.offset < hi]
+    return (sym.size, data, relocs)
+
+
+class Changes:
+    """What differs between two objects of one file."""
+
+    def __init__(self, before, after):
+        self.before, self.after = before, after
+        bf, af = functions(before), functions(after)
+        bo, ao = objects(before), objects(after)
+        self.changed = []        # functions in both, different
+        self.new = []            # functions only in after
+        self.init_changed = []   # __init/__exit functions that differ
+        self.data_changed = []   # data objects whose initial value differs
+        self.new_globals = []    # global data objects only in after
+        self.new_data = []       # local data objects only in after
+        for name, s in sorted(af.items()):
+            if is_cold_part(name):
+                continue
+            old = bf.get(name)
+            sec = after.section_of(s)
+            if old is None:
+                (self.init_changed if is_init(sec) else self.new).append(s)
+                continue
+            if self._differs(old, s):
+                (self.init_changed if is_init(sec) else
+                 self.changed).append(s)
+        # a function whose moved-out part changed changed too
+        for name, s in sorted(af.items()):
+            if not is_cold_part(name):
+                continue
+            parent = _PART.match(name).group(1)
+            old = bf.get(name)
+            p = af.get(parent)
+            if p is None or p in self.changed or p in self.new:
+                continue
+            if old is None or self._differs(old, s):
+                if parent in bf:
+                    self.changed.append(p)
+                else:
+                    self.new.append(p)
+        bo_base = {}
+        for name, s in bo.items():
+            bo_base.setdefault(base_name(name) if s.bind == STB_LOCAL
+                               else name, []).append(s)
+        for name, s in sorted(ao.items()):
+            key = base_name(name) if s.bind == STB_LOCAL else name
+            olds = bo_base.get(key, [])
+            if not olds:
+                if s.bind == STB_LOCAL:
+                    self.new_data.append(s)
+                else:
+                    self.new_globals.append(s)
+                continue
+            sec = after.section_of(s)
+            if not (sec.flags & SHF_ALLOC) or is_init(sec):
+                continue
+            if all(self._differs(o, s) for o in olds):
+                self.data_changed.append(s)
+
+    def _differs(self, old, new):
+        return body(self.before, old) != body(self.after, new)
+
+    def before_twin(self, sym):
+        """The before object's symbol that sym (of after) stands for.
+
+        A function-local static is numbered by gcc in order of appearance
+        ("count.1"): the twin is the one of the same base name that the
+        same functions refer to.  Return: the symbol, or None when there
+        is none or no single one.
+        """
+        bo = [s for s in self.before.symbols
+              if s.defined and s.type == sym.type and s.name and
+              (s.name == sym.name if sym.bind != STB_LOCAL
+               else base_name(s.name) == base_name(sym.name))]
+        if len(bo) <= 1:
+            return bo[0] if bo else None
+        users = _users(self.after, sym)
+        same = [s for s in bo if _users(self.before, s) & users]
+        if len(same) == 1:
+            return same[0]
+        exact = [s for s in bo if s.name == sym.name]
+        return exact[0] if len(exact) == 1 and not same else None
+
+
+def _users(elf, sym):
+    """Names of the functions whose code refers to sym."""
+    out = set()
+    for sec in elf.sections:
+        if not is_text(sec):
+            continue
+        for r in sec.relas:
+            t = r.sym
+            if t is not sym:
+                if t.type != STT_SECTION or t.shndx != sym.shndx:
+                    continue
+                off = ref_offset(elf, sec, r)
+                if not sym.value <= off < sym.value + max(sym.size, 1):
+                    continue
+            f = elf.symbol_at(sec, r.offset)
+            if f is not None:
+                out.add(f.name)
+    return out

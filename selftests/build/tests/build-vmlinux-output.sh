@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# A module klpx-build made from patches/proc_version.patch changes what
+# the vmlinux function version_proc_show() prints.
+
+. "$(dirname "$0")/../functions.sh"
+
+PATCH=build_proc_version
+setup_test
+
+# - before the patch /proc/version has no "klpx-build: patched" line
+# - the generated module enables its patch: the line is there
+# - disabled and removed, /proc/version is as before
+start_test "a generated patch changes the output of a vmlinux function"
+
+assert_eq "lines of the fix before" 0 "$(grep -c 'klpx-build: patched' /proc/version)"
+load_mod $PATCH
+assert_eq "lines of the fix while patched" 1 "$(grep -c 'klpx-build: patched' /proc/version)"
+write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
+unload_mod $PATCH
+assert_eq "lines of the fix after" 0 "$(grep -c 'klpx-build: patched' /proc/version)"
+
+check_result "% insmod $PATCH.ko
+klpx: enabling patch '$PATCH'
+klpx: '$PATCH': enabled
+% echo 0 > $KLPX_SYSFS/$PATCH/enabled
+klpx: disabling patch '$PATCH'
+klpx: '$PATCH': disabled
+% rmmod $PATCH"
