@@ -70,7 +70,7 @@ klpx: '$P1': enabled
 | counter: -1
 % echo 0 > $KLPX_SYSFS/$P1/enabled
 klpx: disabling patch '$P1'
-klpx: shadow type stack_state (id 1802502160) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type stack_state (id 0x6b700010) dropped: garbage-collecting 0 variable(s)
 klpx: '$P1': disabled
 % rmmod $P1
 % cat /proc/klpx_target

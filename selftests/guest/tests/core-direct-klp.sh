@@ -78,7 +78,7 @@ $PATCH: pre_unpatch vmlinux
 $PATCH: pre_unpatch $TARGET
 $PATCH: post_unpatch vmlinux
 $PATCH: post_unpatch $TARGET
-klpx: shadow type basic_state (id 1802502145) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type basic_state (id 0x6b700001) dropped: garbage-collecting 0 variable(s)
 klpx: '$PATCH': disabled
 % rmmod $PATCH
 % insmod $KLP.ko

@@ -110,7 +110,7 @@ klpx: '$PATCH': enabled
 klpx: disabling patch '$PATCH'
 $PATCH: pre_unpatch vmlinux
 $PATCH: post_unpatch vmlinux
-klpx: shadow type basic_state (id 1802502145) dropped: garbage-collecting 0 variable(s)
+klpx: shadow type basic_state (id 0x6b700001) dropped: garbage-collecting 0 variable(s)
 klpx: '$PATCH': disabled
 % rmmod $PATCH"
 
