@@ -36,7 +36,7 @@ calls_move() {
 
 start_test "$ROUNDS rounds of code rewrites under calling threads"
 
-load_mod $STRESS threads=2
+load_mod $STRESS threads=2 sleepers=0
 i=1
 while [ $i -le $ROUNDS ]; do
 	err=$("$KLPX_INSMOD" "$(mod_path $KLP)" version=$i 2>&1) ||
