@@ -12,7 +12,7 @@
 
 EXP=klpx_exp_text_poke
 P=/sys/module/$EXP/parameters
-SECONDS_EACH=${TEXT_POKE_SECONDS:-10}
+SECONDS_EACH=${TEXT_POKE_SECONDS:-8}
 STRESS=klpx_target_stress
 KLP=klpx_test_core_stress_klp
 KLP_DIR=/sys/kernel/livepatch/$KLP

@@ -58,6 +58,8 @@ while [ $i -le $ROUNDS ]; do
 	if is_loaded $old; then
 		rmmod $old 2>&1 || die "round $i: cannot remove the replaced $old"
 	fi
+	mixed=$(cat $P/mixed)
+	[ "$mixed" = 0 ] || die "round $i: $mixed mixed answers"
 	i=$((i + 1))
 done
 last=$A
