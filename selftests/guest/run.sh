@@ -215,15 +215,21 @@ emulator_signature() {
 	!int3 && /Oops: int3|[^a-z_]int3: 0000/ { int3 = $0 }
 	# The experiment text-poke-stale saw a CPU run replaced code.
 	!stale && /\(stale code\)$/ { stale = $0 }
-	# A lockup or stall that finds a CPU at the first instruction of a
-	# function, on a call or a 5-byte NOP: an ftrace site rewound over
-	# an int3 that memory no longer holds.
+	# A lockup or stall that finds a CPU sitting on a NOP or int3 that
+	# text patching writes (a jump label or ftrace site), or on the call
+	# ftrace puts at a function entry: rewound, again and again, over an
+	# int3 that memory no longer holds.
 	/soft lockup|rcu.*stall|RCU stall/ { lockup = 1 }
-	lockup && !site && /RIP: 0010:[A-Za-z0-9_.]+\+0x[04]\// { rip = $0; next }
-	rip && /Code: / { if ($0 ~ /<(e8|0f|cc)>/) site = rip; rip = "" }
+	lockup && !site && /RIP: 0010:/ { rip = $0; next }
+	rip && /Code: / {
+		if ($0 ~ /<66> 90|<0f> 1f 44 00 00|<cc>/ ||
+		    (rip ~ /\+0x[04]\// && $0 ~ /<e8>/))
+			site = rip
+		rip = ""
+	}
 	END {
 		if (int3) print "an int3 that no text patching owned any more (a stale int3): " int3
-		else if (site) print "a CPU stuck on a rewritten function entry: " site
+		else if (site) print "a CPU stuck on a patched instruction (stale int3 rewound): " site
 		else if (stale) print "a CPU ran code memory no longer held: " stale
 	}' "$console_log"
 }
