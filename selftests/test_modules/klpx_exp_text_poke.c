@@ -91,7 +91,13 @@ static unsigned int exp_nthreads;
 /* Global, so that ftrace finds it by name; nothing else calls it. */
 void klpx_exp_text_poke_hot(void);
 
-/* The function ftrace mode traces; its fentry NOP is the site. */
+/**
+ * klpx_exp_text_poke_hot() - the function ftrace mode traces
+ *
+ * Its fentry NOP is the site the threads run in ftrace mode.
+ *
+ * Context: any.
+ */
 noinline __attribute__((__noipa__)) void klpx_exp_text_poke_hot(void)
 {
 	barrier();
@@ -126,8 +132,10 @@ static int exp_thread_fn(void *data)
 	bool changed;
 
 	while (!kthread_should_stop()) {
+		/* Pairs with the release in exp_init(): the change is done. */
 		epoch = smp_load_acquire(&exp_epoch);
 		changed = exp_site();
+		/* Pairs with the acquire in exp_check(): this pass came after. */
 		smp_store_release(&th->ack, epoch << 1 | changed);
 		if (!(++n % 256))
 			cond_resched();
@@ -161,6 +169,7 @@ static void exp_check(unsigned long epoch, bool on)
 		struct exp_thread *th = &exp_threads[i];
 
 		deadline = jiffies + msecs_to_jiffies(EXP_WAIT_MS);
+		/* Pairs with the release in exp_thread_fn(). */
 		while ((ack = smp_load_acquire(&th->ack)) >> 1 != epoch &&
 		       time_before(jiffies, deadline))
 			usleep_range(100, 200);
@@ -235,6 +244,7 @@ static int __init exp_init(void)
 			goto out_off;
 		}
 		done++;
+		/* Pairs with the acquire in exp_thread_fn(). */
 		smp_store_release(&exp_epoch, done);
 		exp_check(done, on);
 	}
