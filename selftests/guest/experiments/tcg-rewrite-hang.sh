@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# An experiment, not part of make check: it hangs the guest.
+# An experiment, not part of make check: under QEMU's multi-threaded TCG
+# (GUEST_ACCEL=tcg) it hung the guest in three runs of three.  The same
+# fault without klpx: text-poke-stale.sh (Documentation/kernels.rst, "The
+# emulator").
 #
 # Taking a redirection on and off rewrites the first instruction of the
 # functions (through an int3), while threads keep calling them: klpx and
