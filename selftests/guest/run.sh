@@ -215,14 +215,14 @@ emulator_signature() {
 	!int3 && /Oops: int3|[^a-z_]int3: 0000/ { int3 = $0 }
 	# The experiment text-poke-stale saw a CPU run replaced code.
 	!stale && /\(stale code\)$/ { stale = $0 }
-	# A lockup or stall that finds a CPU sitting on a NOP or int3 that
-	# text patching writes (a jump label or ftrace site), or on the call
-	# ftrace puts at a function entry: rewound, again and again, over an
-	# int3 that memory no longer holds.
+	# A lockup or stall that finds a CPU sitting on a NOP, a forward
+	# short jump or an int3 that text patching writes (a jump label or
+	# ftrace site), or on the call ftrace puts at a function entry:
+	# rewound, again and again, over an int3 that memory no longer holds.
 	/soft lockup|rcu.*stall|RCU stall/ { lockup = 1 }
 	lockup && !site && /RIP: 0010:/ { rip = $0; next }
 	rip && /Code: / {
-		if ($0 ~ /<66> 90|<0f> 1f 44 00 00|<cc>/ ||
+		if ($0 ~ /<66> 90|<0f> 1f 44 00 00|<eb> [0-7][0-9a-f] |<cc>/ ||
 		    (rip ~ /\+0x[04]\// && $0 ~ /<e8>/))
 			site = rip
 		rip = ""
