@@ -223,7 +223,7 @@ emulator_signature() {
 	lockup && !site && /RIP: 0010:/ { rip = $0; next }
 	rip && /Code: / {
 		if ($0 ~ /<66> 90|<0f> 1f 44 00 00|<eb> [0-7][0-9a-f] |<cc>/ ||
-		    (rip ~ /\+0x[04]\// && $0 ~ /<e8>/))
+		    (rip ~ /\+0x[04]\// && $0 ~ /<e8>|Unable to access opcode/))
 			site = rip
 		rip = ""
 	}
