@@ -10,6 +10,8 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 
+#include "klpx_target_stress.h"
+
 static long version = 1;
 module_param(version, long, 0444);
 MODULE_PARM_DESC(version, "what both replacements answer (1..65535)");
@@ -19,12 +21,12 @@ static long stress_leaf(void)
 	return version;
 }
 
-/* Yield inside the call, between the two halves of the answer. */
-static long stress_call(long (*leaf)(void))
+/* Wait inside the call, between the two halves of the answer. */
+static long stress_call(long (*leaf)(void), bool sleep)
 {
 	long mine = version;
 
-	cond_resched();
+	klpx_target_stress_wait(sleep);
 	return (mine << 16) | leaf();
 }
 

@@ -11,6 +11,8 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 
+#include "klpx_target_stress.h"
+
 static long version = 1;
 module_param(version, long, 0444);
 MODULE_PARM_DESC(version, "what both replacements answer (1..65535)");
@@ -20,11 +22,11 @@ static long stress_klp_leaf(void)
 	return version;
 }
 
-static long stress_klp_call(long (*leaf)(void))
+static long stress_klp_call(long (*leaf)(void), bool sleep)
 {
 	long mine = version;
 
-	cond_resched();
+	klpx_target_stress_wait(sleep);
 	return (mine << 16) | leaf();
 }
 
