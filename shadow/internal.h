@@ -89,8 +89,9 @@ struct klpx_shadow_cache {
  * @node:	entry in the registry, under klpx_shadow_mutex (RCU readers)
  * @id_node:	entry in the registry's hash by id, likewise
  * @refs:	registrations holding this id, under klpx_shadow_mutex
- * @regs:	the klpx_shadow_type structs holding them, by reg_node,
- *		likewise
+ * @regs:	the klpx_shadow_type structs holding them, linked by their
+ *		@reg_next: changed under klpx_shadow_mutex and @lock both,
+ *		so that a resize, under @lock, updates each one's @tbl
  * @version:	the highest version among @regs, likewise
  * @gc_node:	entry in a list of classes being collected together
  * @gc_type:	the type whose unregistration collects the class: its dtor
@@ -129,7 +130,7 @@ struct klpx_shadow_class {
 	struct list_head node;
 	struct hlist_node id_node;
 	unsigned int refs;
-	struct list_head regs;
+	struct klpx_shadow_type *regs;
 	unsigned int version;
 	struct list_head gc_node;
 	struct klpx_shadow_type *gc_type;
@@ -187,6 +188,12 @@ klpx_shadow_class_of(struct klpx_shadow_type *type)
 		return class;
 	return klpx_shadow_class_find_rcu(type->id);
 }
+
+/* store.c; called with klpx_shadow_mutex held */
+void klpx_shadow_store_attach(struct klpx_shadow_class *class,
+			      struct klpx_shadow_type *type);
+void klpx_shadow_store_detach(struct klpx_shadow_class *class,
+			      struct klpx_shadow_type *type);
 
 /* class.c; create and free are called with klpx_shadow_mutex held */
 struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type *type);

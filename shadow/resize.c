@@ -308,7 +308,7 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 	class->resize_failed_at = 0;
 	rcu_assign_pointer(class->new_tbl, new);
 	/* Misses in @old are no longer final: see klpx_shadow_lookup(). */
-	rcu_assign_pointer(class->tbl, klpx_shadow_tbl_flag_moving(old));
+	__klpx_shadow_publish_tbl(class, klpx_shadow_tbl_flag_moving(old));
 	spin_unlock_irqrestore(&class->lock, flags);
 
 	n = 1UL << klpx_shadow_tbl_shift(old);
@@ -334,7 +334,7 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 		return;
 	}
 	mflags = klpx_shadow_move_begin(class);
-	rcu_assign_pointer(class->tbl, new);
+	__klpx_shadow_publish_tbl(class, new);
 	/* A slow lookup finds @new in @tbl before @new_tbl clears. */
 	smp_wmb();
 	RCU_INIT_POINTER(class->new_tbl, NULL);
