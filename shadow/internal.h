@@ -107,6 +107,13 @@ struct klpx_shadow_cache {
  * @resize_pending: @resize_work is queued or running
  * @resize_failed_at: the count when a resize last failed to allocate, 0
  *		after a success: resizes back off until it doubles or halves
+ * @boost:	how many times larger @tbl is than @count asks for: a small
+ *		table's lower load, paid from a global allowance (resize.c);
+ *		under @lock
+ * @natural_charged: bytes of @tbl at the size @count asks for, as counted
+ *		in the global total of resize.c; under @resize_mutex
+ * @boost_charged: bytes of @tbl beyond that, taken from the allowance;
+ *		likewise
  * @resize_mutex: serialises the resizes of the id, by @resize_work and by
  *		creators that help (see resize.c); taken outside @lock
  * @resize_kick: queues @resize_work from an interrupt, never under the
@@ -142,6 +149,9 @@ struct klpx_shadow_class {
 	bool dead;
 	bool resize_pending;
 	unsigned long resize_failed_at;
+	unsigned int boost;
+	long natural_charged;
+	long boost_charged;
 	struct mutex resize_mutex;
 	struct irq_work resize_kick;
 	struct work_struct resize_work;

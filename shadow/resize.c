@@ -34,6 +34,7 @@
 
 #define pr_fmt(fmt) "klpx: " fmt
 
+#include <linux/atomic.h>
 #include <linux/kernel.h>
 #include <linux/irq_work.h>
 #include <linux/mutex.h>
@@ -43,6 +44,90 @@
 
 #include "internal.h"
 #include "table.h"
+
+/*
+ * Small tables at a lower load.  A table sized for its count (load between
+ * 1/2 and 1) makes a lookup step on 1.5 variables per hit; upstream's
+ * fixed table of 4096 chains, at 10^3 variables, on barely more than one.
+ * So while the tables of every id, at the size their counts ask for, take
+ * no more than the allowance (the size of upstream's table: 32 KiB), a
+ * resize may make its table up to four times larger, as long as what all
+ * such extra chains take stays within the allowance too.  Past that, as
+ * from about 10^4 variables, tables are at their natural size and the
+ * memory per variable is what it was.  @boost, @natural_charged and
+ * @boost_charged of each class say what it holds of the two totals.
+ */
+#define KLPX_SHADOW_MAX_BOOST		2
+unsigned long klpx_shadow_boost_allowance = 32UL << 10;
+static atomic_long_t klpx_shadow_natural_bytes = ATOMIC_LONG_INIT(0);
+static atomic_long_t klpx_shadow_boost_bytes = ATOMIC_LONG_INIT(0);
+
+static long klpx_shadow_table_bytes(unsigned int shift)
+{
+	return (long)sizeof(klpx_shadow_link_t) << shift;
+}
+
+/* The size the count asks for of @class's current table. */
+static unsigned int __klpx_shadow_natural_shift(struct klpx_shadow_class *class,
+						struct klpx_shadow_table *tbl)
+{
+	return klpx_shadow_tbl_shift(tbl) - class->boost;
+}
+
+/*
+ * How many times to double a new table of 1 << @shift chains beyond that:
+ * the extra bytes are taken from the allowance now, less what the current
+ * table holds (*@delta: what was taken; klpx_shadow_boost_undo() gives it
+ * back if the resize does not happen).  Under @resize_mutex.
+ */
+static unsigned int klpx_shadow_boost_take(struct klpx_shadow_class *class,
+					   unsigned int shift, long *delta)
+{
+	long allowance = READ_ONCE(klpx_shadow_boost_allowance);
+	long natural = klpx_shadow_table_bytes(shift), extra;
+	unsigned int boost;
+
+	*delta = -class->boost_charged;
+	if (atomic_long_read(&klpx_shadow_natural_bytes) -
+	    class->natural_charged + natural > allowance)
+		goto none;
+	for (boost = KLPX_SHADOW_MAX_BOOST; boost; boost--) {
+		extra = klpx_shadow_table_bytes(shift + boost) - natural;
+		if (atomic_long_add_return(extra - class->boost_charged,
+					   &klpx_shadow_boost_bytes) <= allowance) {
+			*delta = extra - class->boost_charged;
+			return boost;
+		}
+		atomic_long_sub(extra - class->boost_charged,
+				&klpx_shadow_boost_bytes);
+	}
+none:
+	/* What the current table holds goes back once it is replaced. */
+	atomic_long_add(*delta, &klpx_shadow_boost_bytes);
+	return 0;
+}
+
+static void klpx_shadow_boost_undo(long delta)
+{
+	atomic_long_sub(delta, &klpx_shadow_boost_bytes);
+}
+
+/*
+ * The class's table is now 1 << (@shift + @boost) chains, charged @delta
+ * more than before.  Under @resize_mutex and class->lock.
+ */
+static void __klpx_shadow_boost_commit(struct klpx_shadow_class *class,
+				       unsigned int shift, unsigned int boost,
+				       long delta)
+{
+	long natural = klpx_shadow_table_bytes(shift);
+
+	atomic_long_add(natural - class->natural_charged,
+			&klpx_shadow_natural_bytes);
+	class->natural_charged = natural;
+	class->boost_charged += delta;
+	class->boost = boost;
+}
 
 /* Variables moved per hold of the id's lock: bounds the IRQs-off time. */
 #define KLPX_SHADOW_RESIZE_MOVES	64
@@ -144,10 +229,11 @@ void __klpx_shadow_maybe_resize(struct klpx_shadow_class *class)
 	shift = klpx_shadow_target_shift(class->count);
 	/*
 	 * Grow at load 1, to load 1/2; shrink below load 1/4, to a load
-	 * between 1/2 and 1.
+	 * between 1/2 and 1: loads of the table's natural size, before any
+	 * boost.
 	 */
-	if (shift > klpx_shadow_tbl_shift(tbl) ||
-	    shift + 1 < klpx_shadow_tbl_shift(tbl)) {
+	if (shift > __klpx_shadow_natural_shift(class, tbl) ||
+	    shift + 1 < __klpx_shadow_natural_shift(class, tbl)) {
 		class->resize_pending = true;
 		irq_work_queue(&class->resize_kick);
 	}
@@ -270,15 +356,16 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 	struct klpx_shadow_retired *retired = NULL;
 	struct klpx_shadow_table *old, *new = NULL;
 	unsigned long flags, mflags, i, n, count;
-	unsigned int shift;
+	unsigned int shift, natural, boost;
+	long delta;
 
 	lockdep_assert_held(&class->resize_mutex);
 	spin_lock_irqsave(&class->lock, flags);
 	old = klpx_shadow_locked_tbl(class, &class->tbl);
 	count = class->count;
 	shift = klpx_shadow_target_shift(count);
-	if (class->dead || (shift <= klpx_shadow_tbl_shift(old) &&
-			    shift + 1 >= klpx_shadow_tbl_shift(old))) {
+	natural = __klpx_shadow_natural_shift(class, old);
+	if (class->dead || (shift <= natural && shift + 1 >= natural)) {
 		/* Nothing to do. */
 		if (!class->dead)
 			__klpx_shadow_resize_done(class);
@@ -287,12 +374,28 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 	}
 	spin_unlock_irqrestore(&class->lock, flags);
 
+	boost = klpx_shadow_boost_take(class, shift, &delta);
+	if (shift + boost == klpx_shadow_tbl_shift(old)) {
+		/* The table already has that size: only its account changes. */
+		spin_lock_irqsave(&class->lock, flags);
+		if (class->dead) {
+			spin_unlock_irqrestore(&class->lock, flags);
+			klpx_shadow_boost_undo(delta);
+			return;
+		}
+		__klpx_shadow_boost_commit(class, shift, boost, delta);
+		__klpx_shadow_resize_done(class);
+		spin_unlock_irqrestore(&class->lock, flags);
+		return;
+	}
+
 	retired = kmalloc(sizeof(*retired), gfp);
 	if (retired)
-		new = klpx_shadow_table_alloc(shift, gfp);
+		new = klpx_shadow_table_alloc(shift + boost, gfp);
 
 	spin_lock_irqsave(&class->lock, flags);
 	if (!new || class->dead) {
+		klpx_shadow_boost_undo(delta);
 		if (!new && !class->dead) {
 			class->resize_failed_at = max(count, 1UL);
 			pr_warn_ratelimited("shadow id %lu: no memory for a table of %lu chains (%d); retried at half or twice %lu variables\n",
@@ -317,6 +420,7 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 		if (class->dead) {
 			/* Garbage collection drains both tables. */
 			spin_unlock_irqrestore(&class->lock, flags);
+			klpx_shadow_boost_undo(delta);
 			kfree(retired);
 			return;
 		}
@@ -330,11 +434,13 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 	spin_lock_irqsave(&class->lock, flags);
 	if (class->dead) {
 		spin_unlock_irqrestore(&class->lock, flags);
+		klpx_shadow_boost_undo(delta);
 		kfree(retired);
 		return;
 	}
 	mflags = klpx_shadow_move_begin(class);
 	__klpx_shadow_publish_tbl(class, new);
+	__klpx_shadow_boost_commit(class, shift, boost, delta);
 	/* A slow lookup finds @new in @tbl before @new_tbl clears. */
 	smp_wmb();
 	RCU_INIT_POINTER(class->new_tbl, NULL);
@@ -418,4 +524,11 @@ void klpx_shadow_resize_stop(struct klpx_shadow_class *class)
 {
 	irq_work_sync(&class->resize_kick);
 	cancel_work_sync(&class->resize_work);
+	/* Its table goes: so do its shares of the totals. */
+	mutex_lock(&class->resize_mutex);
+	atomic_long_sub(class->natural_charged, &klpx_shadow_natural_bytes);
+	atomic_long_sub(class->boost_charged, &klpx_shadow_boost_bytes);
+	class->natural_charged = 0;
+	class->boost_charged = 0;
+	mutex_unlock(&class->resize_mutex);
 }

@@ -149,3 +149,61 @@ KLPX_TEST(shadow_table_shrinks_below_load_a_quarter)
 		EXPECT_NOT_NULL(klpx_shadow_get(OBJ(i), &a));
 	klpx_shadow_unregister(&a);
 }
+
+/* ------------------------------------------------------------------ */
+/* a lower load for small tables                                       */
+/* ------------------------------------------------------------------ */
+
+static void fill(struct klpx_shadow_type *type, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (!klpx_shadow_alloc(OBJ(i), type, GFP_KERNEL, NULL))
+			kt_abort();
+	shim_workqueue_drain();
+}
+
+/*
+ * Within the allowance, the 1000 variables of an id live in a table four
+ * times larger than their count asks for: load 1/4, as in upstream's
+ * fixed table at that count.  Without the allowance, at the natural size.
+ * Once the natural sizes of all tables together pass the allowance (an
+ * id of 8192 variables alone does), no table grows past its natural size:
+ * the memory of large stores stays what it was.
+ */
+KLPX_TEST(shadow_small_tables_take_a_lower_load_within_the_allowance)
+{
+	struct klpx_shadow_type a = { .id = 602, .name = "small", .size = 8 };
+	struct klpx_shadow_type b = { .id = 603, .name = "large", .size = 8 };
+	unsigned int natural, boosted, large, after;
+
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	fill(&a, 1000);
+	natural = table_bits(OBJ(0), &a);
+	klpx_shadow_unregister(&a);
+
+	klpx_shadow_boost_allowance = 32 << 10;
+	ASSERT_EQ(klpx_shadow_register(&a), 0);
+	fill(&a, 1000);
+	boosted = table_bits(OBJ(0), &a);
+
+	ASSERT_EQ(klpx_shadow_register(&b), 0);
+	fill(&b, 8192);
+	large = table_bits(OBJ(0), &b);
+	/* a's table shrinks, then grows back with the allowance spent */
+	klpx_shadow_free_all(&a);
+	shim_workqueue_drain();
+	fill(&a, 1000);
+	after = table_bits(OBJ(0), &a);
+	kt_info("1000 variables: 2^%u chains, 2^%u within the allowance, 2^%u beside 8192 in 2^%u",
+		natural, boosted, after, large);
+	klpx_shadow_unregister(&a);
+	klpx_shadow_unregister(&b);
+
+	EXPECT_EQ(natural, 10);
+	EXPECT_EQ(boosted, 12);
+	EXPECT_EQ(large, 14);
+	EXPECT_EQ(after, 10);
+}
+
