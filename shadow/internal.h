@@ -77,11 +77,19 @@ struct klpx_shadow_cache {
  * @tbl:	the table readers look in first
  * @new_tbl:	while a resize is in progress, the table variables move to;
  *		new variables go here; NULL otherwise
- * @seq:	bumped while variables move from @tbl to @new_tbl, so that a
- *		lockless miss during a move is retried
+ * @seq:	bumped around the start and the end of a resize (when @tbl
+ *		and @new_tbl change), so that a slow lookup overlapping
+ *		either looks again
+ * @batch_seq:	bumped around each batch of moves from @tbl to @new_tbl
+ * @move_lo:	during a resize, the first chain of @tbl not yet emptied:
+ *		the chains before it are all in @new_tbl
+ * @move_hi:	during a resize, the end of the chains of @tbl the last
+ *		batch may have touched: a miss retries only if a batch ran
+ *		during its walk and its chain lies in [@move_lo, @move_hi)
  * @move_lock:	taken inside @lock, IRQs off, around each batch of moves
- *		and the swap of tables: a raw lock even on PREEMPT_RT, so a
- *		reader spinning on @seq waits one bounded batch at most
+ *		and the swaps of tables, guarding the four above: a raw lock
+ *		even on PREEMPT_RT, so a reader spinning on @seq, or on a
+ *		batch moving its chain, waits one bounded batch at most
  * @id:		the id
  * @size:	bytes of data per variable
  * @name:	the id's name, our own copy
@@ -128,6 +136,9 @@ struct klpx_shadow_class {
 	struct klpx_shadow_table __rcu *tbl;
 	struct klpx_shadow_table __rcu *new_tbl;
 	seqcount_raw_spinlock_t seq;
+	seqcount_raw_spinlock_t batch_seq;
+	unsigned long move_lo;
+	unsigned long move_hi;
 	raw_spinlock_t move_lock;
 
 	unsigned long id;

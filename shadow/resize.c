@@ -24,11 +24,12 @@
  *
  * A resize allocates the new table, then moves variables over in
  * batches, each under the id's lock and, inside it, under the raw
- * @move_lock with IRQs off and a write section of @seq.  A batch moves
+ * @move_lock with IRQs off and a write section of @batch_seq, having
+ * published the range of chains it may touch.  A batch moves
  * at most KLPX_SHADOW_RESIZE_MOVES variables and looks at most at
  * KLPX_SHADOW_RESIZE_SCAN chains, however long the chains grew: that
- * bounds the time IRQs are off, and the time a lockless reader waiting on
- * @seq spins.  Resizes of one id never overlap: @resize_mutex serialises
+ * bounds the time IRQs are off, and the time a lockless reader whose chain
+ * a batch moves spins.  Resizes of one id never overlap: @resize_mutex serialises
  * the worker and the creators that help.
  */
 
@@ -270,11 +271,12 @@ static void klpx_shadow_resize_kick(struct irq_work *work)
 }
 
 /*
- * A write section of @seq: readers that missed meanwhile retry.  Inside
- * class->lock; IRQs off and no preemption even on PREEMPT_RT, so readers
- * spinning on @seq, in hard IRQ context too, wait a bounded time.
+ * A write section of @seq, around a change of tables (a resize's start and
+ * its end): slow lookups that overlap it look again.  Inside class->lock;
+ * IRQs off and no preemption even on PREEMPT_RT, so readers spinning on
+ * @seq, in hard IRQ context too, wait a bounded time.
  */
-static unsigned long klpx_shadow_move_begin(struct klpx_shadow_class *class)
+static unsigned long klpx_shadow_swap_begin(struct klpx_shadow_class *class)
 	__acquires(&class->move_lock)
 {
 	unsigned long flags;
@@ -284,7 +286,7 @@ static unsigned long klpx_shadow_move_begin(struct klpx_shadow_class *class)
 	return flags;
 }
 
-static void klpx_shadow_move_end(struct klpx_shadow_class *class,
+static void klpx_shadow_swap_end(struct klpx_shadow_class *class,
 				 unsigned long flags)
 	__releases(&class->move_lock)
 {
@@ -293,9 +295,41 @@ static void klpx_shadow_move_end(struct klpx_shadow_class *class,
 }
 
 /*
+ * A batch of moves from chain @i of a table of @n chains on.  It first
+ * publishes the end of the chains it may touch (@move_hi: a batch looks at
+ * most at KLPX_SHADOW_RESIZE_SCAN chains past @i, and the one it stops on)
+ * and opens a write section of @batch_seq; after the moves, the first
+ * chain not emptied (@move_lo, a release store) and the section's end.  A
+ * lookup that missed looks again only if a batch ran meanwhile and its
+ * chain lies between the two (see klpx_shadow_lookup_slow()).  Inside
+ * class->lock, IRQs off, like the swaps.
+ */
+static unsigned long klpx_shadow_batch_begin(struct klpx_shadow_class *class,
+					     unsigned long i, unsigned long n)
+	__acquires(&class->move_lock)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&class->move_lock, flags);
+	WRITE_ONCE(class->move_hi, min(n, i + KLPX_SHADOW_RESIZE_SCAN + 1));
+	/* Orders @move_hi before the moves, as it orders the count. */
+	write_seqcount_begin(&class->batch_seq);
+	return flags;
+}
+
+static void klpx_shadow_batch_end(struct klpx_shadow_class *class,
+				  unsigned long i, unsigned long flags)
+	__releases(&class->move_lock)
+{
+	smp_store_release(&class->move_lo, i);
+	write_seqcount_end(&class->batch_seq);
+	raw_spin_unlock_irqrestore(&class->move_lock, flags);
+}
+
+/*
  * Move the first variable of chain @from to the head of chain @to.
  * Readers may be standing on it: one that follows its new @next lands in
- * @to and may miss what was behind it in @from; the caller's @seq write
+ * @to and may miss what was behind it in @from; the caller's batch
  * section makes it retry.  Links change with release stores, so a reader
  * that reaches a variable through a new link sees it whole.  The caller
  * holds class->lock.
@@ -409,9 +443,13 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 		return;
 	}
 	class->resize_failed_at = 0;
+	mflags = klpx_shadow_swap_begin(class);
+	WRITE_ONCE(class->move_lo, 0);
+	WRITE_ONCE(class->move_hi, 0);
 	rcu_assign_pointer(class->new_tbl, new);
 	/* Misses in @old are no longer final: see klpx_shadow_lookup(). */
 	__klpx_shadow_publish_tbl(class, klpx_shadow_tbl_flag_moving(old));
+	klpx_shadow_swap_end(class, mflags);
 	spin_unlock_irqrestore(&class->lock, flags);
 
 	n = 1UL << klpx_shadow_tbl_shift(old);
@@ -424,9 +462,9 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 			kfree(retired);
 			return;
 		}
-		mflags = klpx_shadow_move_begin(class);
+		mflags = klpx_shadow_batch_begin(class, i, n);
 		i = klpx_shadow_move_batch(class, old, new, i, n);
-		klpx_shadow_move_end(class, mflags);
+		klpx_shadow_batch_end(class, i, mflags);
 		spin_unlock_irqrestore(&class->lock, flags);
 		cond_resched();
 	}
@@ -438,13 +476,13 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 		kfree(retired);
 		return;
 	}
-	mflags = klpx_shadow_move_begin(class);
+	mflags = klpx_shadow_swap_begin(class);
 	__klpx_shadow_publish_tbl(class, new);
 	__klpx_shadow_boost_commit(class, shift, boost, delta);
 	/* A slow lookup finds @new in @tbl before @new_tbl clears. */
 	smp_wmb();
 	RCU_INIT_POINTER(class->new_tbl, NULL);
-	klpx_shadow_move_end(class, mflags);
+	klpx_shadow_swap_end(class, mflags);
 	__klpx_shadow_resize_done(class);
 	spin_unlock_irqrestore(&class->lock, flags);
 
@@ -509,6 +547,7 @@ void klpx_shadow_resize_init(struct klpx_shadow_class *class)
 	mutex_init(&class->resize_mutex);
 	raw_spin_lock_init(&class->move_lock);
 	seqcount_raw_spinlock_init(&class->seq, &class->move_lock);
+	seqcount_raw_spinlock_init(&class->batch_seq, &class->move_lock);
 	/* Hard: on PREEMPT_RT too it runs at once, not in a thread. */
 	class->resize_kick = IRQ_WORK_INIT_HARD(klpx_shadow_resize_kick);
 	INIT_WORK(&class->resize_work, klpx_shadow_resize_work);

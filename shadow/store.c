@@ -10,13 +10,14 @@
  *
  * resize.c grows and shrinks the table, moving variables to a new one in
  * small batches, each under the id's lock and, inside it, under the raw
- * @move_lock with IRQs off and a write section of @seq.  A lockless reader
- * looks in @tbl and then @new_tbl; a variable being moved may lead it
- * astray, so a miss is retried when @seq changed.  A hit is always right:
- * a variable's key never changes and its memory outlives every reader.
- * Readers wait for nothing but an odd @seq, that is for one batch that
- * runs with IRQs off and cannot be preempted, also on PREEMPT_RT, where
- * @lock sleeps: so klpx_shadow_get() works in hard IRQ context there too.
+ * @move_lock with IRQs off.  A lockless reader looks in @tbl and then
+ * @new_tbl; a variable being moved may lead it astray, so a miss is
+ * retried when a batch moved its own chain meanwhile.  A hit is always
+ * right: a variable's key never changes and its memory outlives every
+ * reader.  Readers wait for nothing but a swap of tables or a batch moving
+ * their chain, each of which runs with IRQs off and cannot be preempted,
+ * also on PREEMPT_RT, where @lock sleeps: so klpx_shadow_get() works in
+ * hard IRQ context there too.
  */
 
 #define pr_fmt(fmt) "klpx: " fmt
@@ -48,27 +49,68 @@ klpx_shadow_chain_find(struct klpx_shadow_table *tbl, const void *obj)
 	return NULL;
 }
 
-/* A miss that a resize may have caused: retried while variables move. */
+/*
+ * A miss that a resize may have caused, looked at again in both tables.
+ * The moves of a resize go chain by chain through @tbl, in batches, and a
+ * batch says which chains it may touch (see resize.c), so a walk needs
+ * doing again only when its own chain moved under it, not when any chain
+ * did:
+ *
+ * - a chain before @move_lo is empty, its variables all in @new_tbl, which
+ *   holds them in place (nothing moves out of it): look there only (@tbl
+ *   flagged says a resize is under way, so that @move_lo is its own);
+ * - otherwise the walk of the chain, then of @new_tbl's, went wrong only
+ *   if a move of that chain led it astray.  Such a move comes after its
+ *   batch raised @move_hi past the chain and opened @batch_seq's write
+ *   section, so once the walk saw it, the reads after it see both.  With
+ *   no batch run since the start, or the chain at or past @move_hi, the
+ *   miss is final.
+ *
+ * A chain a batch is moving is looked at again until the batch ends: one
+ * batch, bounded, with IRQs off.  @seq, bumped only when a resize starts
+ * or ends, makes the lookup start over when the tables themselves change.
+ */
 static noinline struct klpx_shadow_var *
 klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
 {
-	struct klpx_shadow_table *tbl;
+	struct klpx_shadow_table *tbl, *new;
 	struct klpx_shadow_var *var;
-	unsigned int seq;
+	unsigned int seq, batch;
+	unsigned long chain, lo;
+	bool moving;
 
-	do {
+	for (;;) {
 		seq = read_seqcount_begin(&class->seq);
-		var = klpx_shadow_chain_find(rcu_dereference(class->tbl), obj);
-		if (var)
-			return var;
-		tbl = rcu_dereference(class->new_tbl);
-		if (tbl) {
+		batch = raw_read_seqcount(&class->batch_seq);
+		tbl = rcu_dereference(class->tbl);
+		/* Flagged from a resize's start to its end, under @seq. */
+		moving = klpx_shadow_tbl_moving(tbl);
+		/* Pairs with the release store of the batch's end. */
+		lo = smp_load_acquire(&class->move_lo);
+		chain = klpx_shadow_bucket(tbl, obj) -
+			klpx_shadow_tbl_buckets(tbl);
+		if (!moving || chain >= lo) {
 			var = klpx_shadow_chain_find(tbl, obj);
 			if (var)
 				return var;
 		}
-	} while (read_seqcount_retry(&class->seq, seq));
-	return NULL;
+		new = rcu_dereference(class->new_tbl);
+		if (new) {
+			var = klpx_shadow_chain_find(new, obj);
+			if (var)
+				return var;
+		}
+		/* The moves the walks saw are before what this reads. */
+		smp_rmb();
+		if (read_seqcount_retry(&class->seq, seq))
+			continue;
+		if (!moving || chain < lo || chain >= READ_ONCE(class->move_hi))
+			return NULL;
+		if (!(batch & 1) && !read_seqcount_retry(&class->batch_seq, batch))
+			return NULL;
+		/* A batch moved our chain, or is moving it: let it end. */
+		(void)read_seqcount_begin(&class->batch_seq);
+	}
 }
 
 /*
@@ -85,7 +127,7 @@ klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
  *   a resize replaced is freed after a grace period, not while we read.
  *
  * A miss in a flagged table, or with @tbl changed, goes the slow way,
- * which retries on @seq.
+ * which retries only if its own chain moved.
  */
 static __always_inline struct klpx_shadow_var *
 klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
