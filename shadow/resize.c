@@ -321,6 +321,7 @@ static void klpx_shadow_batch_end(struct klpx_shadow_class *class,
 				  unsigned long i, unsigned long flags)
 	__releases(&class->move_lock)
 {
+	/* After the moves: pairs with klpx_shadow_lookup_slow()'s acquire. */
 	smp_store_release(&class->move_lo, i);
 	write_seqcount_end(&class->batch_seq);
 	raw_spin_unlock_irqrestore(&class->move_lock, flags);
