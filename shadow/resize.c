@@ -44,6 +44,7 @@
 #include <linux/workqueue.h>
 
 #include "internal.h"
+#include "shadow.h"
 #include "table.h"
 
 /*
