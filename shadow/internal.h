@@ -77,11 +77,19 @@ struct klpx_shadow_cache {
  * @tbl:	the table readers look in first
  * @new_tbl:	while a resize is in progress, the table variables move to;
  *		new variables go here; NULL otherwise
- * @seq:	bumped while variables move from @tbl to @new_tbl, so that a
- *		lockless miss during a move is retried
+ * @seq:	bumped around the start and the end of a resize (when @tbl
+ *		and @new_tbl change), so that a slow lookup overlapping
+ *		either looks again
+ * @batch_seq:	bumped around each batch of moves from @tbl to @new_tbl
+ * @move_lo:	during a resize, the first chain of @tbl not yet emptied:
+ *		the chains before it are all in @new_tbl
+ * @move_hi:	during a resize, the end of the chains of @tbl the last
+ *		batch may have touched: a miss retries only if a batch ran
+ *		during its walk and its chain lies in [@move_lo, @move_hi)
  * @move_lock:	taken inside @lock, IRQs off, around each batch of moves
- *		and the swap of tables: a raw lock even on PREEMPT_RT, so a
- *		reader spinning on @seq waits one bounded batch at most
+ *		and the swaps of tables, guarding the four above: a raw lock
+ *		even on PREEMPT_RT, so a reader spinning on @seq, or on a
+ *		batch moving its chain, waits one bounded batch at most
  * @id:		the id
  * @size:	bytes of data per variable
  * @name:	the id's name, our own copy
@@ -89,8 +97,9 @@ struct klpx_shadow_cache {
  * @node:	entry in the registry, under klpx_shadow_mutex (RCU readers)
  * @id_node:	entry in the registry's hash by id, likewise
  * @refs:	registrations holding this id, under klpx_shadow_mutex
- * @regs:	the klpx_shadow_type structs holding them, by reg_node,
- *		likewise
+ * @regs:	the klpx_shadow_type structs holding them, linked by their
+ *		@reg_next: changed under klpx_shadow_mutex and @lock both,
+ *		so that a resize, under @lock, updates each one's @tbl
  * @version:	the highest version among @regs, likewise
  * @gc_node:	entry in a list of classes being collected together
  * @gc_type:	the type whose unregistration collects the class: its dtor
@@ -106,6 +115,13 @@ struct klpx_shadow_cache {
  * @resize_pending: @resize_work is queued or running
  * @resize_failed_at: the count when a resize last failed to allocate, 0
  *		after a success: resizes back off until it doubles or halves
+ * @boost:	how many times larger @tbl is than @count asks for: a small
+ *		table's lower load, paid from a global allowance (resize.c);
+ *		under @lock
+ * @natural_charged: bytes of @tbl at the size @count asks for, as counted
+ *		in the global total of resize.c; under @resize_mutex
+ * @boost_charged: bytes of @tbl beyond that, taken from the allowance;
+ *		likewise
  * @resize_mutex: serialises the resizes of the id, by @resize_work and by
  *		creators that help (see resize.c); taken outside @lock
  * @resize_kick: queues @resize_work from an interrupt, never under the
@@ -120,6 +136,9 @@ struct klpx_shadow_class {
 	struct klpx_shadow_table __rcu *tbl;
 	struct klpx_shadow_table __rcu *new_tbl;
 	seqcount_raw_spinlock_t seq;
+	seqcount_raw_spinlock_t batch_seq;
+	unsigned long move_lo;
+	unsigned long move_hi;
 	raw_spinlock_t move_lock;
 
 	unsigned long id;
@@ -129,7 +148,7 @@ struct klpx_shadow_class {
 	struct list_head node;
 	struct hlist_node id_node;
 	unsigned int refs;
-	struct list_head regs;
+	struct klpx_shadow_type *regs;
 	unsigned int version;
 	struct list_head gc_node;
 	struct klpx_shadow_type *gc_type;
@@ -141,6 +160,9 @@ struct klpx_shadow_class {
 	bool dead;
 	bool resize_pending;
 	unsigned long resize_failed_at;
+	unsigned int boost;
+	long natural_charged;
+	long boost_charged;
 	struct mutex resize_mutex;
 	struct irq_work resize_kick;
 	struct work_struct resize_work;
@@ -187,6 +209,12 @@ klpx_shadow_class_of(struct klpx_shadow_type *type)
 		return class;
 	return klpx_shadow_class_find_rcu(type->id);
 }
+
+/* store.c; called with klpx_shadow_mutex held */
+void klpx_shadow_store_attach(struct klpx_shadow_class *class,
+			      struct klpx_shadow_type *type);
+void klpx_shadow_store_detach(struct klpx_shadow_class *class,
+			      struct klpx_shadow_type *type);
 
 /* class.c; create and free are called with klpx_shadow_mutex held */
 struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type *type);

@@ -179,7 +179,7 @@ static void klpx_shadow_class_update_version(struct klpx_shadow_class *class)
 	struct klpx_shadow_type *type;
 
 	class->version = 0;
-	list_for_each_entry(type, &class->regs, reg_node)
+	for (type = class->regs; type; type = type->reg_next)
 		class->version = max(class->version, type->version);
 }
 
@@ -218,7 +218,6 @@ klpx_shadow_class_add(struct klpx_shadow_type *type)
 		return class;
 	}
 	class->cache = cache;
-	INIT_LIST_HEAD(&class->regs);
 	klpx_shadow_class_list(class);
 	return class;
 }
@@ -281,7 +280,7 @@ static void __klpx_shadow_unregister(struct klpx_shadow_type *type,
 		return;
 
 	RCU_INIT_POINTER(type->class, NULL);
-	list_del(&type->reg_node);
+	klpx_shadow_store_detach(class, type);
 	trace_klpx_shadow_unregister(class->id, class->name, class->refs - 1);
 	if (--class->refs) {
 		klpx_shadow_class_update_version(class);
@@ -374,7 +373,7 @@ int klpx_shadow_register(struct klpx_shadow_type *type)
 		first = true;
 	}
 	class->refs++;
-	list_add_tail(&type->reg_node, &class->regs);
+	klpx_shadow_store_attach(class, type);
 	class->version = max(class->version, type->version);
 	rcu_assign_pointer(type->class, class);
 	trace_klpx_shadow_register(class->id, class->name, class->refs);

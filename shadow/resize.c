@@ -24,16 +24,18 @@
  *
  * A resize allocates the new table, then moves variables over in
  * batches, each under the id's lock and, inside it, under the raw
- * @move_lock with IRQs off and a write section of @seq.  A batch moves
+ * @move_lock with IRQs off and a write section of @batch_seq, having
+ * published the range of chains it may touch.  A batch moves
  * at most KLPX_SHADOW_RESIZE_MOVES variables and looks at most at
  * KLPX_SHADOW_RESIZE_SCAN chains, however long the chains grew: that
- * bounds the time IRQs are off, and the time a lockless reader waiting on
- * @seq spins.  Resizes of one id never overlap: @resize_mutex serialises
+ * bounds the time IRQs are off, and the time a lockless reader whose chain
+ * a batch moves spins.  Resizes of one id never overlap: @resize_mutex serialises
  * the worker and the creators that help.
  */
 
 #define pr_fmt(fmt) "klpx: " fmt
 
+#include <linux/atomic.h>
 #include <linux/kernel.h>
 #include <linux/irq_work.h>
 #include <linux/mutex.h>
@@ -42,7 +44,92 @@
 #include <linux/workqueue.h>
 
 #include "internal.h"
+#include "shadow.h"
 #include "table.h"
+
+/*
+ * Small tables at a lower load.  A table sized for its count (load between
+ * 1/2 and 1) makes a lookup step on 1.5 variables per hit; upstream's
+ * fixed table of 4096 chains, at 10^3 variables, on barely more than one.
+ * So while the tables of every id, at the size their counts ask for, take
+ * no more than the allowance (the size of upstream's table: 32 KiB), a
+ * resize may make its table up to four times larger, as long as what all
+ * such extra chains take stays within the allowance too.  Past that, as
+ * from about 10^4 variables, tables are at their natural size and the
+ * memory per variable is what it was.  @boost, @natural_charged and
+ * @boost_charged of each class say what it holds of the two totals.
+ */
+#define KLPX_SHADOW_MAX_BOOST		2
+unsigned long klpx_shadow_boost_allowance = 32UL << 10;
+static atomic_long_t klpx_shadow_natural_bytes = ATOMIC_LONG_INIT(0);
+static atomic_long_t klpx_shadow_boost_bytes = ATOMIC_LONG_INIT(0);
+
+static long klpx_shadow_table_bytes(unsigned int shift)
+{
+	return (long)sizeof(klpx_shadow_link_t) << shift;
+}
+
+/* The size the count asks for of @class's current table. */
+static unsigned int __klpx_shadow_natural_shift(struct klpx_shadow_class *class,
+						struct klpx_shadow_table *tbl)
+{
+	return klpx_shadow_tbl_shift(tbl) - class->boost;
+}
+
+/*
+ * How many times to double a new table of 1 << @shift chains beyond that:
+ * the extra bytes are taken from the allowance now, less what the current
+ * table holds (*@delta: what was taken; klpx_shadow_boost_undo() gives it
+ * back if the resize does not happen).  Under @resize_mutex.
+ */
+static unsigned int klpx_shadow_boost_take(struct klpx_shadow_class *class,
+					   unsigned int shift, long *delta)
+{
+	long allowance = READ_ONCE(klpx_shadow_boost_allowance);
+	long natural = klpx_shadow_table_bytes(shift), extra;
+	unsigned int boost;
+
+	*delta = -class->boost_charged;
+	if (atomic_long_read(&klpx_shadow_natural_bytes) -
+	    class->natural_charged + natural > allowance)
+		goto none;
+	for (boost = KLPX_SHADOW_MAX_BOOST; boost; boost--) {
+		extra = klpx_shadow_table_bytes(shift + boost) - natural;
+		if (atomic_long_add_return(extra - class->boost_charged,
+					   &klpx_shadow_boost_bytes) <= allowance) {
+			*delta = extra - class->boost_charged;
+			return boost;
+		}
+		atomic_long_sub(extra - class->boost_charged,
+				&klpx_shadow_boost_bytes);
+	}
+none:
+	/* What the current table holds goes back once it is replaced. */
+	atomic_long_add(*delta, &klpx_shadow_boost_bytes);
+	return 0;
+}
+
+static void klpx_shadow_boost_undo(long delta)
+{
+	atomic_long_sub(delta, &klpx_shadow_boost_bytes);
+}
+
+/*
+ * The class's table is now 1 << (@shift + @boost) chains, charged @delta
+ * more than before.  Under @resize_mutex and class->lock.
+ */
+static void __klpx_shadow_boost_commit(struct klpx_shadow_class *class,
+				       unsigned int shift, unsigned int boost,
+				       long delta)
+{
+	long natural = klpx_shadow_table_bytes(shift);
+
+	atomic_long_add(natural - class->natural_charged,
+			&klpx_shadow_natural_bytes);
+	class->natural_charged = natural;
+	class->boost_charged += delta;
+	class->boost = boost;
+}
 
 /* Variables moved per hold of the id's lock: bounds the IRQs-off time. */
 #define KLPX_SHADOW_RESIZE_MOVES	64
@@ -144,10 +231,11 @@ void __klpx_shadow_maybe_resize(struct klpx_shadow_class *class)
 	shift = klpx_shadow_target_shift(class->count);
 	/*
 	 * Grow at load 1, to load 1/2; shrink below load 1/4, to a load
-	 * between 1/2 and 1.
+	 * between 1/2 and 1: loads of the table's natural size, before any
+	 * boost.
 	 */
-	if (shift > klpx_shadow_tbl_shift(tbl) ||
-	    shift + 1 < klpx_shadow_tbl_shift(tbl)) {
+	if (shift > __klpx_shadow_natural_shift(class, tbl) ||
+	    shift + 1 < __klpx_shadow_natural_shift(class, tbl)) {
 		class->resize_pending = true;
 		irq_work_queue(&class->resize_kick);
 	}
@@ -184,11 +272,12 @@ static void klpx_shadow_resize_kick(struct irq_work *work)
 }
 
 /*
- * A write section of @seq: readers that missed meanwhile retry.  Inside
- * class->lock; IRQs off and no preemption even on PREEMPT_RT, so readers
- * spinning on @seq, in hard IRQ context too, wait a bounded time.
+ * A write section of @seq, around a change of tables (a resize's start and
+ * its end): slow lookups that overlap it look again.  Inside class->lock;
+ * IRQs off and no preemption even on PREEMPT_RT, so readers spinning on
+ * @seq, in hard IRQ context too, wait a bounded time.
  */
-static unsigned long klpx_shadow_move_begin(struct klpx_shadow_class *class)
+static unsigned long klpx_shadow_swap_begin(struct klpx_shadow_class *class)
 	__acquires(&class->move_lock)
 {
 	unsigned long flags;
@@ -198,7 +287,7 @@ static unsigned long klpx_shadow_move_begin(struct klpx_shadow_class *class)
 	return flags;
 }
 
-static void klpx_shadow_move_end(struct klpx_shadow_class *class,
+static void klpx_shadow_swap_end(struct klpx_shadow_class *class,
 				 unsigned long flags)
 	__releases(&class->move_lock)
 {
@@ -207,9 +296,42 @@ static void klpx_shadow_move_end(struct klpx_shadow_class *class,
 }
 
 /*
+ * A batch of moves from chain @i of a table of @n chains on.  It first
+ * publishes the end of the chains it may touch (@move_hi: a batch looks at
+ * most at KLPX_SHADOW_RESIZE_SCAN chains past @i, and the one it stops on)
+ * and opens a write section of @batch_seq; after the moves, the first
+ * chain not emptied (@move_lo, a release store) and the section's end.  A
+ * lookup that missed looks again only if a batch ran meanwhile and its
+ * chain lies between the two (see klpx_shadow_lookup_slow()).  Inside
+ * class->lock, IRQs off, like the swaps.
+ */
+static unsigned long klpx_shadow_batch_begin(struct klpx_shadow_class *class,
+					     unsigned long i, unsigned long n)
+	__acquires(&class->move_lock)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&class->move_lock, flags);
+	WRITE_ONCE(class->move_hi, min(n, i + KLPX_SHADOW_RESIZE_SCAN + 1));
+	/* Orders @move_hi before the moves, as it orders the count. */
+	write_seqcount_begin(&class->batch_seq);
+	return flags;
+}
+
+static void klpx_shadow_batch_end(struct klpx_shadow_class *class,
+				  unsigned long i, unsigned long flags)
+	__releases(&class->move_lock)
+{
+	/* After the moves: pairs with klpx_shadow_lookup_slow()'s acquire. */
+	smp_store_release(&class->move_lo, i);
+	write_seqcount_end(&class->batch_seq);
+	raw_spin_unlock_irqrestore(&class->move_lock, flags);
+}
+
+/*
  * Move the first variable of chain @from to the head of chain @to.
  * Readers may be standing on it: one that follows its new @next lands in
- * @to and may miss what was behind it in @from; the caller's @seq write
+ * @to and may miss what was behind it in @from; the caller's batch
  * section makes it retry.  Links change with release stores, so a reader
  * that reaches a variable through a new link sees it whole.  The caller
  * holds class->lock.
@@ -270,15 +392,16 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 	struct klpx_shadow_retired *retired = NULL;
 	struct klpx_shadow_table *old, *new = NULL;
 	unsigned long flags, mflags, i, n, count;
-	unsigned int shift;
+	unsigned int shift, natural, boost;
+	long delta;
 
 	lockdep_assert_held(&class->resize_mutex);
 	spin_lock_irqsave(&class->lock, flags);
 	old = klpx_shadow_locked_tbl(class, &class->tbl);
 	count = class->count;
 	shift = klpx_shadow_target_shift(count);
-	if (class->dead || (shift <= klpx_shadow_tbl_shift(old) &&
-			    shift + 1 >= klpx_shadow_tbl_shift(old))) {
+	natural = __klpx_shadow_natural_shift(class, old);
+	if (class->dead || (shift <= natural && shift + 1 >= natural)) {
 		/* Nothing to do. */
 		if (!class->dead)
 			__klpx_shadow_resize_done(class);
@@ -287,12 +410,28 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 	}
 	spin_unlock_irqrestore(&class->lock, flags);
 
+	boost = klpx_shadow_boost_take(class, shift, &delta);
+	if (shift + boost == klpx_shadow_tbl_shift(old)) {
+		/* The table already has that size: only its account changes. */
+		spin_lock_irqsave(&class->lock, flags);
+		if (class->dead) {
+			spin_unlock_irqrestore(&class->lock, flags);
+			klpx_shadow_boost_undo(delta);
+			return;
+		}
+		__klpx_shadow_boost_commit(class, shift, boost, delta);
+		__klpx_shadow_resize_done(class);
+		spin_unlock_irqrestore(&class->lock, flags);
+		return;
+	}
+
 	retired = kmalloc(sizeof(*retired), gfp);
 	if (retired)
-		new = klpx_shadow_table_alloc(shift, gfp);
+		new = klpx_shadow_table_alloc(shift + boost, gfp);
 
 	spin_lock_irqsave(&class->lock, flags);
 	if (!new || class->dead) {
+		klpx_shadow_boost_undo(delta);
 		if (!new && !class->dead) {
 			class->resize_failed_at = max(count, 1UL);
 			pr_warn_ratelimited("shadow id %lu: no memory for a table of %lu chains (%d); retried at half or twice %lu variables\n",
@@ -306,9 +445,13 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 		return;
 	}
 	class->resize_failed_at = 0;
+	mflags = klpx_shadow_swap_begin(class);
+	WRITE_ONCE(class->move_lo, 0);
+	WRITE_ONCE(class->move_hi, 0);
 	rcu_assign_pointer(class->new_tbl, new);
 	/* Misses in @old are no longer final: see klpx_shadow_lookup(). */
-	rcu_assign_pointer(class->tbl, klpx_shadow_tbl_flag_moving(old));
+	__klpx_shadow_publish_tbl(class, klpx_shadow_tbl_flag_moving(old));
+	klpx_shadow_swap_end(class, mflags);
 	spin_unlock_irqrestore(&class->lock, flags);
 
 	n = 1UL << klpx_shadow_tbl_shift(old);
@@ -317,12 +460,13 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 		if (class->dead) {
 			/* Garbage collection drains both tables. */
 			spin_unlock_irqrestore(&class->lock, flags);
+			klpx_shadow_boost_undo(delta);
 			kfree(retired);
 			return;
 		}
-		mflags = klpx_shadow_move_begin(class);
+		mflags = klpx_shadow_batch_begin(class, i, n);
 		i = klpx_shadow_move_batch(class, old, new, i, n);
-		klpx_shadow_move_end(class, mflags);
+		klpx_shadow_batch_end(class, i, mflags);
 		spin_unlock_irqrestore(&class->lock, flags);
 		cond_resched();
 	}
@@ -330,15 +474,17 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 	spin_lock_irqsave(&class->lock, flags);
 	if (class->dead) {
 		spin_unlock_irqrestore(&class->lock, flags);
+		klpx_shadow_boost_undo(delta);
 		kfree(retired);
 		return;
 	}
-	mflags = klpx_shadow_move_begin(class);
-	rcu_assign_pointer(class->tbl, new);
+	mflags = klpx_shadow_swap_begin(class);
+	__klpx_shadow_publish_tbl(class, new);
+	__klpx_shadow_boost_commit(class, shift, boost, delta);
 	/* A slow lookup finds @new in @tbl before @new_tbl clears. */
 	smp_wmb();
 	RCU_INIT_POINTER(class->new_tbl, NULL);
-	klpx_shadow_move_end(class, mflags);
+	klpx_shadow_swap_end(class, mflags);
 	__klpx_shadow_resize_done(class);
 	spin_unlock_irqrestore(&class->lock, flags);
 
@@ -403,6 +549,7 @@ void klpx_shadow_resize_init(struct klpx_shadow_class *class)
 	mutex_init(&class->resize_mutex);
 	raw_spin_lock_init(&class->move_lock);
 	seqcount_raw_spinlock_init(&class->seq, &class->move_lock);
+	seqcount_raw_spinlock_init(&class->batch_seq, &class->move_lock);
 	/* Hard: on PREEMPT_RT too it runs at once, not in a thread. */
 	class->resize_kick = IRQ_WORK_INIT_HARD(klpx_shadow_resize_kick);
 	INIT_WORK(&class->resize_work, klpx_shadow_resize_work);
@@ -418,4 +565,11 @@ void klpx_shadow_resize_stop(struct klpx_shadow_class *class)
 {
 	irq_work_sync(&class->resize_kick);
 	cancel_work_sync(&class->resize_work);
+	/* Its table goes: so do its shares of the totals. */
+	mutex_lock(&class->resize_mutex);
+	atomic_long_sub(class->natural_charged, &klpx_shadow_natural_bytes);
+	atomic_long_sub(class->boost_charged, &klpx_shadow_boost_bytes);
+	class->natural_charged = 0;
+	class->boost_charged = 0;
+	mutex_unlock(&class->resize_mutex);
 }

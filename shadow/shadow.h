@@ -53,6 +53,13 @@ void klpx_shadow_unregister_many(struct klpx_shadow_type **types,
 size_t klpx_shadow_longest_chain(struct klpx_shadow_type *type);
 
 /*
+ * Bytes of bucket arrays that small tables may take beyond the size their
+ * variables ask for, all ids together (resize.c).  Tests that check table
+ * sizes lower it to 0.
+ */
+extern unsigned long klpx_shadow_boost_allowance;
+
+/*
  * Called once when klpx goes away: warns about ids still registered and
  * waits for the frees still in flight.  May sleep.
  */

@@ -10,13 +10,14 @@
  *
  * resize.c grows and shrinks the table, moving variables to a new one in
  * small batches, each under the id's lock and, inside it, under the raw
- * @move_lock with IRQs off and a write section of @seq.  A lockless reader
- * looks in @tbl and then @new_tbl; a variable being moved may lead it
- * astray, so a miss is retried when @seq changed.  A hit is always right:
- * a variable's key never changes and its memory outlives every reader.
- * Readers wait for nothing but an odd @seq, that is for one batch that
- * runs with IRQs off and cannot be preempted, also on PREEMPT_RT, where
- * @lock sleeps: so klpx_shadow_get() works in hard IRQ context there too.
+ * @move_lock with IRQs off.  A lockless reader looks in @tbl and then
+ * @new_tbl; a variable being moved may lead it astray, so a miss is
+ * retried when a batch moved its own chain meanwhile.  A hit is always
+ * right: a variable's key never changes and its memory outlives every
+ * reader.  Readers wait for nothing but a swap of tables or a batch moving
+ * their chain, each of which runs with IRQs off and cannot be preempted,
+ * also on PREEMPT_RT, where @lock sleeps: so klpx_shadow_get() works in
+ * hard IRQ context there too.
  */
 
 #define pr_fmt(fmt) "klpx: " fmt
@@ -34,43 +35,82 @@
 #error "klpx frees slab-cache objects with kfree(), which SLOB does not support"
 #endif
 
-/* Under rcu_read_lock() or class->lock. */
+/* Under rcu_read_lock(). */
 static __always_inline struct klpx_shadow_var *
-klpx_shadow_chain_find(struct klpx_shadow_class *class,
-		       struct klpx_shadow_table *tbl, const void *obj)
+klpx_shadow_chain_find(struct klpx_shadow_table *tbl, const void *obj)
 {
 	struct klpx_shadow_var *var;
 
-	for (var = klpx_shadow_deref(class, *klpx_shadow_bucket(tbl, obj));
-	     var; var = klpx_shadow_deref(class, var->next)) {
+	for (var = klpx_shadow_deref_rcu(*klpx_shadow_bucket(tbl, obj));
+	     var; var = klpx_shadow_deref_rcu(var->next)) {
 		if (var->obj == obj)
 			return var;
 	}
 	return NULL;
 }
 
-/* A miss that a resize may have caused: retried while variables move. */
+/*
+ * A miss that a resize may have caused, looked at again in both tables.
+ * The moves of a resize go chain by chain through @tbl, in batches, and a
+ * batch says which chains it may touch (see resize.c), so a walk needs
+ * doing again only when its own chain moved under it, not when any chain
+ * did:
+ *
+ * - a chain before @move_lo is empty, its variables all in @new_tbl, which
+ *   holds them in place (nothing moves out of it): look there only (@tbl
+ *   flagged says a resize is under way, so that @move_lo is its own);
+ * - otherwise the walk of the chain, then of @new_tbl's, went wrong only
+ *   if a move of that chain led it astray.  Such a move comes after its
+ *   batch raised @move_hi past the chain and opened @batch_seq's write
+ *   section, so once the walk saw it, the reads after it see both.  With
+ *   no batch run since the start, or the chain at or past @move_hi, the
+ *   miss is final.
+ *
+ * A chain a batch is moving is looked at again until the batch ends: one
+ * batch, bounded, with IRQs off.  @seq, bumped only when a resize starts
+ * or ends, makes the lookup start over when the tables themselves change.
+ */
 static noinline struct klpx_shadow_var *
 klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
 {
-	struct klpx_shadow_table *tbl;
+	struct klpx_shadow_table *tbl, *new;
 	struct klpx_shadow_var *var;
-	unsigned int seq;
+	unsigned int seq, batch;
+	unsigned long chain, lo;
+	bool moving;
 
-	do {
+	for (;;) {
 		seq = read_seqcount_begin(&class->seq);
-		var = klpx_shadow_chain_find(class, rcu_dereference(class->tbl),
-					     obj);
-		if (var)
-			return var;
-		tbl = rcu_dereference(class->new_tbl);
-		if (tbl) {
-			var = klpx_shadow_chain_find(class, tbl, obj);
+		batch = raw_read_seqcount(&class->batch_seq);
+		tbl = rcu_dereference(class->tbl);
+		/* Flagged from a resize's start to its end, under @seq. */
+		moving = klpx_shadow_tbl_moving(tbl);
+		/* Pairs with the release store of the batch's end. */
+		lo = smp_load_acquire(&class->move_lo);
+		chain = klpx_shadow_bucket(tbl, obj) -
+			klpx_shadow_tbl_buckets(tbl);
+		if (!moving || chain >= lo) {
+			var = klpx_shadow_chain_find(tbl, obj);
 			if (var)
 				return var;
 		}
-	} while (read_seqcount_retry(&class->seq, seq));
-	return NULL;
+		new = rcu_dereference(class->new_tbl);
+		if (new) {
+			var = klpx_shadow_chain_find(new, obj);
+			if (var)
+				return var;
+		}
+		/* The moves the walks saw are before what this reads. */
+		smp_rmb();
+		if (read_seqcount_retry(&class->seq, seq))
+			continue;
+		if (!moving || chain < lo || chain >= READ_ONCE(class->move_hi))
+			return NULL;
+		if (!(batch & 1) && !read_seqcount_retry(&class->batch_seq, batch))
+			return NULL;
+		/* A batch moved our chain, or is moving it: let it end. */
+		(void)read_seqcount_begin(&class->batch_seq);
+	}
 }
 
 /*
@@ -87,7 +127,7 @@ klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
  *   a resize replaced is freed after a grace period, not while we read.
  *
  * A miss in a flagged table, or with @tbl changed, goes the slow way,
- * which retries on @seq.
+ * which retries only if its own chain moved.
  */
 static __always_inline struct klpx_shadow_var *
 klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
@@ -95,7 +135,7 @@ klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
 	struct klpx_shadow_table *tbl = rcu_dereference(class->tbl);
 	struct klpx_shadow_var *var;
 
-	var = klpx_shadow_chain_find(class, tbl, obj);
+	var = klpx_shadow_chain_find(tbl, obj);
 	if (likely(var))
 		return var;
 	/* Pairs with the release stores of klpx_shadow_resize(). */
@@ -104,6 +144,61 @@ klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
 		   rcu_access_pointer(class->tbl) == tbl))
 		return NULL;
 	return klpx_shadow_lookup_slow(class, obj);
+}
+
+/*
+ * A lookup through a type that has no table copy (not registered itself,
+ * or racing with its registration): through the class; or one that
+ * @missed in its copy while a resize was under way: the class's retries.
+ * With @report, says so when the id is not registered.
+ */
+static noinline struct klpx_shadow_var *
+klpx_shadow_type_lookup_slow(struct klpx_shadow_type *type, const void *obj,
+			     bool missed, bool report)
+{
+	struct klpx_shadow_class *class = klpx_shadow_class_of(type);
+
+	if (unlikely(!class)) {
+		if (report)
+			klpx_shadow_report_unregistered(type);
+		return NULL;
+	}
+	return missed ? klpx_shadow_lookup_slow(class, obj) :
+			klpx_shadow_lookup(class, obj);
+}
+
+/*
+ * Lockless lookup through @type; the caller holds rcu_read_lock().  A
+ * registered type holds a copy of its id's table pointer, kept up to date
+ * under the id's lock by every resize (__klpx_shadow_publish_tbl()), so
+ * that a lookup reaches the bucket in two dependent loads, not four
+ * (type, class, table, bucket).  The copy is flagged and replaced exactly
+ * as the class's is, so klpx_shadow_lookup()'s reasoning about a final
+ * miss holds for it too.  With @report, an unregistered id is logged.
+ */
+static __always_inline struct klpx_shadow_var *
+klpx_shadow_type_lookup(struct klpx_shadow_type *type, const void *obj,
+			bool report)
+{
+	struct klpx_shadow_table *tbl;
+	struct klpx_shadow_var *var;
+
+	if (likely(type)) {
+		tbl = rcu_dereference(type->tbl);
+		if (likely(tbl)) {
+			var = klpx_shadow_chain_find(tbl, obj);
+			if (likely(var))
+				return var;
+			/* Pairs with the release stores of resizes. */
+			smp_rmb();
+			if (likely(!klpx_shadow_tbl_moving(tbl) &&
+				   rcu_access_pointer(type->tbl) == tbl))
+				return NULL;
+			return klpx_shadow_type_lookup_slow(type, obj, true,
+							    report);
+		}
+	}
+	return klpx_shadow_type_lookup_slow(type, obj, false, report);
 }
 
 /* The link to @obj's variable in the chain of @tbl, or NULL.  Under class->lock. */
@@ -202,17 +297,11 @@ static void __klpx_shadow_destroy(struct klpx_shadow_class *class,
  */
 void *klpx_shadow_get(void *obj, struct klpx_shadow_type *type)
 {
-	struct klpx_shadow_class *class;
-	struct klpx_shadow_var *var = NULL;
+	struct klpx_shadow_var *var;
 
 	rcu_read_lock();
-	class = klpx_shadow_class_of(type);
-	if (likely(class))
-		var = klpx_shadow_lookup(class, obj);
-	else
-		klpx_shadow_report_unregistered(type);
+	var = klpx_shadow_type_lookup(type, obj, true);
 	rcu_read_unlock();
-
 	return var ? var->data : NULL;
 }
 EXPORT_SYMBOL_GPL(klpx_shadow_get);
@@ -347,14 +436,12 @@ static __always_inline void *klpx_shadow_create(void *obj,
 						bool exclusive)
 {
 	struct klpx_shadow_class *class;
-	struct klpx_shadow_var *var = NULL;
+	struct klpx_shadow_var *var;
 	bool nomem = false, grow = false;
 	void *data;
 
 	rcu_read_lock();
-	class = klpx_shadow_class_of(type);
-	if (likely(class))
-		var = klpx_shadow_lookup(class, obj);
+	var = klpx_shadow_type_lookup(type, obj, false);
 	if (likely(var)) {
 		rcu_read_unlock();
 		/* A duplicate is a bug, whether memory is short or not. */
@@ -363,6 +450,7 @@ static __always_inline void *klpx_shadow_create(void *obj,
 		klpx_shadow_warn_duplicate(type, obj);
 		return NULL;
 	}
+	class = klpx_shadow_class_of(type);
 	if (unlikely(!class)) {
 		rcu_read_unlock();
 		klpx_shadow_report_unregistered(type);
@@ -468,6 +556,54 @@ out:
 	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(klpx_shadow_free);
+
+/**
+ * klpx_shadow_store_attach() - let lookups through a new registration start
+ * in the id's table
+ * @class:	the registered id
+ * @type:	the type just registered with it
+ *
+ * Context: process context; klpx_shadow_mutex held.
+ */
+void klpx_shadow_store_attach(struct klpx_shadow_class *class,
+			      struct klpx_shadow_type *type)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&class->lock, flags);
+	type->reg_next = class->regs;
+	class->regs = type;
+	rcu_assign_pointer(type->tbl, klpx_shadow_locked_tbl(class, &class->tbl));
+	spin_unlock_irqrestore(&class->lock, flags);
+}
+
+/**
+ * klpx_shadow_store_detach() - undo klpx_shadow_store_attach()
+ * @class:	the registered id
+ * @type:	a registration of it going away
+ *
+ * Lookups through @type that started before may still walk the table;
+ * the caller's grace period (before the table may go) waits for them.
+ *
+ * Context: process context; klpx_shadow_mutex held.
+ */
+void klpx_shadow_store_detach(struct klpx_shadow_class *class,
+			      struct klpx_shadow_type *type)
+{
+	struct klpx_shadow_type **p;
+	unsigned long flags;
+
+	spin_lock_irqsave(&class->lock, flags);
+	for (p = &class->regs; *p; p = &(*p)->reg_next) {
+		if (*p == type) {
+			*p = type->reg_next;
+			break;
+		}
+	}
+	type->reg_next = NULL;
+	RCU_INIT_POINTER(type->tbl, NULL);
+	spin_unlock_irqrestore(&class->lock, flags);
+}
 
 /* Variables free_all destroys per hold of the id's lock. */
 #define KLPX_SHADOW_FREE_ALL_BATCH	64

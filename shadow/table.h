@@ -84,9 +84,12 @@ static inline unsigned int klpx_shadow_target_shift(unsigned long count)
 	return ilog2(count) + 1;
 }
 
-/* A link read under class->lock, or by a reader under rcu_read_lock(). */
-#define klpx_shadow_deref(class, link) \
-	rcu_dereference_check(link, lockdep_is_held(&(class)->lock))
+/*
+ * A link of a chain read by a lockless reader, under rcu_read_lock(): what
+ * rcu_dereference() is, spelt so that the userspace tests count links.
+ */
+#define klpx_shadow_deref_rcu(link)	rcu_dereference_check(link, 0)
+/* A link read under class->lock. */
 #define klpx_shadow_deref_locked(class, link) \
 	rcu_dereference_protected(link, lockdep_is_held(&(class)->lock))
 
@@ -95,6 +98,22 @@ klpx_shadow_locked_tbl(struct klpx_shadow_class *class,
 		       struct klpx_shadow_table __rcu **p)
 {
 	return rcu_dereference_protected(*p, lockdep_is_held(&class->lock));
+}
+
+/*
+ * Make @tbl the table lookups start in: the class's, and the copy in each
+ * registered type, where lookups through that type read it.  Release
+ * stores, like every change of @tbl: see klpx_shadow_lookup().  Under
+ * class->lock.
+ */
+static inline void __klpx_shadow_publish_tbl(struct klpx_shadow_class *class,
+					     struct klpx_shadow_table *tbl)
+{
+	struct klpx_shadow_type *type;
+
+	rcu_assign_pointer(class->tbl, tbl);
+	for (type = class->regs; type; type = type->reg_next)
+		rcu_assign_pointer(type->tbl, tbl);
 }
 
 /* resize.c */

@@ -82,6 +82,7 @@ typedef int (*klpx_shadow_ctor_t)(void *obj, void *shadow_data,
 typedef void (*klpx_shadow_dtor_t)(void *obj, void *shadow_data);
 
 struct klpx_shadow_class;
+struct klpx_shadow_table;
 
 /**
  * struct klpx_shadow_type - the type of a family of shadow variables
@@ -115,7 +116,9 @@ struct klpx_shadow_class;
  *		a higher @version is held fails with -EINVAL; the id's
  *		version is the highest among its registrations
  * @class:	internal: the registered id this struct holds a reference on
- * @reg_node:	internal: entry in that id's list of registrations
+ * @tbl:	internal: that id's table, where lookups through this struct
+ *		start (a copy the id's resizes keep up to date)
+ * @reg_next:	internal: the next registration of that id
  *
  * @setup and @release run with klpx's registry of ids locked, one at a
  * time, never concurrently with any registration or unregistration: they
@@ -136,7 +139,8 @@ struct klpx_shadow_type {
 
 	/* internal */
 	struct klpx_shadow_class __rcu *class;
-	struct list_head reg_node;
+	struct klpx_shadow_table __rcu *tbl;
+	struct klpx_shadow_type *reg_next;
 };
 
 /**
