@@ -85,12 +85,23 @@ bool klpx_defer_running(void)
 	return klpx_defer_task == current;
 }
 
+static bool klpx_defer_pinned(const struct klpx_defer *d,
+			      const struct module *mod)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr; i++)
+		if (d->mods[i] == mod)
+			return true;
+	return false;
+}
+
 /* Hold every module the current task has frames in, but klpx itself. */
 static int klpx_defer_pin(struct klpx_defer *d)
 {
 	unsigned long *entries;
 	struct module *mod;
-	unsigned int i, j, nr;
+	unsigned int i, nr;
 	int ret = 0;
 
 	entries = kmalloc_array(KLPX_DEFER_ENTRIES, sizeof(*entries),
@@ -101,15 +112,13 @@ static int klpx_defer_pin(struct klpx_defer *d)
 	for (i = 0; i < nr && !ret; i++) {
 		preempt_disable();
 		mod = __module_text_address(entries[i]);
-		for (j = 0; mod && j < d->nr && d->mods[j] != mod; j++)
-			;
-		if (!mod || mod == THIS_MODULE || j < d->nr)
-			;
-		else if (d->nr == KLPX_DEFER_PINS)
-			ret = -E2BIG;
-		else if (try_module_get(mod))
-			d->mods[d->nr++] = mod;
-		/* A module going away is the task's own removal or load. */
+		if (mod && mod != THIS_MODULE && !klpx_defer_pinned(d, mod)) {
+			if (d->nr == KLPX_DEFER_PINS)
+				ret = -E2BIG;
+			/* One going away is the task's own load or removal. */
+			else if (try_module_get(mod))
+				d->mods[d->nr++] = mod;
+		}
 		preempt_enable();
 	}
 	kfree(entries);

@@ -308,10 +308,16 @@ static void klpx_patch_unprepare(struct klpx_patch *patch)
 	}
 }
 
-/*
- * Enable @patch: prepare, switch, and what follows the switch.  Return:
- * 0, a negative errno with nothing changed, or -EINPROGRESS (nothing
- * changed either) when the asking task stands in code the switch changes.
+/**
+ * __klpx_enable_patch() - prepare, switch, and what follows the switch
+ * @patch:	a patch with its sysfs directory and module reference
+ * @released:	receives replaced patches; hand them to
+ *		klpx_patch_release_left() once klpx_mutex is dropped
+ *
+ * Context: klpx_mutex held; sleeps.
+ * Return: 0; a negative errno with nothing changed; -EINPROGRESS, nothing
+ * changed either, when the asking task stands in code the switch changes
+ * (logged; klpx_defer_queue() can leave the enable to its return).
  */
 int __klpx_enable_patch(struct klpx_patch *patch, struct list_head *released)
 {

@@ -348,10 +348,11 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	}
 	/*
 	 * Waiting for the asking task would be waiting for ourselves.  A
-	 * kthread has no return to user mode to take the step at; it, and
-	 * a task taking its own deferred step, wait like any other task.
+	 * kthread or an io_uring or other user worker has no return to user
+	 * mode to take the step at; it, and a task taking its own deferred
+	 * step, wait like any other task.
 	 */
-	if (sw->check && !(current->flags & PF_KTHREAD) &&
+	if (sw->check && !(current->flags & (PF_KTHREAD | KLPX_PF_WORKERS)) &&
 	    !klpx_defer_running() && klpx_self_busy(&ctx)) {
 		if (ctx.busy.range < 0)
 			pr_info("'%s': %s (pid %d) asks for the switch, and its own stack cannot be walked reliably (%d): the switch waits for its return to user mode\n",
