@@ -83,11 +83,13 @@ MODULE_PARM_DESC(switch_timeout,
 /**
  * struct klpx_switch_ctx - one switch
  * @sw:		the plan
+ * @self:	the asking task, once its own stack was found clean
  * @seen:	the last task found inside changed code
  * @busy:	the last one of them that had to be waited for
  */
 struct klpx_switch_ctx {
 	struct klpx_switch *sw;
+	struct task_struct *self;
 	struct klpx_busy seen;
 	struct klpx_busy busy;
 };
@@ -161,6 +163,8 @@ static unsigned int klpx_precheck(struct klpx_switch_ctx *ctx)
 	klpx_ran_reset();
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
+		if (t == ctx->self)
+			continue;
 		ret = task_call_func(t, klpx_precheck_task, ctx);
 		if (ret == -EAGAIN)
 			klpx_ran_note_running(t);
@@ -181,12 +185,17 @@ static unsigned int klpx_precheck(struct klpx_switch_ctx *ctx)
  * The only tasks on a CPU during the stop are the stoppers: this one
  * (current) and the others, spinning in the stop loop.  Their stacks
  * cannot be walked while they run, and they are not in patchable code.
+ * The asking task's own stack was walked, by itself, before the first
+ * pass; it has been inside klpx_switch_run() since, its frames where
+ * they were.  (Walked from here, a task preempted on its way into
+ * stop_machine() may even be refused: a kretprobe's return trampoline
+ * on its stack is resolved only for the task itself or a sleeping one.)
  */
 static bool klpx_stop_task_busy(struct task_struct *t, void *arg)
 {
 	struct klpx_switch_ctx *ctx = arg;
 
-	if (t == current || READ_ONCE(t->on_cpu))
+	if (t == ctx->self || t == current || READ_ONCE(t->on_cpu))
 		return false;
 	return klpx_task_busy(ctx, t);
 }
@@ -308,6 +317,26 @@ static void klpx_switch_report(struct klpx_switch_ctx *ctx,
 			klpx_busy_where(ctx, buf, sizeof(buf)));
 }
 
+/* The asking task stands in changed code: it waits, or gives up. */
+static void klpx_self_report(struct klpx_switch_ctx *ctx,
+			     struct klpx_patch *patch, bool final)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	const char *who = patch->mod->name, *where = buf;
+
+	if (ctx->busy.range < 0)
+		snprintf(buf, sizeof(buf), "a stack it cannot walk reliably (%d)",
+			 ctx->busy.error);
+	else
+		where = klpx_busy_where(ctx, buf, sizeof(buf));
+	if (final)
+		pr_err("'%s': cannot switch: %s (pid %d), which asks for it, is itself inside %s\n",
+		       who, ctx->busy.comm, ctx->busy.pid, where);
+	else
+		pr_info("'%s': %s (pid %d) asks for the switch from inside %s: the switch waits for its return to user mode\n",
+			who, ctx->busy.comm, ctx->busy.pid, where);
+}
+
 /**
  * klpx_switch_run() - carry out a plan in one consistent step
  * @sw:		the plan
@@ -324,7 +353,10 @@ static void klpx_switch_report(struct klpx_switch_ctx *ctx,
  * asking task, a user task, itself stands in changed code: nothing was
  * done, the caller may leave the step to that task's return to user mode
  * (klpx_defer_queue()); -EBUSY (logged, naming a task and a
- * function) when a task stayed inside changed code until the timeout;
+ * function) when a task stayed inside changed code until the timeout, or
+ * at once when the asking task stands in it and cannot leave the step to
+ * its return to user mode (a kthread, a worker, or the task taking its
+ * deferred step there);
  * -EINTR when the asking task was killed meanwhile (never in the
  * teardown of a going patch module: that waits on); -ENOMEM; another
  * errno from stop_machine().  On failure the stacks are as they were.
@@ -336,7 +368,6 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	unsigned long deadline, report;
 	unsigned int tries = 0, busy;
 	u64 stopped = 0, t0;
-	char buf[KSYM_SYMBOL_LEN];
 	int ret;
 
 	lockdep_assert_held(&klpx_mutex);
@@ -348,22 +379,20 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	}
 	/*
 	 * Waiting for the asking task would be waiting for ourselves.  A
-	 * kthread or an io_uring or other user worker has no return to user
-	 * mode to take the step at; it, and a task taking its own deferred
-	 * step, wait like any other task.
+	 * user task leaves the step to its return to user mode.  A kthread
+	 * or an io_uring or other user worker has no such return, and a
+	 * task taking its deferred step is at it already: they give up.
 	 */
-	if (sw->check && !(current->flags & (PF_KTHREAD | KLPX_PF_WORKERS)) &&
-	    !klpx_defer_running() && klpx_self_busy(&ctx)) {
-		if (ctx.busy.range < 0)
-			pr_info("'%s': %s (pid %d) asks for the switch, and its own stack cannot be walked reliably (%d): the switch waits for its return to user mode\n",
-				patch->mod->name, ctx.busy.comm, ctx.busy.pid,
-				ctx.busy.error);
-		else
-			pr_info("'%s': %s (pid %d) asks for the switch from inside %s: the switch waits for its return to user mode\n",
-				patch->mod->name, ctx.busy.comm, ctx.busy.pid,
-				klpx_busy_where(&ctx, buf, sizeof(buf)));
-		return -EINPROGRESS;
+	if (sw->check && klpx_self_busy(&ctx)) {
+		if (!(current->flags & (PF_KTHREAD | KLPX_PF_WORKERS)) &&
+		    !klpx_defer_running()) {
+			klpx_self_report(&ctx, patch, false);
+			return -EINPROGRESS;
+		}
+		klpx_self_report(&ctx, patch, true);
+		return -EBUSY;
 	}
+	ctx.self = current;
 
 	deadline = jiffies + switch_timeout * HZ;
 	report = jiffies + KLPX_SWITCH_REPORT_SECS * HZ;
