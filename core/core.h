@@ -100,6 +100,7 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 struct klpx_patch *klpx_patch_find_module(struct list_head *patches,
 					  struct module *mod);
 struct klpx_patch *klpx_patch_of_module(struct module *mod);
+int __klpx_enable_patch(struct klpx_patch *patch, struct list_head *released);
 int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 			 struct list_head *restore);
 void klpx_patch_settle_replace(struct list_head *released);
@@ -112,6 +113,13 @@ void klpx_replaced_leave(struct klpx_patch *patch,
 			 struct list_head *released);
 void klpx_patch_release_left(struct list_head *released);
 void klpx_patch_wait_released(void);
+
+/* defer.c: the step of a task that stands in the code it changes */
+bool klpx_defer_running(void);
+int klpx_defer_queue(struct klpx_patch *patch, bool disable);
+int klpx_defer_refuse_disable(struct klpx_patch *patch);
+void klpx_defer_module_going(struct module *mod, struct list_head *cancelled);
+void klpx_defer_release(struct list_head *cancelled);
 
 /* orphan.c: a patch module that goes away while its patch is enabled */
 extern struct klpx_patch *klpx_teardown;

@@ -220,6 +220,7 @@ static int klpx_patch_module_notify(struct notifier_block *nb,
 {
 	struct module *mod = data;
 	bool init_failed, run_exit;
+	LIST_HEAD(cancelled);
 	LIST_HEAD(released);
 	LIST_HEAD(gone);
 
@@ -228,12 +229,14 @@ static int klpx_patch_module_notify(struct notifier_block *nb,
 	mutex_lock(&klpx_mutex);
 	/* Still among the coming ones: it never got to LIVE. */
 	init_failed = !!klpx_coming_find(mod);
+	klpx_defer_module_going(mod, &cancelled);
 	klpx_patch_teardown_orphan(mod, init_failed, &gone, &released);
 	/* Removed by force while a pending replace held its patch. */
 	run_exit = !init_failed && klpx_patch_find_module(&released, mod);
 	mutex_unlock(&klpx_mutex);
 	/* Outside the lock: sysfs removal waits for writers, who take it. */
 	klpx_patch_release_left(&released);
+	klpx_defer_release(&cancelled);
 	if (run_exit)
 		klpx_patch_run_exit(mod);
 	klpx_patch_release_orphans(&gone, !init_failed);

@@ -308,8 +308,18 @@ static void klpx_patch_unprepare(struct klpx_patch *patch)
 	}
 }
 
-static int __klpx_enable_patch(struct klpx_patch *patch,
-			       struct list_head *released)
+/**
+ * __klpx_enable_patch() - prepare, switch, and what follows the switch
+ * @patch:	a patch with its sysfs directory and module reference
+ * @released:	receives replaced patches; hand them to
+ *		klpx_patch_release_left() once klpx_mutex is dropped
+ *
+ * Context: klpx_mutex held; sleeps.
+ * Return: 0; a negative errno with nothing changed; -EINPROGRESS, nothing
+ * changed either, when the asking task stands in code the switch changes
+ * (logged; klpx_defer_queue() can leave the enable to its return).
+ */
+int __klpx_enable_patch(struct klpx_patch *patch, struct list_head *released)
 {
 	struct klpx_switch sw;
 	struct klpx_object *obj;
@@ -391,6 +401,14 @@ static int __klpx_enable_patch(struct klpx_patch *patch,
  * enabled again as they were, shadow variables included, since they leave
  * for good only when the init has succeeded.
  *
+ * When the calling task itself stands in code the switch changes (a patch
+ * of the module-load path), it returns 0 with the switch pending (the
+ * patch's "transition" file reads 1): everything is undone, and done
+ * again, switch included, when that task returns to user mode (defer.c);
+ * should that fail, it is logged and the patch leaves as a failed enable
+ * would.  The pre_patch callbacks then run twice, the first run answered
+ * by post_unpatch.
+ *
  * Context: process context, from the patch module's init; sleeps.
  * Return: 0, or a negative errno with nothing changed: -EINVAL (bad or
  * reused patch, the module's other patch is enabled, ambiguous symbol,
@@ -444,9 +462,13 @@ int klpx_enable_patch(struct klpx_patch *patch)
 	}
 	ret = __klpx_enable_patch(patch, &released);
 	trace_klpx_patch_enable(klpx_patch_name(patch), patch->replace, ret);
+	/* Standing in changed code: the step waits for our return. */
+	if (ret == -EINPROGRESS)
+		ret = klpx_defer_queue(patch, false);
+	else if (!ret)
+		pr_info("'%s': enabled\n", klpx_patch_name(patch));
 	if (ret)
 		goto err_unlock;
-	pr_info("'%s': enabled\n", klpx_patch_name(patch));
 	mutex_unlock(&klpx_mutex);
 	klpx_patch_release_left(&released);
 	return 0;
@@ -616,24 +638,32 @@ int __klpx_disable_patch(struct klpx_patch *patch, bool check,
  * @attr:	the file being written ("enabled")
  *
  * Disables @patch, removes its sysfs directory and unpins its module, all
- * before returning, so that "echo 0 > enabled; rmmod" works.
+ * before returning, so that "echo 0 > enabled; rmmod" works.  When the
+ * writer itself stands in code the disable changes (a patch of the
+ * sysfs-write path), the disable is left to its return to user mode
+ * (defer.c): it returns 0 with the switch pending.
  *
  * Context: a sysfs store; sleeps.
  * Return: 0; -EINVAL when @patch is not enabled; -EBUSY (it stays
- * enabled) when a task stayed inside its code; -ENOMEM.
+ * enabled) when a task stayed inside its code, or when its enable is
+ * still pending; -ENOMEM.
  */
 int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 			     const struct attribute *attr)
 {
 	struct kernfs_node *kn = NULL;
+	bool removing, disabled, deferred;
 	LIST_HEAD(released);
-	bool removing;
 	int ret;
 
 	mutex_lock(&klpx_mutex);
 	klpx_patch_settle_replace(&released);
 	ret = patch->enabled ? __klpx_disable_patch(patch, true, NULL) :
-			       -EINVAL;
+			       klpx_defer_refuse_disable(patch);
+	/* The writer stands in the code: the disable waits for its return. */
+	deferred = ret == -EINPROGRESS;
+	if (deferred)
+		ret = klpx_defer_queue(patch, true);
 	/*
 	 * We are writing a file of a directory that goes now: @patch's, or
 	 * that of a patch replaced while we waited for klpx_mutex, which may
@@ -642,7 +672,8 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 	 * will find the patch disabled.  Out of it, we count as releasing
 	 * until we are done: that holds @patch's module and klpx.ko.
 	 */
-	removing = !ret || !list_empty(&released);
+	disabled = !ret && !deferred;
+	removing = disabled || !list_empty(&released);
 	if (removing)
 		atomic_inc(&klpx_nr_releasing);
 	mutex_unlock(&klpx_mutex);
@@ -650,11 +681,11 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 	if (removing)
 		kn = sysfs_break_active_protection(kobj, attr);
 	klpx_patch_release_left(&released);
-	if (!ret)
+	if (disabled)
 		klpx_sysfs_del_patch(patch);
 	if (kn)
 		sysfs_unbreak_active_protection(kn);
-	if (!ret)
+	if (disabled)
 		module_put(patch->mod);
 	if (removing)
 		klpx_releasing_done();

@@ -31,14 +31,12 @@
  * /sys/kernel/debug/klpx/transition lists the tasks in the way.
  *
  * The task that asks for the switch (an insmod in a patch module's init,
- * a writer of an "enabled" file) is not held against its own switch: it
- * may well be inside a function being changed, such as the module-load or
- * the sysfs-write path.  It finishes the frames it is in with the code
- * they belong to; every call it makes afterwards goes to the new code.
- * The modules whose code it stands in are pinned until it returns to user
- * mode, so that no rmmod frees code it still has to return into.  A
- * kthread asking for a switch has no such return, so it is checked like
- * any other task.
+ * a writer of an "enabled" file) is checked like every other task.  When
+ * its own frames stand in code the step changes (a patch of the
+ * module-load or sysfs-write path), waiting cannot help: it would wait
+ * for itself.  klpx_switch_run() then says so (-EINPROGRESS) before
+ * anything happens, and the caller leaves the step to that task's own
+ * return to user mode (defer.c), where none of its frames is left.
  */
 #define pr_fmt(fmt) "klpx: " fmt
 
@@ -71,7 +69,6 @@
 KLPX_SYMBOLS(vmlinux,
 	     KLPX_SYMPOS(task_call_func, 0),
 	     KLPX_SYMPOS(task_work_cancel, 0),
-	     KLPX_SYMPOS(__module_text_address, 0),
 	     KLPX_SYMPOS(idle_task, 0));
 
 static unsigned int switch_timeout = 60;
@@ -82,12 +79,11 @@ MODULE_PARM_DESC(switch_timeout,
 #define KLPX_STACK_ENTRIES	128
 #define KLPX_SWITCH_RETRY_MS	10
 #define KLPX_SWITCH_REPORT_SECS	5
-#define KLPX_PIN_MODULES	8
 
 /**
  * struct klpx_switch_ctx - one switch
  * @sw:		the plan
- * @self:	the task asking for the switch, when it is a user task
+ * @self:	the asking task, once its own stack was found clean
  * @seen:	the last task found inside changed code
  * @busy:	the last one of them that had to be waited for
  */
@@ -189,6 +185,11 @@ static unsigned int klpx_precheck(struct klpx_switch_ctx *ctx)
  * The only tasks on a CPU during the stop are the stoppers: this one
  * (current) and the others, spinning in the stop loop.  Their stacks
  * cannot be walked while they run, and they are not in patchable code.
+ * The asking task's own stack was walked, by itself, before the first
+ * pass; it has been inside klpx_switch_run() since, its frames where
+ * they were.  (Walked from here, a task preempted on its way into
+ * stop_machine() may even be refused: a kretprobe's return trampoline
+ * on its stack is resolved only for the task itself or a sleeping one.)
  */
 static bool klpx_stop_task_busy(struct task_struct *t, void *arg)
 {
@@ -254,98 +255,26 @@ static int klpx_switch_step(void *data)
 
 /* ---- the asking task's own frames ------------------------------------ */
 
-/**
- * struct klpx_pin - modules the asking task still has frames in
- * @work:	queued on the task with TWA_RESUME: runs at its return to
- *		user mode, when it has left them
- * @mods:	referenced modules
- * @nr:		number of @mods
- */
-struct klpx_pin {
-	struct callback_head work;
-	struct module *mods[KLPX_PIN_MODULES];
-	unsigned int nr;
-};
-
-static void klpx_unpin_fn(struct callback_head *work)
-{
-	struct klpx_pin *pin = container_of(work, struct klpx_pin, work);
-	unsigned int i;
-
-	for (i = 0; i < pin->nr; i++)
-		module_put(pin->mods[i]);
-	kfree(pin);
-}
-
-static bool klpx_pin_add(struct klpx_pin *pin, unsigned long addr)
-{
-	struct module *mod;
-	unsigned int i;
-	bool ok = true;
-
-	preempt_disable();
-	mod = __module_text_address(addr);
-	if (mod && mod != THIS_MODULE) {
-		for (i = 0; i < pin->nr && pin->mods[i] != mod; i++)
-			;
-		if (i == pin->nr && pin->nr == KLPX_PIN_MODULES) {
-			ok = false;
-		} else if (i == pin->nr) {
-			/*
-			 * A module going away goes whatever klpx holds: the
-			 * task is part of its removal.  Failing here would
-			 * only make a teardown retry at once, for ever.
-			 */
-			if (try_module_get(mod))
-				pin->mods[pin->nr++] = mod;
-			else
-				ok = mod->state == MODULE_STATE_GOING;
-		}
-	}
-	preempt_enable();
-	return ok;
-}
-
 /*
- * Keep the modules whose changed code the asking task stands in until it
- * has left it.  Return: 0, or -ENOMEM / -EBUSY when they could not be
- * held (the switch is then not done).
+ * Does the asking task stand in code the step changes?  Its stack is
+ * walked like any other, to its real end; one that cannot be walked so
+ * counts as standing in it.
  */
-static struct klpx_pin *klpx_pin_self(struct klpx_switch_ctx *ctx)
+static bool klpx_self_busy(struct klpx_switch_ctx *ctx)
 {
-	struct klpx_pin *pin;
-	unsigned int i, nr;
+	struct task_struct *t = current;
+	int nr, range;
 
-	if (!ctx->self || !ctx->sw->check)
-		return NULL;
-	pin = kzalloc(sizeof(*pin), GFP_KERNEL);
-	if (!pin)
-		return ERR_PTR(-ENOMEM);
-	nr = stack_trace_save(klpx_stack_entries,
-			      ARRAY_SIZE(klpx_stack_entries), 0);
-	for (i = 0; i < nr; i++) {
-		if (klpx_switch_hit(ctx->sw, &klpx_stack_entries[i], 1) < 0)
-			continue;
-		if (!klpx_pin_add(pin, klpx_stack_entries[i])) {
-			klpx_unpin_fn(&pin->work);
-			return ERR_PTR(-EBUSY);
-		}
-	}
-	return pin;
-}
-
-static void klpx_pin_keep(struct klpx_pin *pin)
-{
-	if (IS_ERR_OR_NULL(pin))
-		return;
-	if (!pin->nr) {
-		kfree(pin);
-		return;
-	}
-	init_task_work(&pin->work, klpx_unpin_fn);
-	/* Failing means the task is exiting: it has left its frames. */
-	if (task_work_add(current, &pin->work, TWA_RESUME))
-		klpx_unpin_fn(&pin->work);
+	nr = klpx_stack_walk(t, klpx_stack_entries,
+			     ARRAY_SIZE(klpx_stack_entries));
+	range = nr < 0 ? -1 : klpx_switch_hit(ctx->sw, klpx_stack_entries, nr);
+	if (nr >= 0 && range < 0)
+		return false;
+	ctx->busy.range = range;
+	ctx->busy.error = nr < 0 ? nr : 0;
+	strscpy(ctx->busy.comm, t->comm, sizeof(ctx->busy.comm));
+	ctx->busy.pid = task_pid_nr(t);
+	return true;
 }
 
 /* ---- the switch ------------------------------------------------------ */
@@ -388,6 +317,26 @@ static void klpx_switch_report(struct klpx_switch_ctx *ctx,
 			klpx_busy_where(ctx, buf, sizeof(buf)));
 }
 
+/* The asking task stands in changed code: it waits, or gives up. */
+static void klpx_self_report(struct klpx_switch_ctx *ctx,
+			     struct klpx_patch *patch, bool final)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	const char *who = patch->mod->name, *where = buf;
+
+	if (ctx->busy.range < 0)
+		snprintf(buf, sizeof(buf), "a stack it cannot walk reliably (%d)",
+			 ctx->busy.error);
+	else
+		where = klpx_busy_where(ctx, buf, sizeof(buf));
+	if (final)
+		pr_err("'%s': cannot switch: %s (pid %d), which asks for it, is itself inside %s\n",
+		       who, ctx->busy.comm, ctx->busy.pid, where);
+	else
+		pr_info("'%s': %s (pid %d) asks for the switch from inside %s: the switch waits for its return to user mode\n",
+			who, ctx->busy.comm, ctx->busy.pid, where);
+}
+
 /**
  * klpx_switch_run() - carry out a plan in one consistent step
  * @sw:		the plan
@@ -400,8 +349,14 @@ static void klpx_switch_report(struct klpx_switch_ctx *ctx,
  * inside stop_machine().
  *
  * Context: klpx_mutex held; process context; sleeps.
- * Return: 0 when the stacks changed; -EBUSY (logged, naming a task and a
- * function) when a task stayed inside changed code until the timeout;
+ * Return: 0 when the stacks changed; -EINPROGRESS (logged) when the
+ * asking task, a user task, itself stands in changed code: nothing was
+ * done, the caller may leave the step to that task's return to user mode
+ * (klpx_defer_queue()); -EBUSY (logged, naming a task and a
+ * function) when a task stayed inside changed code until the timeout, or
+ * at once when the asking task stands in it and cannot leave the step to
+ * its return to user mode (a kthread, a worker, or the task taking its
+ * deferred step there);
  * -EINTR when the asking task was killed meanwhile (never in the
  * teardown of a going patch module: that waits on); -ENOMEM; another
  * errno from stop_machine().  On failure the stacks are as they were.
@@ -413,7 +368,6 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	unsigned long deadline, report;
 	unsigned int tries = 0, busy;
 	u64 stopped = 0, t0;
-	struct klpx_pin *pin;
 	int ret;
 
 	lockdep_assert_held(&klpx_mutex);
@@ -423,14 +377,22 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 		if (ret)
 			return ret;
 	}
-	if (!(current->flags & PF_KTHREAD))
-		ctx.self = current;
-	pin = klpx_pin_self(&ctx);
-	if (IS_ERR(pin)) {
-		pr_err("'%s': cannot switch: cannot hold the modules the switching task is in: %ld\n",
-		       patch->mod->name, PTR_ERR(pin));
-		return PTR_ERR(pin);
+	/*
+	 * Waiting for the asking task would be waiting for ourselves.  A
+	 * user task leaves the step to its return to user mode.  A kthread
+	 * or an io_uring or other user worker has no such return, and a
+	 * task taking its deferred step is at it already: they give up.
+	 */
+	if (sw->check && klpx_self_busy(&ctx)) {
+		if (!(current->flags & (PF_KTHREAD | KLPX_PF_WORKERS)) &&
+		    !klpx_defer_running()) {
+			klpx_self_report(&ctx, patch, false);
+			return -EINPROGRESS;
+		}
+		klpx_self_report(&ctx, patch, true);
+		return -EBUSY;
 	}
+	ctx.self = current;
 
 	deadline = jiffies + switch_timeout * HZ;
 	report = jiffies + KLPX_SWITCH_REPORT_SECS * HZ;
@@ -494,14 +456,7 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	trace_klpx_switch(patch->mod->name, tries, stopped, ctx.busy.comm,
 			  ctx.busy.pid, ret);
 
-	if (ret) {
-		if (ret != -EBUSY && ret != -EINTR)
-			pr_err("'%s': cannot switch: %d\n", patch->mod->name,
-			       ret);
-		if (!IS_ERR_OR_NULL(pin))
-			klpx_unpin_fn(&pin->work);
-		return ret;
-	}
-	klpx_pin_keep(pin);
-	return 0;
+	if (ret && ret != -EBUSY && ret != -EINTR)
+		pr_err("'%s': cannot switch: %d\n", patch->mod->name, ret);
+	return ret;
 }

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * defer.c - the step of a task that stands in the code it changes.
+ *
+ * The task asking for a switch (an insmod whose module's init enables a
+ * patch, a writer of 0 to an "enabled" file) is checked like every other
+ * task.  When its own frames stand in code the step changes (a patch of
+ * the module-load or of the sysfs-write path), no waiting can help: it
+ * would wait for itself.  Its request then succeeds with the step left
+ * pending: the patch's "transition" file reads 1, and a task_work queued
+ * by the task on itself takes the step at its return to user mode, where
+ * none of its kernel frames is left.  Until then it finishes the frames
+ * it is in with the code they belong to, and every call it makes still
+ * goes to that same code: nothing switched yet.
+ *
+ * The deferred step is the ordinary one, with the ordinary waiting,
+ * moving and giving up; the asking task is then checked like any other.
+ * If it fails, one log line says so with the errno, and for an enable the
+ * patch leaves as a failed enable would have (its sysfs directory goes,
+ * its module may be removed).  No other system call is needed either way.
+ *
+ * Meanwhile the patch module and every module the task has frames in stay
+ * loaded: the enable's own reference, or one taken here, and one on each
+ * of those modules.  A disable of a patch whose enable is pending is
+ * refused with -EBUSY, naming the task.  Only the kernel can still free
+ * such a module: a failed init, a forced removal.  Its GOING then cancels
+ * what was pending for it.
+ */
+#define pr_fmt(fmt) "klpx: " fmt
+
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/stacktrace.h>
+#include <linux/task_work.h>
+#include "core.h"
+#include "trace.h"
+
+/* Not exported; see kallsyms.c. */
+KLPX_SYMBOLS(vmlinux, KLPX_SYMPOS(__module_text_address, 0));
+
+#define KLPX_DEFER_PINS		8
+#define KLPX_DEFER_ENTRIES	64
+
+/**
+ * struct klpx_defer - a step left to a task's return to user mode
+ * @work:	queued on @task with TWA_RESUME
+ * @node:	on klpx_deferred
+ * @patch:	the patch; NULL once its module went away
+ * @task:	the task that asked (not referenced: only compared with)
+ * @pid:	its pid, @comm its name, for the log
+ * @comm:	see @pid
+ * @disable:	the step disables @patch; else it enables it
+ * @mods:	modules the task had frames in, each referenced
+ * @nr:		number of @mods
+ */
+struct klpx_defer {
+	struct callback_head work;
+	struct list_head node;
+	struct klpx_patch *patch;
+	struct task_struct *task;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	bool disable;
+	struct module *mods[KLPX_DEFER_PINS];
+	unsigned int nr;
+};
+
+/* The pending steps; guarded by klpx_mutex. */
+static LIST_HEAD(klpx_deferred);
+
+/* The task taking its deferred step now, or NULL; guarded by klpx_mutex. */
+static struct task_struct *klpx_defer_task;
+
+/**
+ * klpx_defer_running() - is the current task taking its deferred step?
+ *
+ * Context: klpx_mutex held.
+ * Return: true then: its switch checks it like any other task.
+ */
+bool klpx_defer_running(void)
+{
+	lockdep_assert_held(&klpx_mutex);
+	return klpx_defer_task == current;
+}
+
+static bool klpx_defer_pinned(const struct klpx_defer *d,
+			      const struct module *mod)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr; i++)
+		if (d->mods[i] == mod)
+			return true;
+	return false;
+}
+
+/* Hold every module the current task has frames in, but klpx itself. */
+static int klpx_defer_pin(struct klpx_defer *d)
+{
+	unsigned long *entries;
+	struct module *mod;
+	unsigned int i, nr;
+	int ret = 0;
+
+	entries = kmalloc_array(KLPX_DEFER_ENTRIES, sizeof(*entries),
+				GFP_KERNEL);
+	if (!entries)
+		return -ENOMEM;
+	nr = stack_trace_save(entries, KLPX_DEFER_ENTRIES, 0);
+	for (i = 0; i < nr && !ret; i++) {
+		preempt_disable();
+		mod = __module_text_address(entries[i]);
+		if (mod && mod != THIS_MODULE && !klpx_defer_pinned(d, mod)) {
+			if (d->nr == KLPX_DEFER_PINS)
+				ret = -E2BIG;
+			/* One going away is the task's own load or removal. */
+			else if (try_module_get(mod))
+				d->mods[d->nr++] = mod;
+		}
+		preempt_enable();
+	}
+	kfree(entries);
+	return ret;
+}
+
+static void klpx_defer_unpin(struct klpx_defer *d)
+{
+	while (d->nr)
+		module_put(d->mods[--d->nr]);
+}
+
+/* Take a deferred disable: what a write of 0 to "enabled" would do. */
+static int klpx_defer_disable(struct klpx_patch *patch,
+			      struct list_head *released)
+{
+	klpx_patch_settle_replace(released);
+	if (!patch->enabled)
+		return -EALREADY;
+	return __klpx_disable_patch(patch, true, NULL);
+}
+
+static void klpx_defer_fn(struct callback_head *work)
+{
+	struct klpx_defer *d = container_of(work, struct klpx_defer, work);
+	struct klpx_patch *patch;
+	LIST_HEAD(released);
+	int ret = 0;
+
+	mutex_lock(&klpx_mutex);
+	list_del(&d->node);
+	patch = d->patch;
+	if (patch) {
+		klpx_defer_task = current;
+		if (d->disable) {
+			ret = klpx_defer_disable(patch, &released);
+		} else {
+			ret = __klpx_enable_patch(patch, &released);
+			trace_klpx_patch_enable(klpx_patch_name(patch),
+						patch->replace, ret);
+		}
+		klpx_defer_task = NULL;
+		WRITE_ONCE(patch->transition, false);
+		if (!ret && !d->disable)
+			pr_info("'%s': enabled\n", klpx_patch_name(patch));
+		else if (ret && ret != -EALREADY)
+			pr_err("'%s': the %s left to the return of %s (pid %d) to user mode failed: %pe\n",
+			       klpx_patch_name(patch),
+			       d->disable ? "disable" : "enable", d->comm,
+			       d->pid, ERR_PTR(ret));
+	}
+	mutex_unlock(&klpx_mutex);
+	klpx_patch_release_left(&released);
+
+	/*
+	 * A patch that was disabled, or whose enable failed, leaves: its
+	 * directory, then the reference its enable took.
+	 */
+	if (patch && (d->disable ? !ret : ret)) {
+		klpx_sysfs_del_patch(patch);
+		module_put(patch->mod);
+	}
+	if (patch && d->disable)
+		module_put(patch->mod);
+	klpx_defer_unpin(d);
+	kfree(d);
+	module_put(THIS_MODULE);
+}
+
+/**
+ * klpx_defer_queue() - leave a step to the current task's return to user mode
+ * @patch:	the patch whose enable or disable klpx_switch_run() answered
+ *		with -EINPROGRESS, everything it did undone
+ * @disable:	the step disables @patch (an enabled patch); else it enables
+ *		it (the enable's module reference and sysfs directory pass to
+ *		the pending step)
+ *
+ * Context: klpx_mutex held; process context, a user task; sleeps.
+ * Return: 0 with the step pending ("transition" reads 1); -ENOMEM,
+ * -E2BIG (frames in too many modules) or -ESRCH (the task is exiting):
+ * logged, nothing pending.
+ */
+int klpx_defer_queue(struct klpx_patch *patch, bool disable)
+{
+	struct klpx_defer *d;
+	int ret;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	d->patch = patch;
+	d->task = current;
+	d->pid = task_pid_nr(current);
+	get_task_comm(d->comm, current);
+	d->disable = disable;
+	ret = klpx_defer_pin(d);
+	if (ret)
+		goto err_unpin;
+	if (disable && !try_module_get(patch->mod)) {
+		ret = -ENODEV;
+		goto err_unpin;
+	}
+	__module_get(THIS_MODULE);
+	init_task_work(&d->work, klpx_defer_fn);
+	ret = task_work_add(current, &d->work, TWA_RESUME);
+	if (ret) {
+		module_put(THIS_MODULE);
+		if (disable)
+			module_put(patch->mod);
+		goto err_unpin;
+	}
+	list_add_tail(&d->node, &klpx_deferred);
+	WRITE_ONCE(patch->transition, true);
+	return 0;
+
+err_unpin:
+	klpx_defer_unpin(d);
+	kfree(d);
+err:
+	pr_err("'%s': cannot leave the %s to the return of the asking task to user mode: %pe\n",
+	       klpx_patch_name(patch), disable ? "disable" : "enable",
+	       ERR_PTR(ret));
+	return ret;
+}
+
+/**
+ * klpx_defer_refuse_disable() - why a patch that is not enabled is not disabled
+ * @patch:	a patch that is not enabled
+ *
+ * Context: klpx_mutex held.
+ * Return: -EBUSY (logged, naming the task) while its enable is pending;
+ * -EINVAL otherwise.
+ */
+int klpx_defer_refuse_disable(struct klpx_patch *patch)
+{
+	struct klpx_defer *d;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	list_for_each_entry(d, &klpx_deferred, node) {
+		if (d->patch != patch || d->disable)
+			continue;
+		pr_err("'%s': cannot disable: its enable is pending until %s (pid %d) returns to user mode\n",
+		       klpx_patch_name(patch), d->comm, d->pid);
+		return -EBUSY;
+	}
+	return -EINVAL;
+}
+
+/**
+ * klpx_defer_module_going() - forget a module that goes away
+ * @mod:	a module in MODULE_STATE_GOING (a failed init, a forced
+ *		removal: nothing else frees a module klpx holds)
+ * @cancelled:	receives the patches of @mod whose enable was pending (by
+ *		klpx_patch.list): hand them to klpx_defer_release() once
+ *		klpx_mutex is dropped
+ *
+ * Steps pending for @mod's patch are cancelled (one log line each); the
+ * references on @mod are forgotten, not dropped: the module is freed
+ * whatever they say.
+ *
+ * Context: klpx_mutex held.
+ */
+void klpx_defer_module_going(struct module *mod, struct list_head *cancelled)
+{
+	struct klpx_defer *d;
+	unsigned int i;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	list_for_each_entry(d, &klpx_deferred, node) {
+		for (i = 0; i < d->nr; i++) {
+			if (d->mods[i] != mod)
+				continue;
+			d->mods[i] = d->mods[--d->nr];
+			break;
+		}
+		if (!d->patch || d->patch->mod != mod)
+			continue;
+		pr_err("'%s': the module goes away: the %s left to %s (pid %d) is cancelled\n",
+		       klpx_patch_name(d->patch),
+		       d->disable ? "disable" : "enable", d->comm, d->pid);
+		WRITE_ONCE(d->patch->transition, false);
+		if (!d->disable)
+			list_add_tail(&d->patch->list, cancelled);
+		d->patch = NULL;
+	}
+}
+
+/**
+ * klpx_defer_release() - release the patches klpx_defer_module_going() cancelled
+ * @cancelled:	the patches; emptied
+ *
+ * Their sysfs directories go, and the references their enables took.
+ *
+ * Context: klpx_mutex NOT held; sleeps.
+ */
+void klpx_defer_release(struct list_head *cancelled)
+{
+	struct klpx_patch *patch, *tmp;
+
+	list_for_each_entry_safe(patch, tmp, cancelled, list) {
+		list_del_init(&patch->list);
+		klpx_sysfs_del_patch(patch);
+		module_put(patch->mod);
+	}
+}
