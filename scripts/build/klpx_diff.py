@@ -213,6 +213,36 @@ class Changes:
         return exact[0] if len(exact) == 1 and not same else None
 
 
+def unchanged_users(changes, sym):
+    """What in the after object refers to function sym and is not carried:
+    the names of unchanged functions, and of data (a function pointer in
+    an initialised table) that keep calling it as it was declared.
+    Metadata tables (ftrace sites, ORC, exception table...) do not count.
+    """
+    elf = changes.after
+    carried = {s.name for s in changes.changed + changes.new}
+    out = []
+    for sec in elf.sections:
+        data = not is_text(sec) and sec.flags & SHF_ALLOC and \
+            sec.name.startswith(('.data', '.rodata', '.bss', '.ref.data'))
+        if not (is_text(sec) or data):
+            continue
+        for r in sec.relas:
+            if r.sym is not sym and not (
+                    r.sym.type == STT_SECTION and r.sym.shndx == sym.shndx and
+                    sym.value <= ref_offset(elf, sec, r) <
+                    sym.value + max(sym.size, 1)):
+                continue
+            user = elf.symbol_at(sec, r.offset)
+            name = user.name if user is not None else sec.name
+            if is_text(sec) and (name in carried or is_cold_part(name) and
+                                 _PART.match(name).group(1) in carried):
+                continue
+            if name not in out:
+                out.append(name)
+    return out
+
+
 def _users(elf, sym):
     """Names of the functions whose code refers to sym."""
     out = set()

@@ -34,6 +34,7 @@ refuse refuse_header header.patch
 refuse refuse_data_init data_init.patch
 refuse refuse_new_global new_global.patch
 refuse refuse_init init_code.patch
+refuse refuse_signature signature.patch
 "
 
 series=$(echo "$KVER" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')
