@@ -35,6 +35,10 @@ refuse refuse_data_init data_init.patch
 refuse refuse_new_global new_global.patch
 refuse refuse_init init_code.patch
 refuse refuse_signature signature.patch
+build build_once once.patch
+refuse refuse_once_added once_added.patch
+build build_percpu percpu.patch
+refuse refuse_this_module this_module.patch
 "
 
 series=$(echo "$KVER" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')
@@ -51,7 +55,7 @@ not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 
 # one_case KIND NAME ARGS... - run klpx-build, compare with the expectation
 one_case() {
-	local kind=$1 name=$2 ko out rc=0 start secs args=() a
+	local kind=$1 name=$2 ko out rc=0 start secs args=() a expect ext
 	shift 2
 	for a in "$@"; do
 		case "$a" in
@@ -67,6 +71,12 @@ one_case() {
 		esac
 	done
 	ko=$mods/$name.ko
+	# so does patches/<series>/NAME.funcs or .refused
+	ext=funcs
+	[ "$kind" = refuse ] && ext=refused
+	expect=$here/patches/$name.$ext
+	[ -f "$here/patches/$series/$name.$ext" ] &&
+		expect=$here/patches/$series/$name.$ext
 	start=$(date +%s)
 	out=$("$TOP/scripts/klpx-build" --kver "$KVER" --name "$name" \
 		-o "$ko" "${args[@]}" 2>"$work/$name.err") || rc=$?
@@ -75,7 +85,7 @@ one_case() {
 	case "$kind" in
 	build)
 		if [ $rc -eq 0 ] && [ -f "$ko" ] &&
-		   [ "$out" = "$(cat "$here/patches/$name.funcs")" ]; then
+		   [ "$out" = "$(cat "$expect")" ]; then
 			ok "klpx-build makes $name.ko (${secs}s)"
 		else
 			not_ok "klpx-build makes $name.ko"
@@ -85,7 +95,7 @@ one_case() {
 	refuse)
 		if [ $rc -ne 0 ] && [ ! -e "$ko" ] &&
 		   [ "$(grep 'refused:' "$work/$name.err")" = \
-		     "$(cat "$here/patches/$name.refused")" ]; then
+		     "$(cat "$expect")" ]; then
 			ok "klpx-build refuses $name (${secs}s)"
 		else
 			not_ok "klpx-build refuses $name (exit $rc)"
@@ -114,8 +124,21 @@ for m in binfmt_misc; do
 	esac
 done
 
+# The guest tests, each with helpers.sh in place of the line sourcing it:
+# the guest runner ships test scripts and nothing else of a folder.
+mkdir -p "$work/tests"
+for t in "$here"/tests/*.sh; do
+	awk -v lib="$here/helpers.sh" '
+		$0 == ". \"$(dirname \"$0\")/../helpers.sh\"" {
+			while ((getline l < lib) > 0) print l
+			next
+		}
+		{ print }' "$t" >"$work/tests/${t##*/}"
+	chmod +x "$work/tests/${t##*/}"
+done
+
 grest=0
-GUEST_TESTS_DIR=$here/tests GUEST_MODULES_DIR=$mods \
+GUEST_TESTS_DIR=$work/tests GUEST_MODULES_DIR=$mods \
 	"$TOP/selftests/guest/run.sh" check "$work/guest.result" || grest=$?
 read -r gp gf gs <"$work/guest.result" || { gp=0 gf=1 gs=0; }
 printf '%s %s %s\n%s\n' $((passed + gp)) $((failed + gf)) "$gs" \
