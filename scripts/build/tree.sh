@@ -21,6 +21,13 @@ kdir=$(KVER=$kver CACHE=$CACHE "$top/scripts/kver.sh" --kdir)
 tree=$CACHE/build-src/$kver
 say() { echo "klpx-build: $*" >&2; }
 
+# A kernel this source cannot build (see the configuration check below)
+# is refused again at once, until its headers or this script change.
+unfit=$CACHE/build-src/$kver.unfit
+if [ -s "$unfit" ] && [ "$unfit" -nt "$kdir/.config" ] && [ "$unfit" -nt "$0" ]; then
+	say "$(cat "$unfit")"
+	exit 1
+fi
 if [ -e "$tree/.klpx-ready" ]; then
 	echo "$tree"
 	exit 0
@@ -83,7 +90,8 @@ drift=$(diff <(grep '^CONFIG_' "$kdir/.config" | grep -Ev '^CONFIG_(CC_VERSION_T
 	sed -n 's/^< \(CONFIG_[A-Za-z0-9_]*\)=.*/\1/p' | head -n 5 | tr '\n' ' ')
 if [ -n "$drift" ]; then
 	rm -rf "$tree"
-	say "the $srcver source cannot be configured as $kver was: ${drift}not as in its .config$(grep -q '^CONFIG_PREEMPT_RT=y' "$kdir/.config" && echo ' (the PREEMPT_RT patch set is not in this source)')"
+	echo "the $srcver source cannot be configured as $kver was: ${drift}not as in its .config$(grep -q '^CONFIG_PREEMPT_RT=y' "$kdir/.config" && echo ' (the PREEMPT_RT patch set is not in this source)')" >"$unfit"
+	say "$(cat "$unfit")"
 	exit 1
 fi
 make -s -C "$tree" CC=gcc-12 -j2 modules_prepare >&2
