@@ -8,6 +8,9 @@
 # Cases (CASES below): "build NAME [klpx-build options] PATCH..." must
 # succeed and print exactly patches/NAME.funcs; "refuse NAME PATCH..." must
 # fail, write nothing, and print exactly the lines of patches/NAME.refused.
+# A kernel series whose source differs has its own version of a fix or of
+# an expectation in patches/<series>/ (6.12/module.patch).  The guest
+# tests get helpers.sh inlined (see there).
 # Host cases print TAP like the guest's; RESULTFILE gets the sum
 # "<passed> <failed> <skipped>" of both.  Cold and warm times of the
 # klpx-build runs go to $OUT/results/build-<release>.times.
