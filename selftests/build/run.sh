@@ -74,6 +74,10 @@ one_case() {
 		esac
 	done
 	ko=$mods/$name.ko
+	# a fix a kernel's series cannot take: patches/<series>/NAME.refused
+	# turns its build case into a refusal there
+	[ "$kind" = build ] && [ -f "$here/patches/$series/$name.refused" ] &&
+		kind=refuse
 	# so does patches/<series>/NAME.funcs or .refused
 	ext=funcs
 	[ "$kind" = refuse ] && ext=refused
