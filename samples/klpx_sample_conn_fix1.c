@@ -23,35 +23,46 @@
 /* One id per meaning, kept by every later fix that keeps the meaning. */
 #define SAMPLE_RXBUF_ID	0x6b780001
 
+/*
+ * The variable keeps the connection's id beside the buffer: the dtor may
+ * run when the connection is long freed (garbage collection), so it never
+ * reads the connection itself.
+ */
+struct sample_rxbuf {
+	void *buf;
+	int id;
+};
+
 static void sample_rxbuf_dtor(void *obj, void *data)
 {
-	struct sample_conn *conn = obj;
+	struct sample_rxbuf *rx = data;
 
-	pr_info("conn %d: receive buffer freed\n", conn->id);
-	kfree(*(void **)data);
+	pr_info("conn %d: receive buffer freed\n", rx->id);
+	kfree(rx->buf);
 }
 
 static struct klpx_shadow_type sample_rxbuf = {
 	.id = SAMPLE_RXBUF_ID,
 	.name = "sample_rxbuf",
-	.size = sizeof(void *),
+	.size = sizeof(struct sample_rxbuf),
 	.dtor = sample_rxbuf_dtor,
 };
 
 static struct sample_conn *fix1_conn_alloc(int id)
 {
 	struct sample_conn *conn;
-	void **slot;
+	struct sample_rxbuf *rx;
 
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
 	if (!conn)
 		return NULL;
 	conn->id = id;
-	slot = klpx_shadow_alloc(conn, &sample_rxbuf, GFP_KERNEL, NULL);
-	if (!slot)
+	rx = klpx_shadow_alloc(conn, &sample_rxbuf, GFP_KERNEL, NULL);
+	if (!rx)
 		goto err_conn;
-	*slot = kmalloc(SAMPLE_CONN_RXBUF, GFP_KERNEL);
-	if (!*slot)
+	rx->id = id;
+	rx->buf = kmalloc(SAMPLE_CONN_RXBUF, GFP_KERNEL);
+	if (!rx->buf)
 		goto err_slot;
 	return conn;
 

@@ -13,7 +13,8 @@ never a copy), other files' symbols.  Each changed function gets a
 global alias __klpx_new_<n> the generated patch points to.
 """
 
-from klpx_diff import is_cold_part, is_text, ref_offset
+from klpx_diff import (base_name, is_cold_part, is_label, is_text,
+                       ref_offset)
 from klpx_elf import (PC_RELATIVE, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE,
                       SHT_NOBITS, SHT_PROGBITS, STB_GLOBAL, STB_LOCAL,
                       STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION,
@@ -108,6 +109,8 @@ class Carry:
             if self.ch.before_twin(sym) is None:
                 return 'ambiguous'
             return 'extern'
+        if is_label(sym):
+            return 'keep'        # a place in data: its section goes along
         return 'keep' if sym.shndx in self.kept else 'label'
 
     def extern(self, sym):
@@ -191,11 +194,19 @@ class Carry:
     def resolve(self, sec, r):
         """r, with a section-relative target moved to the symbol there."""
         t = r.sym
+        if t.name == '__this_module' and not t.defined:
+            # THIS_MODULE of a module's code: linked into the patch
+            # module, the name is the patch's own struct module
+            self.problem(self.owner(sec, r), 'uses THIS_MODULE, which in '
+                         'the patch module would be the patch\'s own module,'
+                         ' not the patched one\'s')
+            return None
         if t.type != STT_SECTION:
             d = self.decide(t)
             if d == 'ambiguous':
-                self.problem(self.owner(sec, r), 'refers to %s, which has '
-                             'several possible originals' % t.name)
+                self.problem(self.owner(sec, r), 'refers to a static %s, '
+                             'whose original is not known: %s' % (
+                                 base_name(t.name), self.ch.twin_problem(t)))
                 return None
             if d == 'label':
                 self.problem(self.owner(sec, r), 'refers to label %s in '
@@ -213,14 +224,21 @@ class Carry:
         if d == 'keep':
             return r
         if d != 'extern':
-            self.problem(self.owner(sec, r), 'refers to %s, which has '
-                         'several possible originals' % inner.name)
+            self.problem(self.owner(sec, r), 'refers to a static %s, '
+                         'whose original is not known: %s' % (
+                             base_name(inner.name),
+                             self.ch.twin_problem(inner)))
             return None
         return Rela(r.offset, r.type, inner, r.addend - inner.value)
 
     def owner(self, sec, r):
+        """The function r is in; its moved-out part counts as itself."""
         f = self.after.symbol_at(sec, r.offset)
-        return f.name if f else sec.name
+        if f is None:
+            return sec.name
+        if is_cold_part(f.name):
+            return f.name[:f.name.rindex('.cold')]
+        return f.name
 
     def metadata(self):
         """Filter the tables that describe kept code; new kept sections."""

@@ -13,7 +13,7 @@ import re
 
 from klpx_elf import (PC_RELATIVE, SHF_ALLOC, SHF_EXECINSTR, SHF_MERGE,
                       SHF_STRINGS, SHF_WRITE, STB_LOCAL, STT_FUNC,
-                      STT_OBJECT, STT_SECTION, SHT_NOBITS)
+                      STT_NOTYPE, STT_OBJECT, STT_SECTION, SHT_NOBITS)
 
 # gcc's name for a function-local static or a numbered helper: "count.3".
 _NUMBERED = re.compile(r'^(.*)\.(\d+)$')
@@ -94,31 +94,42 @@ def objects(elf):
     return out
 
 
+def is_label(sym):
+    """An assembler label (".LC7") kept in the symbol table: it stands
+    for a place in its section, like a section symbol and an offset;
+    gcc's numbering of them moves whenever a string is added."""
+    return sym.type == STT_NOTYPE and sym.bind == STB_LOCAL and \
+        sym.name.startswith('.L')
+
+
 def target_key(elf, sec_of_r, r):
     """What relocation r (of section sec_of_r) refers to, independent of
     layout."""
     s = r.sym
-    if s.type != STT_SECTION:
+    if s.type != STT_SECTION and not is_label(s):
         name = base_name(s.name) if s.bind == STB_LOCAL else s.name
         return ('sym', name, r.addend)
     sec = elf.section_of(s)
     if sec is None:
         return ('abs', r.addend)
-    off = ref_offset(elf, sec_of_r, r)
+    base = 0 if s.type == STT_SECTION else s.value
+    adj = ref_offset(elf, sec_of_r, r)
+    off = base + adj
     if sec.flags & SHF_MERGE and sec.flags & SHF_STRINGS:
-        return ('str', sec.cstring(off), r.addend - off)
+        return ('str', sec.cstring(off), r.addend - adj)
     if sec.flags & SHF_MERGE and sec.entsize:
         start = off - off % sec.entsize
-        return ('const', sec.data[start:start + sec.entsize], r.addend - start)
+        return ('const', sec.data[start:start + sec.entsize],
+                r.addend + base - start)
     inner = elf.symbol_at(sec, off)
     if inner is not None:
         name = base_name(inner.name) if inner.bind == STB_LOCAL else inner.name
-        return ('sym', name, r.addend - inner.value)
+        return ('sym', name, r.addend + base - inner.value)
     if sec.type != SHT_NOBITS and not sec.flags & SHF_WRITE:
         # anonymous read-only data (a table gcc made): its bytes
         return ('rodata', sec.name.split('.')[1:2], sec.data[off:off + 16],
-                r.addend)
-    return ('sec', sec.name, r.addend)
+                r.addend + base)
+    return ('sec', sec.name, r.addend + base)
 
 
 def body(elf, sym):
@@ -136,6 +147,7 @@ class Changes:
 
     def __init__(self, before, after):
         self.before, self.after = before, after
+        self._twins = {}         # after symbol idx -> (twin, why not)
         bf, af = functions(before), functions(after)
         bo, ao = objects(before), objects(after)
         self.changed = []        # functions in both, different
@@ -195,26 +207,114 @@ class Changes:
         """The before object's symbol that sym (of after) stands for.
 
         A function-local static is numbered by gcc in order of appearance
-        ("count.1"): the twin is the one of the same base name that the
-        same functions refer to.  Return: the symbol, or None when there
-        is none or no single one.
+        ("count.1"; "__already_done.7", "__print_once.2", "descriptor.5"
+        for each pr_*_once, WARN_ONCE or dynamic debug site): the twin is
+        the one of the same base name that the same functions refer to,
+        and of several, the one at the same place in the order of those
+        the function refers to (the first of its three __already_done is
+        the first of the original's three).  Return: the symbol, or None
+        when there is none or no single one (twin_problem() says why).
         """
+        if sym.idx not in self._twins:
+            self._twins[sym.idx] = self._twin(sym)
+        return self._twins[sym.idx][0]
+
+    def twin_problem(self, sym):
+        """Why sym has no single twin, in words."""
+        self.before_twin(sym)
+        return self._twins[sym.idx][1]
+
+    def _twin(self, sym):
+        stem = base_name(sym.name)
         bo = [s for s in self.before.symbols
               if s.defined and s.type == sym.type and s.name and
               (s.name == sym.name if sym.bind != STB_LOCAL
-               else base_name(s.name) == base_name(sym.name))]
-        if len(bo) <= 1:
-            return bo[0] if bo else None
-        users = _users(self.after, sym)
-        same = [s for s in bo if _users(self.before, s) & users]
-        if len(same) == 1:
-            return same[0]
+               else base_name(s.name) == stem)]
+        if not bo:
+            return None, 'the original has no %s' % stem
+        if sym.bind != STB_LOCAL:
+            return bo[0], None
+        before_funcs = {s.name for s in self.before.symbols
+                        if s.type == STT_FUNC and s.defined}
+        users = sorted(f for f in _users(self.after, sym)
+                       if f in before_funcs)
+        picks = set()
+        for f in users:
+            mine = _numbered(self.after, stem, f, sym.type)
+            theirs = _numbered(self.before, stem, f, sym.type)
+            if len(mine) != len(theirs):
+                return None, ('%s uses %d statics named %s, the original '
+                              '%d: which are the original\'s cannot be told'
+                              % (f, len(mine), stem, len(theirs)))
+            picks.add(theirs[mine.index(sym)])
+        if len(picks) == 1:
+            return picks.pop(), None
+        if picks:
+            return None, ('%s match different statics named %s in the '
+                          'original' % (', '.join(users), stem))
+        # used by no function the original has: by name alone
+        if len(bo) == 1:
+            return bo[0], None
         exact = [s for s in bo if s.name == sym.name]
-        return exact[0] if len(exact) == 1 and not same else None
+        if len(exact) == 1:
+            return exact[0], None
+        return None, ('%d statics named %s in the original, none used by '
+                      'the same function' % (len(bo), stem))
+
+
+def _number(sym):
+    m = _NUMBERED.match(sym.name)
+    return int(m.group(2)) if m else -1
+
+
+def _numbered(elf, stem, func, typ):
+    """The statics of base name stem that function func refers to, in
+    gcc's numbering order (the order of the source)."""
+    out = [s for s in elf.symbols
+           if s.defined and s.type == typ and s.bind == STB_LOCAL and
+           s.name and base_name(s.name) == stem and func in _users(elf, s)]
+    return sorted(out, key=_number)
+
+
+def unchanged_users(changes, sym):
+    """What in the after object refers to function sym and is not carried:
+    the names of unchanged functions, and of data (a function pointer in
+    an initialised table) that keep calling it as it was declared.
+    Metadata tables (ftrace sites, ORC, exception table...) do not count.
+    """
+    elf = changes.after
+    carried = {s.name for s in changes.changed + changes.new}
+    out = []
+    for sec in elf.sections:
+        data = not is_text(sec) and sec.flags & SHF_ALLOC and \
+            sec.name.startswith(('.data', '.rodata', '.bss', '.ref.data'))
+        if not (is_text(sec) or data):
+            continue
+        for r in sec.relas:
+            if r.sym is not sym and not (
+                    r.sym.type == STT_SECTION and r.sym.shndx == sym.shndx and
+                    sym.value <= ref_offset(elf, sec, r) <
+                    sym.value + max(sym.size, 1)):
+                continue
+            user = elf.symbol_at(sec, r.offset)
+            name = user.name if user is not None else sec.name
+            if is_text(sec) and (name in carried or is_cold_part(name) and
+                                 _PART.match(name).group(1) in carried):
+                continue
+            if name not in out:
+                out.append(name)
+    return out
 
 
 def _users(elf, sym):
     """Names of the functions whose code refers to sym."""
+    memo = elf.__dict__.setdefault('_klpx_users', {})
+    if sym.idx not in memo:
+        memo[sym.idx] = _find_users(elf, sym)
+    return memo[sym.idx]
+
+
+def _find_users(elf, sym):
     out = set()
     for sec in elf.sections:
         if not is_text(sec):

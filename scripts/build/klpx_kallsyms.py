@@ -19,7 +19,11 @@ import re
 import struct
 import subprocess
 
+from klpx_elf import (PC_RELATIVE, R_X86_64_32S, R_X86_64_64, R_X86_64_PC64,
+                      SHF_EXECINSTR, STT_FUNC, STT_SECTION)
+
 _TYPES = set(b'tTdDbBrRaAvVwWuUnNgGsSiI')
+_NO_USER = 'no function of the file refers to it'
 
 
 def _decompress(vmlinuz):
@@ -64,7 +68,7 @@ def _tokens(data):
                     break
                 toks.append(tok)
             if len(toks) == 256:
-                return toks, start
+                return toks, start, at
     raise ValueError('no kallsyms token table found')
 
 
@@ -100,7 +104,7 @@ def _names(data, toks, table_start):
         m = end + (-end) % 8
         if struct.unpack_from('<I', data, m)[0] != 0:
             continue
-        return names
+        return names, p
     raise ValueError('no kallsyms_names found')
 
 
@@ -110,14 +114,16 @@ class Kallsyms:
         if not os.path.exists(cache) or \
                 os.path.getmtime(cache) < os.path.getmtime(vmlinuz):
             data = _decompress(vmlinuz)
-            toks, start = _tokens(data)
-            names = _names(data, toks, start)
+            toks, start, _ = _tokens(data)
+            names, _ = _names(data, toks, start)
             tmp = cache + '.tmp.%d' % os.getpid()
             with open(tmp, 'wb') as f:
                 f.write(b'\n'.join(names) + b'\n')
             os.rename(tmp, cache)
         lines = [l for l in open(cache, 'rb').read()
                  .decode('utf-8', 'replace').split('\n') if l]
+        self.vmlinuz = vmlinuz
+        self.image = None
         self.types = [l[0] for l in lines]
         self.names = [l[1:] for l in lines]
         self.index = {}
@@ -133,6 +139,19 @@ class Kallsyms:
             return 0
         if len(where) == 1:
             return 0
+        if any(s.name == name and s.defined and s.type == 1
+               for s in carry.ch.before.symbols):
+            # a variable of the file (a static local): where the running
+            # kernel's own code of the file points
+            n, why = self.from_code(name, carry)
+            if n is not None:
+                return n
+            if why != _NO_USER:
+                problem('%s: %s: %d symbols of that name in vmlinux, and the '
+                        'running kernel\'s code does not tell which: %s' % (
+                            carry.src, name, len(where), why))
+                return 0
+            # only data refers to it: the file's neighbours tell
         mine = [s for s in carry.after.symbols if s.name == name and s.defined]
         if not mine:
             # another file's global: the one global of that name
@@ -164,3 +183,135 @@ class Kallsyms:
                     'clearly this file\'s' % (carry.src, name, len(where)))
             return 0
         return dist[0][1]
+
+    def from_code(self, name, carry):
+        """(sympos, None) of the before object's variable name, read from
+        the image: a function of the file that refers to it is found by
+        its kallsyms position, the instruction the relocation patched is
+        read back, and the address it reaches is looked up among the
+        entries of that name; (None, why) when that cannot be done or
+        the functions disagree."""
+        if self.image is None:
+            self.image = Image(self.vmlinuz)
+            if self.image.names != [t + n for t, n in zip(self.types,
+                                                          self.names)]:
+                raise ValueError('the kallsyms of %s changed' % self.vmlinuz)
+        before = carry.ch.before
+        var = next(s for s in before.symbols
+                   if s.name == name and s.defined and s.type == 1)
+        homes = {self.image.addrs[i]: n
+                 for n, i in enumerate(self.index[name], 1)}
+        found, why = set(), _NO_USER
+        for sec in before.sections:
+            if not sec.flags & SHF_EXECINSTR:
+                continue
+            for r in sec.relas:
+                if r.sym is not var and not (
+                        r.sym.type == STT_SECTION and
+                        r.sym.shndx == var.shndx):
+                    continue
+                f = before.symbol_at(sec, r.offset)
+                if f is None or f.type != STT_FUNC:
+                    continue
+                where = self.index.get(f.name, [])
+                if len(where) == 1:
+                    at = where[0]
+                else:
+                    quiet = []
+                    n = self.position(f.name, carry, quiet.append)
+                    if quiet or not n:
+                        why = 'the position of %s is not known' % f.name
+                        continue
+                    at = where[n - 1]
+                place = self.image.addrs[at] + r.offset - f.value
+                addr = _reached(self.image, place, r)
+                if addr is None:
+                    why = 'a relocation of %s cannot be read' % f.name
+                    continue
+                if r.sym is not var:
+                    addr += var.value
+                if addr in homes:
+                    found.add(homes[addr])
+                elif r.sym is var:
+                    why = '%s reaches none of them' % f.name
+        if len(found) == 1:
+            return found.pop(), None
+        if found:
+            return None, 'its users reach different ones'
+        return None, why
+
+
+def _reached(image, place, r):
+    """The symbol value S (S + A computed by the linker) of relocation r
+    applied at address place of the image."""
+    if r.type in PC_RELATIVE and r.type != R_X86_64_PC64:
+        raw = image.read(place, 4)
+        return None if raw is None else \
+            (place + struct.unpack('<i', raw)[0] - r.addend) % (1 << 64)
+    if r.type == R_X86_64_32S:
+        raw = image.read(place, 4)
+        return None if raw is None else \
+            (struct.unpack('<i', raw)[0] - r.addend) % (1 << 64)
+    if r.type == R_X86_64_64:
+        raw = image.read(place, 8)
+        return None if raw is None else \
+            (struct.unpack('<Q', raw)[0] - r.addend) % (1 << 64)
+    return None
+
+
+def _addresses(data, count, num_at, index_at):
+    """The address of each kallsyms entry, in kallsyms order.
+
+    kallsyms_offsets (count s32) and kallsyms_relative_base (u64) sit
+    just before kallsyms_num_syms up to 6.3, just after
+    kallsyms_token_index from 6.4; each label 8-aligned.  With
+    ABSOLUTE_PERCPU (Debian's x86-64), an offset >= 0 is an absolute
+    value (per-CPU), a negative one counts down from relative_base - 1.
+    The table is sorted by address: that is how the right layout is told.
+    """
+    after_index = index_at + 512 + (-(index_at + 512)) % 8
+    starts = [num_at - 8 - 4 * count, num_at - 12 - 4 * count, after_index]
+    for off_at in starts:
+        base_at = off_at + 4 * count
+        base_at += (-base_at) % 8
+        if off_at < 0 or base_at + 8 > len(data):
+            continue
+        if off_at != after_index and base_at != num_at - 8:
+            continue
+        base = struct.unpack_from('<Q', data, base_at)[0]
+        offs = struct.unpack_from('<%di' % count, data, off_at)
+        addrs = [o if o >= 0 else base - 1 - o for o in offs]
+        if base >> 63 and all(addrs[i] <= addrs[i + 1]
+                              for i in range(count - 1)):
+            return addrs
+    raise ValueError('no kallsyms_offsets found')
+
+
+class Image:
+    """The decompressed vmlinux of a Debian image: kallsyms with the
+    address of each entry, and the bytes at an address."""
+
+    def __init__(self, vmlinuz):
+        data = _decompress(vmlinuz)
+        if data[:4] != b'\x7fELF':
+            raise ValueError('%s: the payload is not an ELF file' % vmlinuz)
+        self.data = data
+        phoff, = struct.unpack_from('<Q', data, 32)
+        phentsize, phnum = struct.unpack_from('<HH', data, 54)
+        self.loads = []
+        for i in range(phnum):
+            typ, _, off, vaddr, _, filesz = struct.unpack_from(
+                '<IIQQQQ', data, phoff + i * phentsize)
+            if typ == 1:
+                self.loads.append((vaddr, off, filesz))
+        toks, start, index_at = _tokens(data)
+        self.names, num_at = _names(data, toks, start)
+        self.names = [n.decode('utf-8', 'replace') for n in self.names]
+        self.addrs = _addresses(data, len(self.names), num_at, index_at)
+
+    def read(self, addr, size):
+        """size bytes at addr, or None outside the image's file."""
+        for vaddr, off, filesz in self.loads:
+            if vaddr <= addr and addr + size <= vaddr + filesz:
+                return self.data[off + addr - vaddr:off + addr - vaddr + size]
+        return None

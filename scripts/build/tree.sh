@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # tree.sh KVER - print the folder of the prepared Debian source tree of
 # kernel release KVER, preparing it first when it is not in the cache.
@@ -21,6 +21,13 @@ kdir=$(KVER=$kver CACHE=$CACHE "$top/scripts/kver.sh" --kdir)
 tree=$CACHE/build-src/$kver
 say() { echo "klpx-build: $*" >&2; }
 
+# A kernel this source cannot build (see the configuration check below)
+# is refused again at once, until its headers or this script change.
+unfit=$CACHE/build-src/$kver.unfit
+if [ -s "$unfit" ] && [ "$unfit" -nt "$kdir/.config" ] && [ "$unfit" -nt "$0" ]; then
+	say "$(cat "$unfit")"
+	exit 1
+fi
 if [ -e "$tree/.klpx-ready" ]; then
 	echo "$tree"
 	exit 0
@@ -74,6 +81,19 @@ tar -xJf "$tarball" -C "$tree" --strip-components=1
 cp "$kdir/.config" "$tree/.config"
 cp "$kdir/Module.symvers" "$tree/Module.symvers"
 make -s -C "$tree" CC=gcc-12 olddefconfig >&2
+# The configuration must come out as the image's: an option this source
+# cannot give (PREEMPT_RT without Debian's RT patch set, whose source
+# package is not in reach) would build objects of another kernel.  The
+# compiler's own text and the Rust toolchain's versions may differ.
+drift=$(diff <(grep '^CONFIG_' "$kdir/.config" | grep -Ev '^CONFIG_(CC_VERSION_TEXT|RUSTC_[A-Z_]*)=' | sort) \
+	     <(grep '^CONFIG_' "$tree/.config" | grep -Ev '^CONFIG_(CC_VERSION_TEXT|RUSTC_[A-Z_]*)=' | sort) |
+	sed -n 's/^< \(CONFIG_[A-Za-z0-9_]*\)=.*/\1/p' | head -n 5 | tr '\n' ' ')
+if [ -n "$drift" ]; then
+	rm -rf "$tree"
+	echo "the $srcver source cannot be configured as $kver was: ${drift}not as in its .config$(grep -q '^CONFIG_PREEMPT_RT=y' "$kdir/.config" && echo ' (the PREEMPT_RT patch set is not in this source)')" >"$unfit"
+	say "$(cat "$unfit")"
+	exit 1
+fi
 make -s -C "$tree" CC=gcc-12 -j2 modules_prepare >&2
 echo "$srcver" >"$tree/.klpx-srcver"
 echo $(($(date +%s) - start)) >"$tree/.klpx-prepare-seconds"

@@ -8,6 +8,9 @@
 # Cases (CASES below): "build NAME [klpx-build options] PATCH..." must
 # succeed and print exactly patches/NAME.funcs; "refuse NAME PATCH..." must
 # fail, write nothing, and print exactly the lines of patches/NAME.refused.
+# A kernel series whose source differs has its own version of a fix or of
+# an expectation in patches/<series>/ (6.12/module.patch).  The guest
+# tests get helpers.sh inlined (see there).
 # Host cases print TAP like the guest's; RESULTFILE gets the sum
 # "<passed> <failed> <skipped>" of both.  Cold and warm times of the
 # klpx-build runs go to $OUT/results/build-<release>.times.
@@ -34,6 +37,11 @@ refuse refuse_header header.patch
 refuse refuse_data_init data_init.patch
 refuse refuse_new_global new_global.patch
 refuse refuse_init init_code.patch
+refuse refuse_signature signature.patch
+build build_once once.patch
+refuse refuse_once_added once_added.patch
+build build_percpu percpu.patch
+refuse refuse_this_module this_module.patch
 "
 
 series=$(echo "$KVER" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')
@@ -50,7 +58,7 @@ not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 
 # one_case KIND NAME ARGS... - run klpx-build, compare with the expectation
 one_case() {
-	local kind=$1 name=$2 ko out rc=0 start secs args=() a
+	local kind=$1 name=$2 ko out rc=0 start secs args=() a expect ext
 	shift 2
 	for a in "$@"; do
 		case "$a" in
@@ -66,6 +74,16 @@ one_case() {
 		esac
 	done
 	ko=$mods/$name.ko
+	# a fix a kernel's series cannot take: patches/<series>/NAME.refused
+	# turns its build case into a refusal there
+	[ "$kind" = build ] && [ -f "$here/patches/$series/$name.refused" ] &&
+		kind=refuse
+	# so does patches/<series>/NAME.funcs or .refused
+	ext=funcs
+	[ "$kind" = refuse ] && ext=refused
+	expect=$here/patches/$name.$ext
+	[ -f "$here/patches/$series/$name.$ext" ] &&
+		expect=$here/patches/$series/$name.$ext
 	start=$(date +%s)
 	out=$("$TOP/scripts/klpx-build" --kver "$KVER" --name "$name" \
 		-o "$ko" "${args[@]}" 2>"$work/$name.err") || rc=$?
@@ -74,7 +92,7 @@ one_case() {
 	case "$kind" in
 	build)
 		if [ $rc -eq 0 ] && [ -f "$ko" ] &&
-		   [ "$out" = "$(cat "$here/patches/$name.funcs")" ]; then
+		   [ "$out" = "$(cat "$expect")" ]; then
 			ok "klpx-build makes $name.ko (${secs}s)"
 		else
 			not_ok "klpx-build makes $name.ko"
@@ -84,7 +102,7 @@ one_case() {
 	refuse)
 		if [ $rc -ne 0 ] && [ ! -e "$ko" ] &&
 		   [ "$(grep 'refused:' "$work/$name.err")" = \
-		     "$(cat "$here/patches/$name.refused")" ]; then
+		     "$(cat "$expect")" ]; then
 			ok "klpx-build refuses $name (${secs}s)"
 		else
 			not_ok "klpx-build refuses $name (exit $rc)"
@@ -113,8 +131,21 @@ for m in binfmt_misc; do
 	esac
 done
 
+# The guest tests, each with helpers.sh in place of the line sourcing it:
+# the guest runner ships test scripts and nothing else of a folder.
+mkdir -p "$work/tests"
+for t in "$here"/tests/*.sh; do
+	awk -v lib="$here/helpers.sh" '
+		$0 == ". \"$(dirname \"$0\")/../helpers.sh\"" {
+			while ((getline l < lib) > 0) print l
+			next
+		}
+		{ print }' "$t" >"$work/tests/${t##*/}"
+	chmod +x "$work/tests/${t##*/}"
+done
+
 grest=0
-GUEST_TESTS_DIR=$here/tests GUEST_MODULES_DIR=$mods \
+GUEST_TESTS_DIR=$work/tests GUEST_MODULES_DIR=$mods \
 	"$TOP/selftests/guest/run.sh" check "$work/guest.result" || grest=$?
 read -r gp gf gs <"$work/guest.result" || { gp=0 gf=1 gs=0; }
 printf '%s %s %s\n%s\n' $((passed + gp)) $((failed + gf)) "$gs" \

@@ -6,6 +6,7 @@
 # object binfmt_misc and reaches the module's static symbols through it.
 
 . "$(dirname "$0")/../functions.sh"
+. "$(dirname "$0")/../helpers.sh"
 
 PATCH=build_module
 TARGET=binfmt_misc
@@ -19,7 +20,7 @@ setup_test
 # - disabled, the original text is back; everything is removed
 start_test "a generated patch of a Debian module, loaded before it"
 
-load_mod $PATCH
+patch_on $PATCH
 show $KLPX_SYSFS/$PATCH/$TARGET/patched
 load_mod $TARGET
 show $KLPX_SYSFS/$PATCH/$TARGET/patched
@@ -32,9 +33,7 @@ umount $MNT
 unload_mod $PATCH
 unload_mod $TARGET
 
-check_result "% insmod $PATCH.ko
-klpx: enabling patch '$PATCH'
-klpx: '$PATCH': enabled
+check_result "$(on_lines $PATCH)
 % cat $KLPX_SYSFS/$PATCH/$TARGET/patched
 | 0
 % insmod $TARGET.ko

@@ -8,6 +8,7 @@
 # garbage-collects the variable with the first fix's dtor.
 
 . "$(dirname "$0")/../functions.sh"
+. "$(dirname "$0")/../helpers.sh"
 
 ADD=build_shadow_add
 DROP=build_shadow_drop

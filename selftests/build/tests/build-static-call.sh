@@ -5,6 +5,7 @@
 # get_iowait_time() of its file, reached through KLPX_SYMBOLS.
 
 . "$(dirname "$0")/../functions.sh"
+. "$(dirname "$0")/../helpers.sh"
 
 PATCH=build_static_call
 setup_test
@@ -15,16 +16,10 @@ setup_test
 start_test "a changed function calls a static function of its file"
 
 assert_eq "iowait lines before" 0 "$(grep -c '^klpx_build_iowait ' /proc/stat)"
-load_mod $PATCH
+patch_on $PATCH
 assert_eq "iowait lines while patched" 1 "$(grep -cE '^klpx_build_iowait [0-9]+$' /proc/stat)"
-write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
-unload_mod $PATCH
+patch_off $PATCH
 assert_eq "iowait lines after" 0 "$(grep -c '^klpx_build_iowait ' /proc/stat)"
 
-check_result "% insmod $PATCH.ko
-klpx: enabling patch '$PATCH'
-klpx: '$PATCH': enabled
-% echo 0 > $KLPX_SYSFS/$PATCH/enabled
-klpx: disabling patch '$PATCH'
-klpx: '$PATCH': disabled
-% rmmod $PATCH"
+check_result "$(on_lines $PATCH)
+$(off_lines $PATCH)"

@@ -6,6 +6,7 @@
 # and do_task_stat() (/proc/PID/stat), are redirected.
 
 . "$(dirname "$0")/../functions.sh"
+. "$(dirname "$0")/../helpers.sh"
 
 PATCH=build_static_inline
 setup_test
@@ -18,7 +19,7 @@ setup_test
 start_test "a changed static inline reaches every caller"
 
 assert_eq "state before" "State:	S (sleeping)" "$(grep '^State:' /proc/1/status)"
-load_mod $PATCH
+patch_on $PATCH
 assert_eq "state while patched" "State:	S (sleeping, klpx-build)" \
 	"$(grep '^State:' /proc/1/status)"
 assert_eq "stat state letter while patched" S "$(cut -d' ' -f3 /proc/1/stat)"
@@ -26,14 +27,8 @@ for f in proc_pid_status do_task_stat; do
 	grep -q "^func=$f object=vmlinux patches=$PATCH" $KLPX_DEBUGFS/funcs ||
 		die "$f is not redirected by $PATCH"
 done
-write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
-unload_mod $PATCH
+patch_off $PATCH
 assert_eq "state after" "State:	S (sleeping)" "$(grep '^State:' /proc/1/status)"
 
-check_result "% insmod $PATCH.ko
-klpx: enabling patch '$PATCH'
-klpx: '$PATCH': enabled
-% echo 0 > $KLPX_SYSFS/$PATCH/enabled
-klpx: disabling patch '$PATCH'
-klpx: '$PATCH': disabled
-% rmmod $PATCH"
+check_result "$(on_lines $PATCH)
+$(off_lines $PATCH)"

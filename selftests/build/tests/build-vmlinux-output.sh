@@ -5,6 +5,7 @@
 # the vmlinux function version_proc_show() prints.
 
 . "$(dirname "$0")/../functions.sh"
+. "$(dirname "$0")/../helpers.sh"
 
 PATCH=build_proc_version
 setup_test
@@ -15,16 +16,10 @@ setup_test
 start_test "a generated patch changes the output of a vmlinux function"
 
 assert_eq "lines of the fix before" 0 "$(grep -c 'klpx-build: patched' /proc/version)"
-load_mod $PATCH
+patch_on $PATCH
 assert_eq "lines of the fix while patched" 1 "$(grep -c 'klpx-build: patched' /proc/version)"
-write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
-unload_mod $PATCH
+patch_off $PATCH
 assert_eq "lines of the fix after" 0 "$(grep -c 'klpx-build: patched' /proc/version)"
 
-check_result "% insmod $PATCH.ko
-klpx: enabling patch '$PATCH'
-klpx: '$PATCH': enabled
-% echo 0 > $KLPX_SYSFS/$PATCH/enabled
-klpx: disabling patch '$PATCH'
-klpx: '$PATCH': disabled
-% rmmod $PATCH"
+check_result "$(on_lines $PATCH)
+$(off_lines $PATCH)"

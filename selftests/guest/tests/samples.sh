@@ -67,7 +67,7 @@ klpx: '$FIX1': enabled
 % echo open 2 > $CTL
 $MOD: conn 2: open
 % grep sample_ $KLPX_DEBUGFS/shadow_types
-| id=0x6b780001 name=sample_rxbuf size=8 refs=1 live=1
+| id=0x6b780001 name=sample_rxbuf size=16 refs=1 live=1
 % insmod $FIX2.ko
 klpx: enabling patch '$FIX2'
 klpx: '$FIX1': replaced by '$FIX2'
@@ -82,7 +82,7 @@ $FIX2: conn 2: received 100 bytes
 | conn 1 bytes=50
 | conn 2 bytes=100
 % grep sample_ $KLPX_DEBUGFS/shadow_types
-| id=0x6b780001 name=sample_rxbuf size=8 refs=1 live=1
+| id=0x6b780001 name=sample_rxbuf size=16 refs=1 live=1
 | id=0x6b780002 name=sample_bytes size=8 refs=1 live=2
 % insmod $FIX1.ko
 klpx: enabling patch '$FIX1'
@@ -95,7 +95,7 @@ klpx: shadow type sample_bytes (id 0x6b780002) dropped: garbage-collecting 2 var
 | conn 1
 | conn 2
 % grep sample_ $KLPX_DEBUGFS/shadow_types
-| id=0x6b780001 name=sample_rxbuf size=8 refs=1 live=1
+| id=0x6b780001 name=sample_rxbuf size=16 refs=1 live=1
 % echo close 2 > $CTL
 $FIX1: conn 2: receive buffer freed
 $MOD: conn 2: closed
