@@ -14,9 +14,12 @@
  * (__GFP_NOFAIL) are not counted.
  *
  * Every allocation of the armed enable that succeeded is remembered, and
- * forgotten again when it is freed (kfree, kmem_cache_free,
- * kmem_cache_free_bulk, __free_pages, whoever frees it, in any context):
- * after a failed enable, what is left is a leak, listed with its caller.
+ * forgotten again when it is freed, whoever frees it, in any context:
+ * kfree and kmem_cache_free through their tracepoints, which fire even
+ * inside another probe's handler (a kprobe there is skipped and counted
+ * as missed), kmem_cache_free_bulk and __free_pages, which have none,
+ * through kprobes.  After a failed enable, what is left is a leak, listed
+ * with its caller; "missed=" says how many frees the kprobes skipped.
  *
  * /sys/kernel/debug/klpx_test_failnth/ctl takes:
  *   arm N     the writing task's next enable fails its Nth allocation
@@ -46,6 +49,7 @@
 #include <linux/stacktrace.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <trace/events/kmem.h>
 
 #define FAILNTH_MAX_TRACKED	2048
 #define FAILNTH_CALLERS		10
@@ -259,15 +263,20 @@ static struct kretprobe enable_probe = {
 };
 
 /* Frees: forget the allocation, whoever frees it. */
-static int kfree_pre(struct kprobe *p, struct pt_regs *regs)
+static void kfree_event(void *data, unsigned long call_site, const void *ptr)
 {
-	table_del(regs_get_kernel_argument(regs, 0));
-	return 0;
+	table_del((unsigned long)ptr);
 }
 
-static int cache_free_pre(struct kprobe *p, struct pt_regs *regs)
+static void cache_free_event(void *data, unsigned long call_site,
+			     const void *ptr, const struct kmem_cache *s)
 {
-	table_del(regs_get_kernel_argument(regs, 1));
+	table_del((unsigned long)ptr);
+}
+
+static int pages_free_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	table_del(regs_get_kernel_argument(regs, 0));
 	return 0;
 }
 
@@ -282,10 +291,8 @@ static int free_bulk_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 static struct kprobe free_probes[] = {
-	{ .symbol_name = "kfree", .pre_handler = kfree_pre },
-	{ .symbol_name = "kmem_cache_free", .pre_handler = cache_free_pre },
 	{ .symbol_name = "kmem_cache_free_bulk", .pre_handler = free_bulk_pre },
-	{ .symbol_name = "__free_pages", .pre_handler = kfree_pre },
+	{ .symbol_name = "__free_pages", .pre_handler = pages_free_pre },
 };
 
 static void disarm(void)
@@ -357,6 +364,7 @@ static int state_show(struct seq_file *m, void *v)
 	struct failnth_obj *copy;
 	unsigned long flags;
 	unsigned int i, k, n, lost;
+	unsigned long missed;
 
 	copy = kmalloc_array(FAILNTH_MAX_TRACKED, sizeof(*copy), GFP_KERNEL);
 	if (!copy)
@@ -367,8 +375,11 @@ static int state_show(struct seq_file *m, void *v)
 	lost = overflow;
 	memcpy(copy, table, n * sizeof(*copy));
 	raw_spin_unlock_irqrestore(&table_lock, flags);
-	seq_printf(m, "nth=%lu counted=%lu injected=%d enables=%d ret=%ld leaked=%u\n",
-		   fi.nth, fi.counted, fi.injected, fi.enables, fi.ret, n);
+	for (i = 0, missed = 0; i < ARRAY_SIZE(free_probes); i++)
+		missed += free_probes[i].nmissed;
+	seq_printf(m, "nth=%lu counted=%lu injected=%d enables=%d ret=%ld leaked=%u missed=%lu\n",
+		   fi.nth, fi.counted, fi.injected, fi.enables, fi.ret, n,
+		   missed);
 	if (lost)
 		seq_printf(m, "untracked: %u allocations did not fit\n", lost);
 	for (i = 0; i < n; i++) {
@@ -386,11 +397,17 @@ DEFINE_SHOW_ATTRIBUTE(state);
 
 static struct dentry *dir;
 static int nfree;		/* free_probes[] registered */
+static bool kfree_event_on, cache_free_event_on;
 
 static void unregister_all(void)
 {
 	int i;
 
+	if (cache_free_event_on)
+		unregister_trace_kmem_cache_free(cache_free_event, NULL);
+	if (kfree_event_on)
+		unregister_trace_kfree(kfree_event, NULL);
+	tracepoint_synchronize_unregister();
 	for (i = 0; i < nfree; i++)
 		unregister_kprobe(&free_probes[i]);
 	for (i = 0; i < ARRAY_SIZE(alloc_probes); i++)
@@ -429,6 +446,18 @@ static int __init failnth_init(void)
 		else
 			slab++;
 	}
+	ret = register_trace_kfree(kfree_event, NULL);
+	if (ret) {
+		pr_err("cannot attach to the kfree tracepoint: %d\n", ret);
+		goto err;
+	}
+	kfree_event_on = true;
+	ret = register_trace_kmem_cache_free(cache_free_event, NULL);
+	if (ret) {
+		pr_err("cannot attach to the kmem_cache_free tracepoint: %d\n", ret);
+		goto err;
+	}
+	cache_free_event_on = true;
 	for (nfree = 0; nfree < ARRAY_SIZE(free_probes); nfree++) {
 		ret = register_kprobe(&free_probes[nfree]);
 		if (ret) {
