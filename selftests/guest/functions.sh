@@ -43,6 +43,8 @@
 #   assert_log PATTERN            die unless the log since start_test matches
 #   expect_warning_begin WHY      WARN/BUG lines are allowed until ..._end
 #   expect_warning_end [PATTERN]  close it; with PATTERN, die unless it was seen
+#   klpx_path                     the path new patches take: direct or ops
+#   run_test NAME                 run another guest test; die if it fails
 #
 # A transcript is the kernel log since start_test, timestamps removed, kept
 # to the lines matching $TRANSCRIPT (an ERE; default: commands "% ...",
@@ -352,4 +354,23 @@ expect_warning_end() {
 		die "expected a kernel log line matching \"$1\""
 	fi
 	WARN_MARK=""
+}
+
+# klpx_path() - print the path klpx gives new patches' functions: "direct"
+# (klpx's parameter "direct" on, the default) or "ops"
+klpx_path() {
+	if [ "$(cat /sys/module/klpx/parameters/direct 2>/dev/null)" = Y ]; then
+		echo direct
+	else
+		echo ops
+	fi
+}
+
+# run_test(name) - run guest test name as it is, its output prefixed with
+# "name: "; die if it fails (a skip is not a failure)
+run_test() {
+	local out rc=0
+	out=$(sh "$(dirname "$0")/$1.sh" 2>&1) || rc=$?
+	echo "$out" | sed "s/^/$1: /"
+	[ $rc = 0 ] || [ $rc = $ksft_skip ] || die "$1 fails (status $rc)"
 }

@@ -16,7 +16,7 @@ TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
 cleanup() {
 	cleanup_modules
-	[ -w $DIRECT ] && echo 0 >$DIRECT
+	[ -n "$direct_was" ] && echo "$direct_was" >$DIRECT
 }
 
 # version_calls - read /proc/klpx_target (one call of klpx_target_version)
@@ -30,6 +30,7 @@ version_calls() {
 
 setup_test
 [ -w $DIRECT ] || skip "klpx has no direct path here"
+direct_was=$(cat $DIRECT)
 echo 1 >$DIRECT
 
 # - the other user's trampoline runs on each call of klpx_target_version()
@@ -59,7 +60,7 @@ $TARGET: init: greeting: hello from the original
 % insmod $OTHER.ko
 % insmod $P1.ko
 klpx: enabling patch '$P1'
-klpx: '$P1': no direct calls to the functions of $TARGET (-16): they take the ops path
+klpx: '$P1': no direct calls to the functions of $TARGET (-EBUSY): they take the ops path
 klpx: '$P1': enabled
 % cat $KLPX_DEBUGFS/funcs
 | func=klpx_target_version object=$TARGET patches=$P1 path=ops
