@@ -14,12 +14,12 @@ TARGET=klpx_target
 BASIC=klpx_test_core_basic
 P1=klpx_test_core_stack1
 P2=klpx_test_core_stack2
-DIRECT=/sys/module/klpx/parameters/direct
 TRANSCRIPT='^(% |[|] )'
 
 cleanup() {
+	klp_off $KLP
 	cleanup_modules
-	[ -n "$direct_was" ] && echo "$direct_was" >$DIRECT
+	restore_direct
 }
 
 # show_funcs() - the funcs file into the transcript, sorted
@@ -29,9 +29,7 @@ show_funcs() {
 }
 
 setup_test
-[ -w $DIRECT ] || skip "klpx has no direct path here"
-direct_was=$(cat $DIRECT)
-echo 1 >$DIRECT
+set_direct Y
 
 # - basic (cmdline_proc_show, klpx_target_greeting), stack1 and stack2
 #   (klpx_target_version, klpx_target_greeting) stacked: funcs lists every
@@ -47,7 +45,7 @@ load_mod $P2
 show_funcs
 show /proc/cmdline
 show /proc/klpx_target
-write_file 0 $KLPX_SYSFS/$P2/enabled || die "cannot disable $P2"
+disable_patch $P2
 show_funcs
 show /proc/klpx_target
 cleanup_modules
@@ -84,7 +82,6 @@ check_result "% insmod $TARGET.ko
 #   the enable unwinds, the direct call to cmdline_proc_show() included
 
 KLP=klpx_test_core_klp
-KLP_DIR=/sys/kernel/livepatch/$KLP
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
 start_test "the kernel's livepatch first, then klpx on the direct path"
@@ -98,11 +95,7 @@ if [ -d /sys/kernel/livepatch ]; then
 	grep -q "^cmdline_proc_show " /sys/kernel/tracing/enabled_functions &&
 		die "ftrace still hooks cmdline_proc_show"
 	show /proc/klpx_target
-	loop_until "[ \"\$(cat $KLP_DIR/transition)\" = 0 ]" ||
-		die "the kernel livepatch does not finish its transition"
-	echo 0 >$KLP_DIR/enabled
-	loop_until "[ ! -d $KLP_DIR ]" ||
-		die "the kernel livepatch does not go away"
+	klp_off $KLP
 	cleanup_modules
 
 	check_result "% insmod $TARGET.ko

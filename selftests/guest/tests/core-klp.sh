@@ -10,22 +10,11 @@
 TARGET=klpx_target
 KLP=klpx_test_core_klp
 PATCH=klpx_test_core_basic
-KLP_DIR=/sys/kernel/livepatch/$KLP
 FTRACE_ENABLED=/proc/sys/kernel/ftrace_enabled
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
-# klp_off() - disable the kernel livepatch and wait until it is gone
-klp_off() {
-	[ -d $KLP_DIR ] || return 0
-	loop_until "[ \"\$(cat $KLP_DIR/transition)\" = 0 ]" ||
-		die "the kernel livepatch does not finish its transition"
-	echo 0 >$KLP_DIR/enabled
-	loop_until "[ ! -d $KLP_DIR ]" ||
-		die "the kernel livepatch does not go away"
-}
-
 cleanup() {
-	klp_off
+	klp_off $KLP
 	[ -n "$ftrace_was" ] && echo "$ftrace_was" >$FTRACE_ENABLED
 	cleanup_modules
 }
@@ -59,7 +48,7 @@ grep -q "^cmdline_proc_show " /sys/kernel/tracing/enabled_functions &&
 	die "ftrace still hooks cmdline_proc_show"
 [ -e $KLPX_SYSFS/$PATCH ] && die "$PATCH has a sysfs directory"
 show /proc/klpx_target
-klp_off
+klp_off $KLP
 unload_mod $KLP
 unload_mod $TARGET
 

@@ -11,17 +11,13 @@
 
 . "$(dirname "$0")/../functions.sh"
 
-DIRECT=/sys/module/klpx/parameters/direct
-
 cleanup() {
 	cleanup_modules
-	[ -n "$direct_was" ] && echo "$direct_was" >$DIRECT
+	restore_direct
 }
 
 setup_test
-[ -w $DIRECT ] || skip "klpx has no direct parameter here"
-direct_was=$(cat $DIRECT)
-echo 0 >$DIRECT
+set_direct N
 assert_eq "the path of new patches" ops "$(klpx_path)"
 
 # - funcs says path=ops for every function, stacked patches and all
