@@ -11,10 +11,10 @@
 # kernel's own klp_shadow_* / livepatch), and ratio = upstream / klpx, so
 # that a ratio above 1 means klpx is faster or smaller.  Then the targets.
 # Writes the data of the get plot to the file named by dat, and that of
-# the redirected-call plot to the file named by calldat: one line, the
-# kernel and the ns a call costs over the never-patched call, klpx on the
-# direct path, klpx on the ops path, the livepatch (measured next to the
-# direct path), NaN for what the run did not measure.
+# the redirected-call plot to the file named by calldat when the run
+# measured both paths: one line, the kernel and the ns a call costs over
+# the never-patched call, klpx on the direct path, klpx on the ops path,
+# the livepatch (measured next to the direct path).
 
 function median(key,    n, i, j, v, a) {
 	n = cnt[key]
@@ -449,12 +449,10 @@ END {
 		target("patched call: klpx <= 1.1x livepatch", ck <= 1.1 * cu,
 		       sprintf("klpx is %.2fx livepatch's time", ck / cu))
 
-	if (calldat != "" && (plain != "" || dplain != "")) {
+	if (calldat != "" && plain != "" && dplain != "") {
 		printf("# kernel klpx_direct klpx_ops livepatch (ns/call added)\n") >calldat
-		printf("%s %s %s %s\n", kver,
-		       dplain == "" ? "NaN" : dk - dplain,
-		       plain == "" ? "NaN" : ck - plain,
-		       dplain != "" ? du - dplain : cu - plain) >calldat
+		printf("%s %s %s %s\n", kver, dk - dplain, ck - plain,
+		       du - dplain) >calldat
 		close(calldat)
 	}
 
