@@ -166,30 +166,42 @@ patch_cycle() {
 	wait_for "rmmod klpx_bench_klp 2>/dev/null" || error "cannot remove klpx_bench_klp"
 }
 
+# set_direct Y|N - klpx's parameter "direct" for the patches enabled next;
+# prints what it was
+set_direct() {
+	local p=/sys/module/klpx/parameters/direct
+	[ -w $p ] || { error "klpx has no direct path" >&2; return 1; }
+	cat $p
+	echo "$1" >$p
+}
+
+# Both functions redirected by an IPMODIFY ftrace handler: klpx's ops path
+# (klpx's parameter "direct" off) against the kernel's livepatch.
 redirect_phase() {
-	local c
+	local c was
+	was=$(set_direct N) || return
 	# Before any patch: the three functions should cost the same.
 	bench call "$ROUNDS" | sed 's/^@ call /@ call0 /'
 	for c in $(seq 1 "$CYCLES"); do
 		if [ "$c" = 1 ]; then
-			patch_cycle "$c" measure || return
+			CHECK_PATH=ops patch_cycle "$c" measure || break
 		else
-			patch_cycle "$c" || return
+			CHECK_PATH=ops patch_cycle "$c" || break
 		fi
 	done
+	set_direct "$was" >/dev/null
 	bench switch
 	bench stopmachine "$ROUNDS"
 }
 
 # The redirect phase's measured cycle again, klpx's patch on the direct
-# path (klpx's parameter "direct"); its records get the suffix _direct.
+# path (klpx's default); its records get the suffix _direct.
 direct_phase() {
-	local p=/sys/module/klpx/parameters/direct
-	[ -w $p ] || { error "klpx has no direct path"; return 1; }
-	echo 1 >$p
+	local was
+	was=$(set_direct Y) || return
 	CHECK_PATH=direct patch_cycle 1 measure |
 		sed 's/^@ \([a-z0-9]*\) /@ \1_direct /'
-	echo 0 >$p
+	set_direct "$was" >/dev/null
 }
 
 # The machine stopped by a switch: N kthreads asleep, a patch of 200
@@ -226,7 +238,8 @@ stop_phase() {
 }
 
 # Enable (insmod) and disable (a write of 0 to "enabled") of a patch of
-# 200 functions, 10^4 kthreads asleep, timed with the kernel's clock.
+# 200 functions, 10^4 kthreads asleep, timed with the kernel's clock, on
+# the path klpx takes by default (the direct path).
 many_phase() {
 	local c t0 t1 t2 d=/sys/kernel/debug/klpx_bench_many
 	insmod "$MODDIR/klpx_bench_many.ko" threads="$MANY_THREADS" ||

@@ -2,15 +2,19 @@
 #
 # report.awk - the results table of make bench.
 #
-#   awk -v date=D -v kver=K -v host=H -v dat=FILE -v us=USERSPACE \
-#       -f report.awk raw.txt [USERSPACE]
+#   awk -v date=D -v kver=K -v host=H -v dat=FILE -v calldat=FILE \
+#       -v us=USERSPACE -f report.awk raw.txt [USERSPACE]
 #
 # raw.txt holds the guest's records (see bench/guest.sh); userspace.txt the
 # output of the userspace harness benchmark.  Prints the table: one row per
 # measurement with the median over rounds of klpx and of upstream (the
 # kernel's own klp_shadow_* / livepatch), and ratio = upstream / klpx, so
 # that a ratio above 1 means klpx is faster or smaller.  Then the targets.
-# Writes the data of the get plot to the file named by dat.
+# Writes the data of the get plot to the file named by dat, and that of
+# the redirected-call plot to the file named by calldat when the run
+# measured both paths: one line, the kernel and the ns a call costs over
+# the never-patched call, klpx on the direct path, klpx on the ops path,
+# the livepatch (measured next to the direct path).
 
 function median(key,    n, i, j, v, a) {
 	n = cnt[key]
@@ -444,6 +448,13 @@ END {
 	if (ck != "")
 		target("patched call: klpx <= 1.1x livepatch", ck <= 1.1 * cu,
 		       sprintf("klpx is %.2fx livepatch's time", ck / cu))
+
+	if (calldat != "" && plain != "" && dplain != "") {
+		printf("# kernel klpx_direct klpx_ops livepatch (ns/call added)\n") >calldat
+		printf("%s %s %s %s\n", kver, dk - dplain, ck - plain,
+		       du - dplain) >calldat
+		close(calldat)
+	}
 
 	if (dat != "") {
 		printf("# live klpx_one klp_one klpx_spread klp_spread klpx_miss_one klp_miss_one\n") >dat

@@ -13,6 +13,10 @@
 #   results.txt      the table: medians, and the targets (printed)
 #   get.dat          the data of the plot
 #   bench-get.png    get cost against live variables, klpx and upstream
+#   call.dat         cost a redirected call adds, klpx (direct and ops
+#                    paths) and livepatch: one line (bench/call.gp plots
+#                    the lines of several runs, one per kernel)
+#   bench-call.png   that plot, for this run
 #
 # Environment (the top Makefile exports the first five):
 #   TOP CACHE OUT KVER KDIR  KVER from KERNEL=6.1|6.1-rt|6.12|6.12-rt
@@ -48,7 +52,7 @@ say() { echo "bench: $*" >&2; }
 
 mkdir -p "$out"
 rm -f "$out"/{raw,console,userspace,results}.txt "$out/get.dat" \
-      "$out/bench-get.png"
+      "$out/bench-get.png" "$out/call.dat" "$out/bench-call.png"
 start=$(date +%s)
 
 # The guest's shell evaluates one line at a time: send the script as
@@ -108,6 +112,7 @@ fi
 [ -f "$out/userspace.txt" ] || : >"$out/userspace.txt"
 awk -v date="$(date -u +%Y-%m-%d)" -v kver="$KVER" \
     -v host="$(nproc) CPUs, Linux $(uname -r)" -v dat="$out/get.dat" \
+    -v calldat="$out/call.dat" \
     -v us="$out/userspace.txt" -f "$here/report.awk" \
     "$out/raw.txt" "$out/userspace.txt" >"$out/results.txt"
 cat "$out/results.txt"
@@ -116,6 +121,11 @@ cat "$out/results.txt"
 if grep -qv '^#' "$out/get.dat" 2>/dev/null; then
 	gnuplot -e "dat='$out/get.dat'; png='$out/bench-get.png'; sub='$(date -u +%Y-%m-%d), $KVER under QEMU/TCG'" \
 		"$here/plot.gp" || { say "gnuplot failed"; status=1; }
+fi
+
+if [ -s "$out/call.dat" ]; then
+	gnuplot -e "dat='$out/call.dat'; png='$out/bench-call.png'; sub='$(date -u +%Y-%m-%d) under QEMU/TCG'" \
+		"$here/call.gp" || { say "gnuplot failed"; status=1; }
 fi
 
 if [ "${BENCH_PUBLISH:-0}" = 1 ]; then

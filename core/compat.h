@@ -55,10 +55,21 @@
  * register_ftrace_direct() in 6.6 (6.12), whose unregistration also frees
  * the ops's filter when asked to.  A kernel without
  * DYNAMIC_FTRACE_WITH_DIRECT_CALLS has only the ops path.
+ *
+ * KLPX_DIRECT_SHARED_WAIT: whether klpx may unregister several direct ops and then wait for
+ * RCU-tasks once for all of them, rather than letting ftrace wait for each
+ * (core/direct.c).  From 6.6 on, a direct call that ftrace's list function
+ * makes reads its target from the ops itself (ops->direct_call), and
+ * ftrace's table of direct targets is read only under its own locks.  In
+ * 6.1, call_direct_funcs() reads that table without a lock, and the
+ * unregistration frees the ops's entries right after ftrace's wait: only
+ * that wait makes it safe, so it stays.  (The API's rename below came
+ * after that change: one version test serves both.)
  */
 #ifdef CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS
 #define KLPX_HAVE_DIRECT	1
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define KLPX_DIRECT_SHARED_WAIT	1
 static inline int klpx_register_direct(struct ftrace_ops *ops,
 				       unsigned long addr)
 {
@@ -71,6 +82,7 @@ static inline int klpx_unregister_direct(struct ftrace_ops *ops,
 	return unregister_ftrace_direct(ops, addr, true);
 }
 #else
+#define KLPX_DIRECT_SHARED_WAIT	0
 static inline int klpx_register_direct(struct ftrace_ops *ops,
 				       unsigned long addr)
 {
@@ -89,6 +101,7 @@ static inline int klpx_unregister_direct(struct ftrace_ops *ops,
 #endif
 #else
 #define KLPX_HAVE_DIRECT	0
+#define KLPX_DIRECT_SHARED_WAIT	0
 static inline int klpx_register_direct(struct ftrace_ops *ops,
 				       unsigned long addr)
 {

@@ -84,6 +84,7 @@ void klpx_direct_slot_put(struct klpx_direct_slot *slot);
 void klpx_direct_set(struct klpx_direct_slot *slot, void *target);
 struct ftrace_ops *klpx_direct_register(unsigned long *ips, unsigned int n);
 int klpx_direct_unregister(struct ftrace_ops *fops);
+void klpx_direct_sync(void);
 
 /* switch.c: the consistent step */
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch);

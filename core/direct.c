@@ -14,6 +14,7 @@
 
 #include <linux/ftrace.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include "compat.h"
 #include "core.h"
@@ -21,9 +22,9 @@
 
 static_assert(KLPX_DIRECT_SLOTS == 1 << KLPX_DIRECT_BITS);
 
-static bool direct;
+static bool direct = true;
 module_param(direct, bool, 0644);
-MODULE_PARM_DESC(direct, "redirect new patches' functions with direct calls from their fentry sites where ftrace allows it (default: off)");
+MODULE_PARM_DESC(direct, "redirect new patches' functions with direct calls from their fentry sites where ftrace allows it (default: on; off: always the IPMODIFY handler)");
 
 /*
  * Read by klpx_direct_stub without locks; entries are claimed and freed
@@ -118,6 +119,11 @@ void klpx_direct_set(struct klpx_direct_slot *slot, void *target)
  * The returned ops is PERMANENT too, as klpx's IPMODIFY ops is (the
  * kernels' direct registration sets the flags itself, so it is added
  * after); klpx's IPMODIFY ops is registered already, so ftrace is enabled.
+ * Where KLPX_DIRECT_SHARED_WAIT allows it, the ops is also no longer
+ * DYNAMIC: ftrace then does not wait for RCU-tasks when it is
+ * unregistered, and klpx_direct_sync() waits once for every ops a release
+ * unregisters.  Nothing else in ftrace reads that flag of an ops that
+ * allocated no trampoline of its own, as a direct ops does not.
  *
  * Context: klpx_mutex held; sleeps.
  * Return: the registered ops, or an ERR_PTR(): -EBUSY when another direct
@@ -141,6 +147,8 @@ struct ftrace_ops *klpx_direct_register(unsigned long *ips, unsigned int n)
 	if (ret)
 		goto err_filter;
 	fops->flags |= FTRACE_OPS_FL_PERMANENT;
+	if (KLPX_DIRECT_SHARED_WAIT)
+		fops->flags &= ~FTRACE_OPS_FL_DYNAMIC;
 	return fops;
 
 err_filter:
@@ -154,8 +162,11 @@ err_free:
  * klpx_direct_unregister() - the sites of a direct ops call nothing again
  * @fops:	an ops of klpx_direct_register()
  *
- * Waits until no task can still be on the way into the stub from them.
- * When ftrace refuses, the ops (and klpx.ko with it) stays for good.
+ * From now on no call enters the stub from the ops's sites.  Tasks may
+ * still be on their way in until klpx_direct_sync() returns (where
+ * KLPX_DIRECT_SHARED_WAIT is 0, ftrace has waited for them already);
+ * only then may @fops be freed and its sites' table entries reused.  When
+ * ftrace refuses, the ops (and klpx.ko with it) stays for good.
  *
  * Context: klpx_mutex held; sleeps.
  * Return: 0, or ftrace's errno (logged).
@@ -167,11 +178,27 @@ int klpx_direct_unregister(struct ftrace_ops *fops)
 	fops->flags &= ~FTRACE_OPS_FL_PERMANENT;
 	ret = klpx_unregister_direct(fops, (unsigned long)klpx_direct_stub);
 	if (ret) {
-		pr_err("cannot unregister a direct ftrace_ops: %d; klpx.ko stays loaded\n",
-		       ret);
+		pr_err("cannot unregister a direct ftrace_ops: %pe; klpx.ko stays loaded\n",
+		       ERR_PTR(ret));
 		__module_get(THIS_MODULE);
-		return ret;
 	}
-	kfree(fops);
-	return 0;
+	return ret;
+}
+
+/**
+ * klpx_direct_sync() - wait for the tasks on their way into the stub
+ *
+ * Waits as ftrace waits when it unregisters a DYNAMIC ops: until every CPU
+ * has scheduled (the calls made with preemption or interrupts off) and,
+ * on preemptible kernels, every task preempted on the way has scheduled
+ * by itself or gone to user mode.  After it, no task can still be on its
+ * way into the stub from the sites of a direct ops unregistered before.
+ *
+ * Context: sleeps.
+ */
+void klpx_direct_sync(void)
+{
+	synchronize_rcu_tasks_rude();
+	if (IS_ENABLED(CONFIG_PREEMPTION))
+		synchronize_rcu_tasks();
 }

@@ -26,8 +26,12 @@
  * klpx_ftrace_anchor() too, a function that never runs: its filter is
  * never empty (which would trace every function), and while it is
  * registered, which is while any site exists, ftrace cannot be disabled.
- * So disabling a patch waits for RCU-tasks once per direct ops it empties,
- * and once more when no site remains.
+ * A release unregisters every direct ops it empties, and then klpx_fops
+ * when no site remains, before it waits for RCU-tasks once for all of
+ * them (klpx_fops's own unregistration being that wait when it comes
+ * last): so disabling a patch waits at most once.  On 6.1 ftrace still
+ * waits for each direct ops it unregisters (core/compat.h,
+ * KLPX_DIRECT_SHARED_WAIT).
  *
  * FTRACE_OPS_FL_IPMODIFY makes ftrace refuse a second redirection of the
  * same address: a function the kernel's own livepatch (or anything else
@@ -199,8 +203,8 @@ static void klpx_refused(struct klpx_func *func, int ret)
 		pr_err("'%s': ftrace refuses to redirect '%s' in %s: another ftrace user (the kernel's livepatch?) already redirects it, or ftrace is disabled (sysctl kernel.ftrace_enabled=0)\n",
 		       patch, func->old_name, klpx_object_name(func->obj));
 	else
-		pr_err("'%s': cannot redirect '%s' in %s: %d\n", patch,
-		       func->old_name, klpx_object_name(func->obj), ret);
+		pr_err("'%s': cannot redirect '%s' in %s: %pe\n", patch,
+		       func->old_name, klpx_object_name(func->obj), ERR_PTR(ret));
 }
 
 /*
@@ -243,52 +247,26 @@ err_free:
 }
 
 /*
- * Unregisters klpx_fops, which waits until no CPU can still be in the
- * handler.  When ftrace refuses, the ops (and klpx.ko with it) stays for
- * good: ftrace may still call the handler.
+ * Unregisters klpx_fops, which waits for RCU-tasks until no task can still
+ * be in the handler, or on its way into the direct stub from an ops
+ * unregistered before.  Returns 0, or ftrace's errno: the ops (and klpx.ko
+ * with it) then stays for good, as ftrace may still call the handler.
  */
-static void klpx_fops_unregister(void)
+static int klpx_fops_unregister(void)
 {
 	int ret;
 
 	ret = unregister_ftrace_function(klpx_fops);
 	if (ret) {
-		pr_err("cannot unregister klpx's ftrace_ops: %d; klpx.ko stays loaded\n",
-		       ret);
+		pr_err("cannot unregister klpx's ftrace_ops: %pe; klpx.ko stays loaded\n",
+		       ERR_PTR(ret));
 		__module_get(THIS_MODULE);
 	} else {
 		ftrace_free_filter(klpx_fops);
 		kfree(klpx_fops);
 	}
 	klpx_fops = NULL;
-}
-
-/*
- * ftrace refused a batch that includes @obj's unhooked addresses: add them
- * one at a time (removing each again) to name one that it refuses.  Only
- * after a failure, so the extra call site rewrites cost nothing usually.
- */
-static void klpx_refused_batch(struct klpx_object *obj, int ret)
-{
-	struct klpx_site *site;
-	struct klpx_func *func;
-	unsigned long ip;
-	int one;
-
-	klpx_for_each_func(obj, func) {
-		ip = func->stack->ip;
-		site = container_of(func->stack, struct klpx_site, stack);
-		if (site->hooked || site->group)
-			continue;
-		one = ftrace_set_filter_ips(klpx_fops, &ip, 1, 0, 0);
-		if (one) {
-			klpx_refused(func, one);
-			return;
-		}
-		ftrace_set_filter_ips(klpx_fops, &ip, 1, 1, 0);
-	}
-	pr_err("'%s': ftrace refuses to redirect the functions of %s: %d\n",
-	       obj->patch->mod->name, klpx_object_name(obj), ret);
+	return ret;
 }
 
 /* The unhooked sites of @obj: their addresses into @ips; returns how many. */
@@ -305,6 +283,43 @@ static unsigned int klpx_unhooked_ips(struct klpx_object *obj,
 			ips[n++] = site->stack.ip;
 	}
 	return n;
+}
+
+/* The function of @obj whose address is @ip. */
+static struct klpx_func *klpx_func_at(struct klpx_object *obj,
+				      unsigned long ip)
+{
+	struct klpx_func *func;
+
+	klpx_for_each_func(obj, func)
+		if (func->stack->ip == ip)
+			return func;
+	return NULL;
+}
+
+/*
+ * ftrace refused, with @ret, to add @ips, the @n unhooked addresses of
+ * @obj, to klpx_fops's filter; the filter is as it was.  -EBUSY names no
+ * address: add them one at a time (removing each again) to name one it
+ * refuses.  Only after a failure, so the extra call site rewrites cost
+ * nothing usually.  Any other errno is logged as it is.
+ */
+static void klpx_refused_batch(struct klpx_object *obj, unsigned long *ips,
+			       unsigned int n, int ret)
+{
+	unsigned int i;
+	int one;
+
+	for (i = 0; ret == -EBUSY && i < n; i++) {
+		one = ftrace_set_filter_ips(klpx_fops, &ips[i], 1, 0, 0);
+		if (one) {
+			klpx_refused(klpx_func_at(obj, ips[i]), one);
+			return;
+		}
+		ftrace_set_filter_ips(klpx_fops, &ips[i], 1, 1, 0);
+	}
+	pr_err("'%s': ftrace refuses to redirect the functions of %s: %pe\n",
+	       obj->patch->mod->name, klpx_object_name(obj), ERR_PTR(ret));
 }
 
 /*
@@ -382,12 +397,13 @@ static int klpx_hook_object(struct klpx_object *obj, unsigned int nr)
 		ret = klpx_hook_direct(obj, ips, n);
 		if (!ret)
 			goto out;
-		pr_info("'%s': no direct calls to the functions of %s (%d): they take the ops path\n",
-			obj->patch->mod->name, klpx_object_name(obj), ret);
+		pr_info("'%s': no direct calls to the functions of %s (%pe): they take the ops path\n",
+			obj->patch->mod->name, klpx_object_name(obj),
+			ERR_PTR(ret));
 	}
 	ret = ftrace_set_filter_ips(klpx_fops, ips, n, 0, 0);
 	if (ret) {
-		klpx_refused_batch(obj, ret);
+		klpx_refused_batch(obj, ips, n, ret);
 		goto out;
 	}
 	klpx_for_each_func(obj, func) {
@@ -447,11 +463,17 @@ int klpx_redirect_prepare(struct klpx_object *obj)
 	return nr ? klpx_hook_object(obj, nr) : 0;
 }
 
-/* Unregisters the direct ops all of whose sites are empty; their sites go to @gone. */
-static void klpx_release_groups(struct list_head *gone)
+/*
+ * Unregisters each direct ops all of whose sites are empty: the ops goes
+ * to @groups, its sites to @gone.  Returns how many ftrace unregistered
+ * without waiting for RCU-tasks (klpx_direct_sync() is then due).
+ */
+static unsigned int klpx_release_groups(struct list_head *gone,
+					struct list_head *groups)
 {
 	struct klpx_group *group, *gtmp;
-	struct klpx_site *site, *tmp;
+	struct klpx_site *site;
+	unsigned int nowait = 0;
 
 	list_for_each_entry_safe(group, gtmp, &klpx_group_list, node) {
 		bool empty = true;
@@ -461,14 +483,34 @@ static void klpx_release_groups(struct list_head *gone)
 				empty = false;
 		if (!empty)
 			continue;
-		/* On failure the stub may still be called: keep the table. */
-		if (!klpx_direct_unregister(group->fops))
-			list_for_each_entry(site, &group->sites, group_node)
-				klpx_direct_slot_put(site->slot);
-		list_for_each_entry_safe(site, tmp, &group->sites, group_node) {
-			list_del(&site->group_node);
+		if (klpx_direct_unregister(group->fops))
+			/* The stub may still be called: keep the entries. */
+			group->fops = NULL;
+		else if (KLPX_DIRECT_SHARED_WAIT)
+			nowait++;
+		list_for_each_entry(site, &group->sites, group_node) {
 			hash_del_rcu(&site->hnode);
 			list_move(&site->node, gone);
+		}
+		list_move(&group->node, groups);
+	}
+	return nowait;
+}
+
+/*
+ * Frees the direct ops of @groups, unregistered and waited for, and their
+ * sites' stub entries; before the sites themselves are freed.
+ */
+static void klpx_free_groups(struct list_head *groups)
+{
+	struct klpx_group *group, *gtmp;
+	struct klpx_site *site;
+
+	list_for_each_entry_safe(group, gtmp, groups, node) {
+		if (group->fops) {
+			list_for_each_entry(site, &group->sites, group_node)
+				klpx_direct_slot_put(site->slot);
+			kfree(group->fops);
 		}
 		list_del(&group->node);
 		kfree(group);
@@ -478,12 +520,13 @@ static void klpx_release_groups(struct list_head *gone)
 /**
  * klpx_redirect_release() - drop every site whose stack is empty
  *
- * Unhooks the ops-path addresses in one change of klpx_fops's filter, and
- * unregisters each direct ops whose sites are all empty (a direct site
+ * Unregisters each direct ops whose sites are all empty (a direct site
  * stays, its stub entry sending calls to the original, while others of
- * its ops are in use); when no site remains, unregisters klpx_fops.  It
- * then waits until no CPU can still be in the handler with one of the
- * dropped sites, and frees them.
+ * its ops are in use), and unhooks the ops-path addresses in one change
+ * of klpx_fops's filter; when no site remains, unregisters klpx_fops.  It
+ * then waits, for RCU-tasks at most once, until no task can still be in
+ * the handler or on its way into the stub from a dropped site, and frees
+ * them.
  *
  * Context: klpx_mutex held; sleeps.
  */
@@ -491,13 +534,14 @@ void klpx_redirect_release(void)
 {
 	struct klpx_site *site, *tmp;
 	unsigned long *ips = NULL;
-	unsigned int nr = 0, n = 0;
+	unsigned int nr = 0, n = 0, nowait;
+	LIST_HEAD(groups);
 	LIST_HEAD(gone);
 	int ret;
 
 	lockdep_assert_held(&klpx_mutex);
 
-	klpx_release_groups(&gone);
+	nowait = klpx_release_groups(&gone, &groups);
 	list_for_each_entry_safe(site, tmp, &klpx_site_list, node) {
 		if (!list_empty(&site->stack.funcs) || site->group)
 			continue;
@@ -510,7 +554,9 @@ void klpx_redirect_release(void)
 		return;
 
 	if (klpx_fops && list_empty(&klpx_site_list)) {
-		klpx_fops_unregister();
+		/* Its wait comes after the direct ops went: it covers them. */
+		if (!klpx_fops_unregister())
+			nowait = 0;
 	} else if (nr) {
 		ips = kmalloc_array(nr, sizeof(*ips), GFP_KERNEL);
 		list_for_each_entry(site, &gone, node)
@@ -520,12 +566,15 @@ void klpx_redirect_release(void)
 			    -ENOMEM;
 		if (ret)
 			/* The handler finds no site there: the original runs. */
-			pr_warn("%u addresses stay hooked (ftrace error %d); their originals run\n",
-				nr, ret);
+			pr_warn("%u addresses stay hooked (ftrace error %pe); their originals run\n",
+				nr, ERR_PTR(ret));
 		kfree(ips);
 	}
+	if (nowait)
+		klpx_direct_sync();
 	/* Pairs with the handler's RCU read-side section. */
 	synchronize_rcu();
+	klpx_free_groups(&groups);
 	list_for_each_entry_safe(site, tmp, &gone, node)
 		kfree(site);
 }

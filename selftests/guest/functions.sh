@@ -43,6 +43,12 @@
 #   assert_log PATTERN            die unless the log since start_test matches
 #   expect_warning_begin WHY      WARN/BUG lines are allowed until ..._end
 #   expect_warning_end [PATTERN]  close it; with PATTERN, die unless it was seen
+#   klpx_path                     the path new patches take: direct or ops
+#   run_test NAME                 run another guest test; die if it fails
+#   disable_patch NAME            echo 0 > the klpx patch's enabled; die on failure
+#   klp_off NAME                  disable a kernel livepatch, wait until it is gone
+#   set_direct Y|N                klpx's "direct" for the next patches
+#   restore_direct                put it back as set_direct found it
 #
 # A transcript is the kernel log since start_test, timestamps removed, kept
 # to the lines matching $TRANSCRIPT (an ERE; default: commands "% ...",
@@ -352,4 +358,59 @@ expect_warning_end() {
 		die "expected a kernel log line matching \"$1\""
 	fi
 	WARN_MARK=""
+}
+
+# klpx_path() - print the path klpx gives new patches' functions: "direct"
+# (klpx's parameter "direct" on, the default) or "ops"
+klpx_path() {
+	if [ "$(cat /sys/module/klpx/parameters/direct 2>/dev/null)" = Y ]; then
+		echo direct
+	else
+		echo ops
+	fi
+}
+
+# run_test(name) - run guest test name as it is, its output prefixed with
+# "name: "; die if it fails (a skip is not a failure)
+run_test() {
+	local out rc=0
+	out=$(sh "$(dirname "$0")/$1.sh" 2>&1) || rc=$?
+	echo "$out" | sed "s/^/$1: /"
+	[ $rc = 0 ] || [ $rc = $ksft_skip ] || die "$1 fails (status $rc)"
+}
+
+# disable_patch(name) - write 0 to klpx patch name's enabled file, logged;
+# die if the write fails
+disable_patch() {
+	write_file 0 "$KLPX_SYSFS/$1/enabled" || die "cannot disable $1"
+}
+
+# klp_off(name) - disable the kernel livepatch of module name, once its
+# transition is over, and wait until it is gone (nothing if it is not
+# there); die on a timeout
+klp_off() {
+	local dir=/sys/kernel/livepatch/$1
+	[ -n "$1" ] && [ -d "$dir" ] || return 0
+	loop_until "[ \"\$(cat $dir/transition)\" = 0 ]" ||
+		die "the kernel livepatch $1 does not finish its transition"
+	echo 0 >"$dir/enabled"
+	loop_until "[ ! -d $dir ]" ||
+		die "the kernel livepatch $1 does not go away"
+}
+
+# set_direct(Y|N) - klpx's parameter "direct" for the patches enabled
+# next; the first call remembers the value restore_direct puts back.
+# Skips the test where klpx has no such parameter.
+set_direct() {
+	local p=/sys/module/klpx/parameters/direct
+	[ -w $p ] || skip "klpx has no direct path here"
+	[ -n "$DIRECT_WAS" ] || DIRECT_WAS=$(cat $p)
+	echo "$1" >$p || die "cannot set klpx's parameter direct to $1"
+}
+
+# restore_direct() - klpx's parameter "direct" as set_direct found it
+restore_direct() {
+	[ -n "$DIRECT_WAS" ] &&
+		echo "$DIRECT_WAS" >/sys/module/klpx/parameters/direct
+	DIRECT_WAS=
 }

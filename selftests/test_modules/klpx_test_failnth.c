@@ -25,7 +25,9 @@
  *   arm N     the writing task's next enable fails its Nth allocation
  *             (then exec the insmod of the patch from the same task)
  *   disarm    count nothing any more
- *   settle    wait for pending RCU callbacks (frees deferred by RCU)
+ *   settle    wait for pending RCU and RCU-tasks callbacks (frees deferred
+ *             by RCU, as ftrace's filters, or by RCU-tasks, as the table of
+ *             direct calls that a direct registration replaces)
  * /sys/kernel/debug/klpx_test_failnth/state reads:
  *   nth=N counted=C injected=0|1 enables=E ret=R leaked=L
  *   then one line per allocation still not freed: "leak: <callers>"
@@ -345,8 +347,10 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf,
 		arm(nth);
 	else if (!strcmp(cmd, "disarm"))
 		disarm();
-	else if (!strcmp(cmd, "settle"))
+	else if (!strcmp(cmd, "settle")) {
 		rcu_barrier();
+		rcu_barrier_tasks();
+	}
 	else
 		ret = -EINVAL;
 	mutex_unlock(&ctl_mutex);

@@ -10,13 +10,12 @@
 TARGET=klpx_target
 OTHER=klpx_test_direct_other
 P1=klpx_test_core_stack1
-DIRECT=/sys/module/klpx/parameters/direct
 CALLS=/sys/module/$OTHER/parameters/calls
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
 cleanup() {
 	cleanup_modules
-	[ -w $DIRECT ] && echo 0 >$DIRECT
+	restore_direct
 }
 
 # version_calls - read /proc/klpx_target (one call of klpx_target_version)
@@ -29,8 +28,7 @@ version_calls() {
 }
 
 setup_test
-[ -w $DIRECT ] || skip "klpx has no direct path here"
-echo 1 >$DIRECT
+set_direct Y
 
 # - the other user's trampoline runs on each call of klpx_target_version()
 # - stack1 (klpx_target_version) asks for the direct path, is told why
@@ -47,7 +45,7 @@ load_mod $P1
 show $KLPX_DEBUGFS/funcs
 show /proc/klpx_target
 assert_eq "trampoline calls, patched" 1 "$(version_calls)"
-write_file 0 $KLPX_SYSFS/$P1/enabled || die "cannot disable $P1"
+disable_patch $P1
 unload_mod $P1
 show /proc/klpx_target
 assert_eq "trampoline calls, unpatched again" 1 "$(version_calls)"
@@ -59,7 +57,7 @@ $TARGET: init: greeting: hello from the original
 % insmod $OTHER.ko
 % insmod $P1.ko
 klpx: enabling patch '$P1'
-klpx: '$P1': no direct calls to the functions of $TARGET (-16): they take the ops path
+klpx: '$P1': no direct calls to the functions of $TARGET (-EBUSY): they take the ops path
 klpx: '$P1': enabled
 % cat $KLPX_DEBUGFS/funcs
 | func=klpx_target_version object=$TARGET patches=$P1 path=ops

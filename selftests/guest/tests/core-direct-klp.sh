@@ -14,18 +14,8 @@ PATCH=klpx_test_core_basic
 KLP_DIR=/sys/kernel/livepatch/$KLP
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
-# klp_off() - disable the kernel livepatch and wait until it is gone
-klp_off() {
-	[ -d $KLP_DIR ] || return 0
-	loop_until "[ \"\$(cat $KLP_DIR/transition)\" = 0 ]" ||
-		die "the kernel livepatch does not finish its transition"
-	echo 0 >$KLP_DIR/enabled
-	loop_until "[ ! -d $KLP_DIR ]" ||
-		die "the kernel livepatch does not go away"
-}
-
 cleanup() {
-	klp_off
+	klp_off $KLP
 	cleanup_modules
 }
 
@@ -46,13 +36,13 @@ load_failing_mod $KLP "Device or resource busy"
 show /proc/klpx_target
 grep -q "^func=klpx_target_greeting .*patches=$PATCH" $KLPX_DEBUGFS/funcs ||
 	die "funcs does not list klpx_target_greeting"
-write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
+disable_patch $PATCH
 unload_mod $PATCH
 load_mod $KLP
 loop_until "[ \"\$(cat $KLP_DIR/transition)\" = 0 ]" ||
 	die "the kernel livepatch does not finish its transition"
 show /proc/klpx_target
-klp_off
+klp_off $KLP
 unload_mod $KLP
 unload_mod $TARGET
 

@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# With klpx's "direct" parameter set, patched functions are reached by
-# direct calls from their fentry sites, and everything else behaves as on
-# the ops path: the same stacking, atomic replace, refusals (the kernel's
-# livepatch in either order) and tracers, checked mostly by the very tests
-# that check the ops path.
+# With klpx's "direct" parameter set (the default), patched functions are
+# reached by direct calls from their fentry sites, and everything else
+# behaves as on the ops path: the same stacking, atomic replace, refusals
+# (the kernel's livepatch in either order) and tracers.  The other core
+# tests check the direct path by default; core-ops-path runs them again
+# on the ops path.
 
 . "$(dirname "$0")/../functions.sh"
 
@@ -13,12 +14,12 @@ TARGET=klpx_target
 BASIC=klpx_test_core_basic
 P1=klpx_test_core_stack1
 P2=klpx_test_core_stack2
-DIRECT=/sys/module/klpx/parameters/direct
 TRANSCRIPT='^(% |[|] )'
 
 cleanup() {
+	klp_off $KLP
 	cleanup_modules
-	[ -w $DIRECT ] && echo 0 >$DIRECT
+	restore_direct
 }
 
 # show_funcs() - the funcs file into the transcript, sorted
@@ -27,17 +28,8 @@ show_funcs() {
 	sort $KLPX_DEBUGFS/funcs | while IFS= read -r l; do log "| $l"; done
 }
 
-# again TEST - run another guest test on the direct path; die if it fails
-again() {
-	local out rc=0
-	out=$(sh "$(dirname "$0")/$1.sh" 2>&1) || rc=$?
-	echo "$out" | sed "s/^/$1: /"
-	[ $rc = 0 ] || die "$1 fails on the direct path (status $rc)"
-}
-
 setup_test
-[ -w $DIRECT ] || skip "klpx has no direct path here"
-echo 1 >$DIRECT
+set_direct Y
 
 # - basic (cmdline_proc_show, klpx_target_greeting), stack1 and stack2
 #   (klpx_target_version, klpx_target_greeting) stacked: funcs lists every
@@ -53,7 +45,7 @@ load_mod $P2
 show_funcs
 show /proc/cmdline
 show /proc/klpx_target
-write_file 0 $KLPX_SYSFS/$P2/enabled || die "cannot disable $P2"
+disable_patch $P2
 show_funcs
 show /proc/klpx_target
 cleanup_modules
@@ -90,7 +82,6 @@ check_result "% insmod $TARGET.ko
 #   the enable unwinds, the direct call to cmdline_proc_show() included
 
 KLP=klpx_test_core_klp
-KLP_DIR=/sys/kernel/livepatch/$KLP
 TRANSCRIPT='^(% |[|] |klpx[a-z0-9_]*: |insmod: |rmmod: |sh: )'
 
 start_test "the kernel's livepatch first, then klpx on the direct path"
@@ -104,11 +95,7 @@ if [ -d /sys/kernel/livepatch ]; then
 	grep -q "^cmdline_proc_show " /sys/kernel/tracing/enabled_functions &&
 		die "ftrace still hooks cmdline_proc_show"
 	show /proc/klpx_target
-	loop_until "[ \"\$(cat $KLP_DIR/transition)\" = 0 ]" ||
-		die "the kernel livepatch does not finish its transition"
-	echo 0 >$KLP_DIR/enabled
-	loop_until "[ ! -d $KLP_DIR ]" ||
-		die "the kernel livepatch does not go away"
+	klp_off $KLP
 	cleanup_modules
 
 	check_result "% insmod $TARGET.ko
@@ -118,7 +105,7 @@ $TARGET: init: greeting: hello from the original
 klpx: enabling patch '$BASIC'
 $BASIC: pre_patch vmlinux
 $BASIC: pre_patch $TARGET
-klpx: '$BASIC': no direct calls to the functions of $TARGET (-16): they take the ops path
+klpx: '$BASIC': no direct calls to the functions of $TARGET (-EBUSY): they take the ops path
 klpx: '$BASIC': ftrace refuses to redirect 'klpx_target_greeting' in $TARGET: another ftrace user (the kernel's livepatch?) already redirects it, or ftrace is disabled (sysctl kernel.ftrace_enabled=0)
 $BASIC: post_unpatch vmlinux
 $BASIC: post_unpatch $TARGET
@@ -131,13 +118,5 @@ insmod: can't insert '$BASIC.ko': Device or resource busy
 else
 	echo "ok # SKIP this kernel has no livepatch"
 fi
-
-# - the tests of stacking, atomic replace, the kernel's livepatch after
-#   klpx, and the function tracer and a kprobe pass on the direct path
-for t in core-stack core-replace core-direct-klp core-direct-tracers; do
-	start_test "$t on the direct path"
-	again $t
-	echo ok
-done
 
 exit 0

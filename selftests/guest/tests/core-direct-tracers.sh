@@ -82,7 +82,7 @@ grep -q "^func=cmdline_proc_show .* path=" $KLPX_DEBUGFS/funcs ||
 
 tracing_off
 show /proc/cmdline
-write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
+disable_patch $PATCH
 assert_eq "/proc/cmdline" "$cmdline" "$(cat /proc/cmdline)"
 grep -q "^cmdline_proc_show " $TRACEFS/enabled_functions &&
 	die "ftrace still hooks cmdline_proc_show"

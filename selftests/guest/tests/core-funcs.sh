@@ -20,11 +20,13 @@ show_funcs() {
 }
 
 setup_test
+PATHNAME=$(klpx_path)
 
 # - basic patches cmdline_proc_show (vmlinux) and klpx_target_greeting
 # - stack1 then patches klpx_target_version; stack2, on top, patches
 #   klpx_target_version and klpx_target_greeting
-# - each function's line lists its patches newest first
+# - each function's line lists its patches newest first, and the path
+#   calls take (direct by default, ops with klpx's "direct" parameter off)
 # - disabling stack2 takes it off both lines; disabling stack1 removes
 #   the klpx_target_version line; disabling basic leaves the file empty
 
@@ -50,23 +52,23 @@ check_result "% sort $KLPX_DEBUGFS/funcs
 % insmod $BASIC.ko
 % insmod $P1.ko
 % sort $KLPX_DEBUGFS/funcs
-| func=cmdline_proc_show object=vmlinux patches=$BASIC path=ops
-| func=klpx_target_greeting object=$TARGET patches=$BASIC path=ops
-| func=klpx_target_version object=$TARGET patches=$P1 path=ops
+| func=cmdline_proc_show object=vmlinux patches=$BASIC path=$PATHNAME
+| func=klpx_target_greeting object=$TARGET patches=$BASIC path=$PATHNAME
+| func=klpx_target_version object=$TARGET patches=$P1 path=$PATHNAME
 % insmod $P2.ko
 % sort $KLPX_DEBUGFS/funcs
-| func=cmdline_proc_show object=vmlinux patches=$BASIC path=ops
-| func=klpx_target_greeting object=$TARGET patches=$P2,$BASIC path=ops
-| func=klpx_target_version object=$TARGET patches=$P2,$P1 path=ops
+| func=cmdline_proc_show object=vmlinux patches=$BASIC path=$PATHNAME
+| func=klpx_target_greeting object=$TARGET patches=$P2,$BASIC path=$PATHNAME
+| func=klpx_target_version object=$TARGET patches=$P2,$P1 path=$PATHNAME
 % echo 0 > $KLPX_SYSFS/$P2/enabled
 % sort $KLPX_DEBUGFS/funcs
-| func=cmdline_proc_show object=vmlinux patches=$BASIC path=ops
-| func=klpx_target_greeting object=$TARGET patches=$BASIC path=ops
-| func=klpx_target_version object=$TARGET patches=$P1 path=ops
+| func=cmdline_proc_show object=vmlinux patches=$BASIC path=$PATHNAME
+| func=klpx_target_greeting object=$TARGET patches=$BASIC path=$PATHNAME
+| func=klpx_target_version object=$TARGET patches=$P1 path=$PATHNAME
 % echo 0 > $KLPX_SYSFS/$P1/enabled
 % sort $KLPX_DEBUGFS/funcs
-| func=cmdline_proc_show object=vmlinux patches=$BASIC path=ops
-| func=klpx_target_greeting object=$TARGET patches=$BASIC path=ops
+| func=cmdline_proc_show object=vmlinux patches=$BASIC path=$PATHNAME
+| func=klpx_target_greeting object=$TARGET patches=$BASIC path=$PATHNAME
 % echo 0 > $KLPX_SYSFS/$BASIC/enabled
 % sort $KLPX_DEBUGFS/funcs"
 
