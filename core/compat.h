@@ -56,20 +56,21 @@
  * the ops's filter when asked to.  A kernel without
  * DYNAMIC_FTRACE_WITH_DIRECT_CALLS has only the ops path.
  *
- * KLPX_DIRECT_SHARED_WAIT: whether klpx may unregister several direct ops and then wait for
- * RCU-tasks once for all of them, rather than letting ftrace wait for each
- * (core/direct.c).  From 6.6 on, a direct call that ftrace's list function
- * makes reads its target from the ops itself (ops->direct_call), and
- * ftrace's table of direct targets is read only under its own locks.  In
- * 6.1, call_direct_funcs() reads that table without a lock, and the
- * unregistration frees the ops's entries right after ftrace's wait: only
- * that wait makes it safe, so it stays.  (The API's rename below came
- * after that change: one version test serves both.)
+ * KLPX_DIRECT_SHARED_WAIT: whether klpx may unregister several direct
+ * ops and then wait for RCU-tasks once for all of them, rather than
+ * letting ftrace wait for each (core/direct.c).  It is 0 on every kernel.
+ * ftrace waits only for a DYNAMIC ops, and what it does right after that
+ * wait needs it: 6.1's unregistration frees the ops's entries of the
+ * table that call_direct_funcs() reads without a lock, and 6.6's and
+ * later ones clear ops->func and free the ops's filter, which a CPU still
+ * inside ftrace's list function (a site shared with a tracer or a kprobe)
+ * may be reading.  (The API's rename below came in 6.6: one version test
+ * serves both.)
  */
 #ifdef CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS
 #define KLPX_HAVE_DIRECT	1
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
-#define KLPX_DIRECT_SHARED_WAIT	1
+#define KLPX_DIRECT_SHARED_WAIT	0
 static inline int klpx_register_direct(struct ftrace_ops *ops,
 				       unsigned long addr)
 {

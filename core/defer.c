@@ -135,7 +135,6 @@ static void klpx_defer_unpin(struct klpx_defer *d)
 static int klpx_defer_disable(struct klpx_patch *patch,
 			      struct list_head *released)
 {
-	klpx_patch_settle_replace(released);
 	if (!patch->enabled)
 		return -EALREADY;
 	return __klpx_disable_patch(patch, true, NULL);
@@ -152,6 +151,8 @@ static void klpx_defer_fn(struct callback_head *work)
 	list_del(&d->node);
 	patch = d->patch;
 	if (patch) {
+		/* A replace still in its init settles first, as for any step. */
+		klpx_patch_settle_replace(&released);
 		klpx_defer_task = current;
 		if (d->disable) {
 			ret = klpx_defer_disable(patch, &released);

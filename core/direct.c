@@ -119,11 +119,10 @@ void klpx_direct_set(struct klpx_direct_slot *slot, void *target)
  * The returned ops is PERMANENT too, as klpx's IPMODIFY ops is (the
  * kernels' direct registration sets the flags itself, so it is added
  * after); klpx's IPMODIFY ops is registered already, so ftrace is enabled.
- * Where KLPX_DIRECT_SHARED_WAIT allows it, the ops is also no longer
- * DYNAMIC: ftrace then does not wait for RCU-tasks when it is
- * unregistered, and klpx_direct_sync() waits once for every ops a release
- * unregisters.  Nothing else in ftrace reads that flag of an ops that
- * allocated no trampoline of its own, as a direct ops does not.
+ * Where KLPX_DIRECT_SHARED_WAIT allows it (no kernel today), the ops is
+ * also no longer DYNAMIC: ftrace then does not wait for RCU-tasks when it
+ * is unregistered, and klpx_direct_sync() waits once for every ops a
+ * release unregisters.
  *
  * Context: klpx_mutex held; sleeps.
  * Return: the registered ops, or an ERR_PTR(): -EBUSY when another direct

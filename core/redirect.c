@@ -27,11 +27,10 @@
  * never empty (which would trace every function), and while it is
  * registered, which is while any site exists, ftrace cannot be disabled.
  * A release unregisters every direct ops it empties, and then klpx_fops
- * when no site remains, before it waits for RCU-tasks once for all of
- * them (klpx_fops's own unregistration being that wait when it comes
- * last): so disabling a patch waits at most once.  On 6.1 ftrace still
- * waits for each direct ops it unregisters (core/compat.h,
- * KLPX_DIRECT_SHARED_WAIT).
+ * when no site remains.  ftrace waits for RCU-tasks at each of these
+ * unregistrations (core/compat.h, KLPX_DIRECT_SHARED_WAIT is 0 on every
+ * kernel): a disable waits once per direct ops it empties, plus once for
+ * klpx_fops when it goes.
  *
  * FTRACE_OPS_FL_IPMODIFY makes ftrace refuse a second redirection of the
  * same address: a function the kernel's own livepatch (or anything else

@@ -381,9 +381,11 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	 * Waiting for the asking task would be waiting for ourselves.  A
 	 * user task leaves the step to its return to user mode.  A kthread
 	 * or an io_uring or other user worker has no such return, and a
-	 * task taking its deferred step is at it already: they give up.
+	 * task taking its deferred step is at it already: they give up.  A
+	 * teardown (a module going) cannot be left for later: it goes on as
+	 * before the asking task was checked, its own frames left as they are.
 	 */
-	if (sw->check && klpx_self_busy(&ctx)) {
+	if (sw->check && patch != klpx_teardown && klpx_self_busy(&ctx)) {
 		if (!(current->flags & (PF_KTHREAD | KLPX_PF_WORKERS)) &&
 		    !klpx_defer_running()) {
 			klpx_self_report(&ctx, patch, false);
