@@ -117,6 +117,7 @@ void klpx_patch_wait_released(void);
 
 /* defer.c: the step of a task that stands in the code it changes */
 bool klpx_defer_running(void);
+bool klpx_defer_enabling(const struct module *mod);
 int klpx_defer_queue(struct klpx_patch *patch, bool disable);
 int klpx_defer_refuse_disable(struct klpx_patch *patch);
 void klpx_defer_module_going(struct module *mod, struct list_head *cancelled);

@@ -85,6 +85,25 @@ bool klpx_defer_running(void)
 	return klpx_defer_task == current;
 }
 
+/**
+ * klpx_defer_enabling() - has @mod an enable left to a task's return?
+ * @mod:	a patch module
+ *
+ * Context: klpx_mutex held.
+ * Return: true when a pending step enables a patch of @mod: the module
+ * counts as having an enabled patch already.
+ */
+bool klpx_defer_enabling(const struct module *mod)
+{
+	struct klpx_defer *d;
+
+	lockdep_assert_held(&klpx_mutex);
+	list_for_each_entry(d, &klpx_deferred, node)
+		if (!d->disable && d->patch && d->patch->mod == mod)
+			return true;
+	return false;
+}
+
 static bool klpx_defer_pinned(const struct klpx_defer *d,
 			      const struct module *mod)
 {
