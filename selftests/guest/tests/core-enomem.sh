@@ -13,7 +13,10 @@
 # allocators (see its header).  Arming it from a shell that then execs
 # klpx-insmod makes the Nth allocation inside that insmod's
 # klpx_enable_patch() fail; N goes up from 1 until an enable makes no
-# more allocations than N and succeeds.
+# more allocations than N and succeeds.  The frees it cannot see through a
+# tracepoint it follows with kprobes, which skip a hit inside another
+# probe's handler and count it as missed: an attempt during which a free
+# was missed and that seems to leak is made again (at most three times).
 #
 # klpx-timeout: 480
 
@@ -122,10 +125,12 @@ undo_absorbed() {
 # failing, until an enable makes fewer allocations than N and succeeds
 fail_each_allocation() {
 	local before err mark summary n=1 failed=0 absorbed=0 kernel_leaks=0
+	local missed redone=0
 
 	before=$(snapshot)
 	while [ $n -le $MAX_N ]; do
 		mark="klpx-selftest: failnth $PATCH $n"
+		missed=$(state_field missed)
 		log "$mark"
 		if err=$(enable_failing_at $n); then
 			LOADED_MODS="$PATCH $LOADED_MODS"
@@ -148,8 +153,18 @@ fail_each_allocation() {
 			grep -qE "klpx: .*(-12|-ENOMEM|[Nn]o memory)" ||
 			die "allocation $n: no klpx log line gives the reason"
 		assert_eq "after allocation $n failed" "$before" "$(snapshot)"
-		MAX_RETRIES=50 loop_until leaks_gone ||
-			die "allocation $n: left allocated: $(cat $FI/state)"
+		if ! MAX_RETRIES=50 loop_until leaks_gone; then
+			# A free the kprobes skipped during this attempt makes
+			# its leak list unreliable: the attempt is made again.
+			# A real leak comes back on every attempt.
+			[ "$(state_field missed)" -gt "$missed" ] &&
+				[ $redone -lt 3 ] ||
+				die "allocation $n: left allocated: $(cat $FI/state)"
+			redone=$((redone + 1))
+			log "klpx-selftest: allocation $n: the free probes missed $(($(state_field missed) - missed)) free(s), attempt made again"
+			continue
+		fi
+		redone=0
 		grep '^leak:' $FI/state | grep -qE "$KERNEL_LEAKS" &&
 			kernel_leaks=$((kernel_leaks + 1))
 		failed=$((failed + 1))
