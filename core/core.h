@@ -72,6 +72,8 @@ void klpx_symbols_clear(struct klpx_object *obj);
 /* redirect.c: one ftrace_ops hooks every patched address */
 int klpx_redirect_prepare(struct klpx_object *obj);
 void klpx_redirect_release(void);
+void klpx_redirect_release_switched(void);
+void klpx_redirect_exit(void);
 void klpx_redirect_flip(const struct klpx_switch *sw);
 int klpx_redirect_show(struct seq_file *m);
 

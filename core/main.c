@@ -40,6 +40,7 @@ static void __exit klpx_exit(void)
 {
 	/* A writer of "enabled" may still be releasing a patch it disabled. */
 	klpx_patch_wait_released();
+	klpx_redirect_exit();
 	klpx_debugfs_exit();
 	klpx_module_exit();
 	klpx_sysfs_exit();

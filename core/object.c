@@ -314,7 +314,7 @@ void klpx_object_unpatch_unloading(struct klpx_object *obj)
 	ret = klpx_plan_release_object(&rel, obj, &klpx_patches);
 	klpx_release_object(&rel, ret, obj);
 	klpx_object_forget_stacks(obj);
-	klpx_redirect_release();
+	klpx_redirect_release_switched();
 	synchronize_rcu();
 	klpx_object_detach(obj);
 }

@@ -366,7 +366,7 @@ int __klpx_enable_patch(struct klpx_patch *patch, struct list_head *released)
 	klpx_for_each_object(patch, obj)
 		if (klpx_object_loaded(obj))
 			klpx_post_patch(obj);
-	klpx_redirect_release();
+	klpx_redirect_release_switched();
 	add_taint(TAINT_LIVEPATCH, LOCKDEP_STILL_OK);
 
 	/* Enabled from its init: the init may still fail. */
@@ -623,7 +623,7 @@ int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 	klpx_release_patches(&rel, rel_ret, &leaving);
 	list_del_init(&patch->list);
 
-	klpx_redirect_release();
+	klpx_redirect_release_switched();
 	synchronize_rcu();
 	klpx_for_each_object(patch, obj)
 		klpx_object_detach(obj);

@@ -29,8 +29,10 @@
  * A release unregisters every direct ops it empties, and then klpx_fops
  * when no site remains.  ftrace waits for RCU-tasks at each of these
  * unregistrations (core/compat.h, KLPX_DIRECT_SHARED_WAIT is 0 on every
- * kernel): a disable waits once per direct ops it empties, plus once for
- * klpx_fops when it goes.
+ * kernel).  So that a disable waits once, not twice, when it has
+ * unregistered a direct ops already, klpx_fops, left hooking only
+ * klpx_ftrace_anchor(), then stops being PERMANENT and is unregistered
+ * by a work (klpx_fops_idle) rather than by the disable itself.
  *
  * FTRACE_OPS_FL_IPMODIFY makes ftrace refuse a second redirection of the
  * same address: a function the kernel's own livepatch (or anything else
@@ -49,6 +51,7 @@
 #include <linux/rculist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include "compat.h"
 #include "core.h"
 #include "direct.h"
@@ -122,6 +125,15 @@ static DEFINE_HASHTABLE(klpx_site_hash, KLPX_SITE_HASH_BITS);
  * NULL while no site exists; guarded by klpx_mutex.
  */
 static struct ftrace_ops *klpx_fops;
+
+/*
+ * klpx_fops hooks klpx_ftrace_anchor() alone, is no longer PERMANENT, and
+ * klpx_fops_idle_work will unregister it; guarded by klpx_mutex.  Set by
+ * a release after a switch that left no site and had waited for RCU-tasks
+ * already (it unregistered a direct ops): the second wait, klpx_fops's,
+ * then happens in the work, not in the disable.
+ */
+static bool klpx_fops_idle;
 
 /*
  * Always in klpx_fops's filter, never called: see the top of this file.
@@ -265,7 +277,30 @@ static int klpx_fops_unregister(void)
 		kfree(klpx_fops);
 	}
 	klpx_fops = NULL;
+	klpx_fops_idle = false;
 	return ret;
+}
+
+/* Unregisters an idle klpx_fops, unless an enable has done it meanwhile. */
+static void klpx_fops_idle_fn(struct work_struct *work)
+{
+	mutex_lock(&klpx_mutex);
+	if (klpx_fops_idle)
+		klpx_fops_unregister();
+	mutex_unlock(&klpx_mutex);
+}
+
+static DECLARE_WORK(klpx_fops_idle_work, klpx_fops_idle_fn);
+
+/*
+ * No site remains and the release has waited for RCU-tasks already:
+ * ftrace may be disabled again at once, and klpx_fops goes in the work.
+ */
+static void klpx_fops_set_idle(void)
+{
+	klpx_fops->flags &= ~FTRACE_OPS_FL_PERMANENT;
+	klpx_fops_idle = true;
+	schedule_work(&klpx_fops_idle_work);
 }
 
 /* The unhooked sites of @obj: their addresses into @ips; returns how many. */
@@ -378,6 +413,12 @@ static int klpx_hook_object(struct klpx_object *obj, unsigned int nr)
 	unsigned int n;
 	int ret;
 
+	/*
+	 * An idle klpx_fops is not PERMANENT: ftrace may have been disabled
+	 * since, which only a registration notices.  Register anew.
+	 */
+	if (klpx_fops_idle)
+		klpx_fops_unregister();
 	if (!klpx_fops) {
 		klpx_for_each_func(obj, func)
 			break;
@@ -464,15 +505,16 @@ int klpx_redirect_prepare(struct klpx_object *obj)
 
 /*
  * Unregisters each direct ops all of whose sites are empty: the ops goes
- * to @groups, its sites to @gone.  Returns how many ftrace unregistered
- * without waiting for RCU-tasks (klpx_direct_sync() is then due).
+ * to @groups, its sites to @gone.  Returns how many ftrace unregistered:
+ * each waited for RCU-tasks, or, where KLPX_DIRECT_SHARED_WAIT allows,
+ * none did and klpx_direct_sync() is due.
  */
 static unsigned int klpx_release_groups(struct list_head *gone,
 					struct list_head *groups)
 {
 	struct klpx_group *group, *gtmp;
 	struct klpx_site *site;
-	unsigned int nowait = 0;
+	unsigned int nr = 0;
 
 	list_for_each_entry_safe(group, gtmp, &klpx_group_list, node) {
 		bool empty = true;
@@ -485,15 +527,15 @@ static unsigned int klpx_release_groups(struct list_head *gone,
 		if (klpx_direct_unregister(group->fops))
 			/* The stub may still be called: keep the entries. */
 			group->fops = NULL;
-		else if (KLPX_DIRECT_SHARED_WAIT)
-			nowait++;
+		else
+			nr++;
 		list_for_each_entry(site, &group->sites, group_node) {
 			hash_del_rcu(&site->hnode);
 			list_move(&site->node, gone);
 		}
 		list_move(&group->node, groups);
 	}
-	return nowait;
+	return nr;
 }
 
 /*
@@ -516,31 +558,26 @@ static void klpx_free_groups(struct list_head *groups)
 	}
 }
 
-/**
- * klpx_redirect_release() - drop every site whose stack is empty
- *
- * Unregisters each direct ops whose sites are all empty (a direct site
- * stays, its stub entry sending calls to the original, while others of
- * its ops are in use), and unhooks the ops-path addresses in one change
- * of klpx_fops's filter; when no site remains, unregisters klpx_fops.  It
- * then waits, for RCU-tasks at most once, until no task can still be in
- * the handler or on its way into the stub from a dropped site, and frees
- * them.
- *
- * Context: klpx_mutex held; sleeps.
+/*
+ * Drops every site whose stack is empty (see klpx_redirect_release());
+ * with @switched, klpx_fops may stay idle for a work to unregister.
  */
-void klpx_redirect_release(void)
+static void klpx_redirect_drop(bool switched)
 {
 	struct klpx_site *site, *tmp;
 	unsigned long *ips = NULL;
-	unsigned int nr = 0, n = 0, nowait;
+	unsigned int nr = 0, n = 0, nowait, waited;
 	LIST_HEAD(groups);
 	LIST_HEAD(gone);
+	bool idle;
 	int ret;
 
 	lockdep_assert_held(&klpx_mutex);
 
-	nowait = klpx_release_groups(&gone, &groups);
+	waited = klpx_release_groups(&gone, &groups);
+	nowait = KLPX_DIRECT_SHARED_WAIT ? waited : 0;
+	if (KLPX_DIRECT_SHARED_WAIT)
+		waited = 0;
 	list_for_each_entry_safe(site, tmp, &klpx_site_list, node) {
 		if (!list_empty(&site->stack.funcs) || site->group)
 			continue;
@@ -552,7 +589,8 @@ void klpx_redirect_release(void)
 	if (list_empty(&gone))
 		return;
 
-	if (klpx_fops && list_empty(&klpx_site_list)) {
+	idle = switched && waited && klpx_fops && list_empty(&klpx_site_list);
+	if (klpx_fops && list_empty(&klpx_site_list) && !idle) {
 		/* Its wait comes after the direct ops went: it covers them. */
 		if (!klpx_fops_unregister())
 			nowait = 0;
@@ -569,6 +607,8 @@ void klpx_redirect_release(void)
 				nr, ERR_PTR(ret));
 		kfree(ips);
 	}
+	if (idle)
+		klpx_fops_set_idle();
 	if (nowait)
 		klpx_direct_sync();
 	/* Pairs with the handler's RCU read-side section. */
@@ -576,6 +616,54 @@ void klpx_redirect_release(void)
 	klpx_free_groups(&groups);
 	list_for_each_entry_safe(site, tmp, &gone, node)
 		kfree(site);
+}
+
+/**
+ * klpx_redirect_release() - drop every site whose stack is empty
+ *
+ * Unregisters each direct ops whose sites are all empty (a direct site
+ * stays, its stub entry sending calls to the original, while others of
+ * its ops are in use), and unhooks the ops-path addresses in one change
+ * of klpx_fops's filter; when no site remains, unregisters klpx_fops.  It
+ * then waits until no task can still be in the handler or on its way
+ * into the stub from a dropped site, and frees them.  For the unwinding
+ * of an enable that did not switch: the system is then as it was.
+ *
+ * Context: klpx_mutex held; sleeps.
+ */
+void klpx_redirect_release(void)
+{
+	klpx_redirect_drop(false);
+}
+
+/**
+ * klpx_redirect_release_switched() - drop the sites a switch emptied
+ *
+ * As klpx_redirect_release(), after a switch that happened (a disable, a
+ * replace, an unloading object), except that it waits for RCU-tasks at
+ * most once: when ftrace has waited already for a direct ops it
+ * unregistered and no site remains, klpx_fops stops being PERMANENT, so
+ * ftrace may be disabled at once, and a work unregisters it (the next
+ * enable does, if it comes first).
+ *
+ * Context: klpx_mutex held; sleeps.
+ */
+void klpx_redirect_release_switched(void)
+{
+	klpx_redirect_drop(true);
+}
+
+/**
+ * klpx_redirect_exit() - klpx_fops is gone
+ *
+ * Waits for the work that unregisters an idle klpx_fops.
+ *
+ * Context: klpx.ko's exit: no patch is registered; sleeps.
+ */
+void klpx_redirect_exit(void)
+{
+	flush_work(&klpx_fops_idle_work);
+	WARN_ON_ONCE(klpx_fops);
 }
 
 /**

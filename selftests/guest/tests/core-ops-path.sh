@@ -22,10 +22,10 @@ assert_eq "the path of new patches" ops "$(klpx_path)"
 
 # - funcs says path=ops for every function, stacked patches and all
 # - stacking, atomic replace, the kernel's livepatch in either order, the
-#   function tracer and a kprobe, and 100 replaces under calling threads
-#   pass on the ops path
+#   function tracer and a kprobe, one RCU-tasks wait per disable, and 100
+#   replaces under calling threads pass on the ops path
 for t in core-funcs core-stack core-replace core-klp core-direct-klp \
-	 core-direct-tracers core-stress; do
+	 core-direct-tracers core-direct-wait core-stress; do
 	start_test "$t on the ops path"
 	run_test $t
 	echo ok
