@@ -24,8 +24,8 @@
  * of a registered ops rewrites the call sites but does not wait for
  * RCU-tasks; only unregistering an ops does.  klpx_fops always hooks
  * klpx_ftrace_anchor() too, a function that never runs: its filter is
- * never empty (which would trace every function), and while it is
- * registered, which is while any site exists, ftrace cannot be disabled.
+ * never empty (which would trace every function), and while any site
+ * exists it is registered and PERMANENT: ftrace cannot be disabled.
  * A release unregisters every direct ops it empties, and then klpx_fops
  * when no site remains.  ftrace waits for RCU-tasks at each of these
  * unregistrations (core/compat.h, KLPX_DIRECT_SHARED_WAIT is 0 on every
@@ -122,7 +122,8 @@ static DEFINE_HASHTABLE(klpx_site_hash, KLPX_SITE_HASH_BITS);
 
 /*
  * The ops that hooks every site on the ops path, and klpx_ftrace_anchor(),
- * NULL while no site exists; guarded by klpx_mutex.
+ * NULL while no site exists (but for a while when klpx_fops_idle);
+ * guarded by klpx_mutex.
  */
 static struct ftrace_ops *klpx_fops;
 
