@@ -641,11 +641,12 @@ void klpx_redirect_release(void)
  * klpx_redirect_release_switched() - drop the sites a switch emptied
  *
  * As klpx_redirect_release(), after a switch that happened (a disable, a
- * replace, an unloading object), except that it waits for RCU-tasks at
- * most once: when ftrace has waited already for a direct ops it
- * unregistered and no site remains, klpx_fops stops being PERMANENT, so
- * ftrace may be disabled at once, and a work unregisters it (the next
- * enable does, if it comes first).
+ * replace, an unloading object), except that klpx_fops adds no wait for
+ * RCU-tasks to those of the direct ops: when ftrace has waited already
+ * for a direct ops this unregistered and no site remains, klpx_fops stops
+ * being PERMANENT, so ftrace may be disabled at once, and a work
+ * unregisters it (the next enable does, if it comes first).  A patch
+ * whose functions lie in one object thus waits once.
  *
  * Context: klpx_mutex held; sleeps.
  */
