@@ -191,11 +191,34 @@ struct klpx_shadow_class *klpx_shadow_class_find_rcu(unsigned long id);
 void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type);
 
 /*
+ * The read side of lookups: preemption off.  RCU's grace periods wait for
+ * such a section as for an rcu_read_lock() one (call_rcu() and
+ * synchronize_rcu() cover both since the kernel's RCU flavours became
+ * one), and on kernels with preemptible RCU, as Debian's are, it costs an
+ * increment and a decrement of the preemption count where rcu_read_lock()
+ * and rcu_read_unlock() are two calls.  Nothing under it may sleep, on
+ * PREEMPT_RT no spinlock_t either: lookups take no lock.
+ */
+#define klpx_shadow_read_lock()		rcu_read_lock_sched()
+#define klpx_shadow_read_unlock()	rcu_read_unlock_sched()
+
+/*
+ * A pointer that lookups follow (a type's class or table copy, a class's
+ * tables), read under klpx_shadow_read_lock() or rcu_read_lock().  Not
+ * rcu_dereference(), whose lockdep check knows only the latter.
+ */
+#define klpx_shadow_deref_reader(p) ({					\
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(),			\
+			 "klpx shadow lookup outside an RCU reader");	\
+	rcu_dereference_raw(p);						\
+})
+
+/*
  * klpx_shadow_class_of() - the class of @type's id, or NULL
  *
- * The caller holds rcu_read_lock(); the class stays valid until it drops
- * it (or klpx_shadow_srcu, if held across).  Inline: it is on the path of
- * every lookup.
+ * The caller holds rcu_read_lock() or klpx_shadow_read_lock(); the class
+ * stays valid until it drops it (or klpx_shadow_srcu, if held across).
+ * Inline: it is on the path of every lookup.
  */
 static __always_inline struct klpx_shadow_class *
 klpx_shadow_class_of(struct klpx_shadow_type *type)
@@ -204,7 +227,7 @@ klpx_shadow_class_of(struct klpx_shadow_type *type)
 
 	if (unlikely(!type))
 		return NULL;
-	class = rcu_dereference(type->class);
+	class = klpx_shadow_deref_reader(type->class);
 	if (likely(class))
 		return class;
 	return klpx_shadow_class_find_rcu(type->id);

@@ -35,7 +35,7 @@
 #error "klpx frees slab-cache objects with kfree(), which SLOB does not support"
 #endif
 
-/* Under rcu_read_lock(). */
+/* Under klpx_shadow_read_lock() or rcu_read_lock(). */
 static __always_inline struct klpx_shadow_var *
 klpx_shadow_chain_find(struct klpx_shadow_table *tbl, const void *obj)
 {
@@ -82,7 +82,7 @@ klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
 	for (;;) {
 		seq = read_seqcount_begin(&class->seq);
 		batch = raw_read_seqcount(&class->batch_seq);
-		tbl = rcu_dereference(class->tbl);
+		tbl = klpx_shadow_deref_reader(class->tbl);
 		/* Flagged from a resize's start to its end, under @seq. */
 		moving = klpx_shadow_tbl_moving(tbl);
 		/* Pairs with the release store of the batch's end. */
@@ -94,7 +94,7 @@ klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
 			if (var)
 				return var;
 		}
-		new = rcu_dereference(class->new_tbl);
+		new = klpx_shadow_deref_reader(class->new_tbl);
 		if (new) {
 			var = klpx_shadow_chain_find(new, obj);
 			if (var)
@@ -114,10 +114,10 @@ klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
 }
 
 /*
- * Lockless lookup; the caller holds rcu_read_lock().  A hit needs no
- * check: a variable's key never changes and its memory outlives us.  A
- * miss is final when no resize was under way, which costs one load after
- * the walk and nothing on a hit.  A resize flags @tbl as moving (release)
+ * Lockless lookup; the caller holds klpx_shadow_read_lock() or
+ * rcu_read_lock().  A hit needs no check: a variable's key never changes
+ * and its memory outlives us.  A miss is final when no resize was under
+ * way, which costs one load after the walk and nothing on a hit.  A resize flags @tbl as moving (release)
  * before it moves anything, and ends by replacing it with the new table:
  *
  * - a walk that a move led astray read a link the move wrote (a release
@@ -132,7 +132,7 @@ klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
 static __always_inline struct klpx_shadow_var *
 klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
 {
-	struct klpx_shadow_table *tbl = rcu_dereference(class->tbl);
+	struct klpx_shadow_table *tbl = klpx_shadow_deref_reader(class->tbl);
 	struct klpx_shadow_var *var;
 
 	var = klpx_shadow_chain_find(tbl, obj);
@@ -168,11 +168,11 @@ klpx_shadow_type_lookup_slow(struct klpx_shadow_type *type, const void *obj,
 }
 
 /*
- * Lockless lookup through @type; the caller holds rcu_read_lock().  A
- * registered type holds a copy of its id's table pointer, kept up to date
- * under the id's lock by every resize (__klpx_shadow_publish_tbl()), so
- * that a lookup reaches the bucket in two dependent loads, not four
- * (type, class, table, bucket).  The copy is flagged and replaced exactly
+ * Lockless lookup through @type; the caller holds klpx_shadow_read_lock()
+ * or rcu_read_lock().  A registered type holds a copy of its id's table
+ * pointer, kept up to date under the id's lock by every resize
+ * (__klpx_shadow_publish_tbl()), so that a lookup reaches the bucket in
+ * two dependent loads, not four (type, class, table, bucket).  The copy is flagged and replaced exactly
  * as the class's is, so klpx_shadow_lookup()'s reasoning about a final
  * miss holds for it too.  With @report, an unregistered id is logged.
  */
@@ -184,7 +184,7 @@ klpx_shadow_type_lookup(struct klpx_shadow_type *type, const void *obj,
 	struct klpx_shadow_var *var;
 
 	if (likely(type)) {
-		tbl = rcu_dereference(type->tbl);
+		tbl = klpx_shadow_deref_reader(type->tbl);
 		if (likely(tbl)) {
 			var = klpx_shadow_chain_find(tbl, obj);
 			if (likely(var))
@@ -299,9 +299,9 @@ void *klpx_shadow_get(void *obj, struct klpx_shadow_type *type)
 {
 	struct klpx_shadow_var *var;
 
-	rcu_read_lock();
+	klpx_shadow_read_lock();
 	var = klpx_shadow_type_lookup(type, obj, true);
-	rcu_read_unlock();
+	klpx_shadow_read_unlock();
 	return var ? var->data : NULL;
 }
 EXPORT_SYMBOL_GPL(klpx_shadow_get);
