@@ -11,6 +11,8 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "class.h"
+#include "ids.h"
 #include "internal.h"
 #include "shadow.h"
 #include "table.h"

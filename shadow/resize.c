@@ -43,6 +43,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include "ids.h"
 #include "internal.h"
 #include "shadow.h"
 #include "table.h"
