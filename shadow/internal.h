@@ -120,6 +120,8 @@ struct klpx_shadow_cache {
  * @boost:	how many times larger @tbl is than @count asks for: a small
  *		table's lower load, paid from a global allowance (resize.c);
  *		under @lock
+ * @most_moves: the most variables one batch of a resize moved, in one
+ *		hold of @move_lock: for tests and debugging; under @lock
  * @natural_charged: bytes of @tbl at the size @count asks for, as counted
  *		in the global total of resize.c; under @resize_mutex
  * @boost_charged: bytes of @tbl beyond that, taken from the allowance;
@@ -163,6 +165,7 @@ struct klpx_shadow_class {
 	bool resize_pending;
 	unsigned long resize_failed_at;
 	unsigned int boost;
+	unsigned int most_moves;
 	long natural_charged;
 	long boost_charged;
 	struct mutex resize_mutex;
