@@ -82,7 +82,8 @@ static void klpx_shadow_growth_nonyielding_creator_on_one_cpu_keeps_chains_short
  * variables, not in chains: no hold with IRQs off moves more than
  * GROWTH_MOVES_PER_HOLD of them.
  */
-static void klpx_shadow_growth_resize_of_long_chains_moves_a_bounded_number_per_hold(struct kunit *test)
+static void
+klpx_shadow_growth_resize_of_long_chains_moves_a_bounded_number_per_hold(struct kunit *test)
 {
 	struct klpx_kunit_fx *fx = klpx_kunit_fx(test);
 	struct klpx_shadow_type *type;
@@ -99,15 +100,17 @@ static void klpx_shadow_growth_resize_of_long_chains_moves_a_bounded_number_per_
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 
 	for (i = 0; i < GROWTH_LONG_CHAINS_VARS; i++)
-		KUNIT_ASSERT_NOT_NULL(test, klpx_shadow_get_or_alloc(&objs[i], type,
-								      GFP_ATOMIC, NULL));
+		KUNIT_ASSERT_NOT_NULL(test,
+				      klpx_shadow_get_or_alloc(&objs[i], type,
+							       GFP_ATOMIC, NULL));
 	before = klpx_shadow_longest_chain(type);
 	KUNIT_ASSERT_EQ(test, klpx_shadow_most_moves(type), 0U);
 	KUNIT_ASSERT_GT(test, before, (size_t)4 * GROWTH_MOVES_PER_HOLD);
 
 	/* A creation that may sleep grows the overloaded table itself. */
-	KUNIT_ASSERT_NOT_NULL(test, klpx_shadow_get_or_alloc(&objs[i], type,
-							      GFP_KERNEL, NULL));
+	KUNIT_ASSERT_NOT_NULL(test,
+			      klpx_shadow_get_or_alloc(&objs[i], type,
+						       GFP_KERNEL, NULL));
 	kunit_info(test, "longest chain %zu, then %zu; at most %u moves per hold\n",
 		   before, klpx_shadow_longest_chain(type),
 		   klpx_shadow_most_moves(type));

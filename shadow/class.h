@@ -15,5 +15,4 @@ void klpx_shadow_class_drain(struct klpx_shadow_class *class,
 			     klpx_shadow_dtor_t dtor);
 void klpx_shadow_class_free(struct klpx_shadow_class *class);
 
-
 #endif /* _KLPX_SHADOW_CLASS_H */

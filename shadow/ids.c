@@ -15,7 +15,9 @@
 
 #include "ids.h"
 
+/* Guards the registry: see ids.h and registry.c's DOC. */
 DEFINE_MUTEX(klpx_shadow_mutex);
+/* Keeps a class alive across a sleeping allocation: see ids.h. */
 DEFINE_SRCU(klpx_shadow_srcu);
 
 /*

@@ -35,8 +35,9 @@ klpx_shadow_chain_find(struct klpx_shadow_table *tbl, const void *obj)
  * Lockless lookup; the caller holds klpx_shadow_read_lock() or
  * rcu_read_lock().  A hit needs no check: a variable's key never changes
  * and its memory outlives us.  A miss is final when no resize was under
- * way, which costs one load after the walk and nothing on a hit.  A resize flags @tbl as moving (release)
- * before it moves anything, and ends by replacing it with the new table:
+ * way, which costs one load after the walk and nothing on a hit.  A
+ * resize flags @tbl as moving (release) before it moves anything, and
+ * ends by replacing it with the new table:
  *
  * - a walk that a move led astray read a link the move wrote (a release
  *   store after the flag's): so @tbl, read again after the walk, is
@@ -69,9 +70,10 @@ klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
  * or rcu_read_lock().  A registered type holds a copy of its id's table
  * pointer, kept up to date under the id's lock by every resize
  * (__klpx_shadow_publish_tbl()), so that a lookup reaches the bucket in
- * two dependent loads, not four (type, class, table, bucket).  The copy is flagged and replaced exactly
- * as the class's is, so klpx_shadow_lookup()'s reasoning about a final
- * miss holds for it too.  With @report, an unregistered id is logged.
+ * two dependent loads, not four (type, class, table, bucket).  The copy
+ * is flagged and replaced exactly as the class's is, so
+ * klpx_shadow_lookup()'s reasoning about a final miss holds for it too.
+ * With @report, an unregistered id is logged.
  */
 static __always_inline struct klpx_shadow_var *
 klpx_shadow_type_lookup(struct klpx_shadow_type *type, const void *obj,
