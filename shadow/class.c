@@ -11,6 +11,8 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "class.h"
+#include "ids.h"
 #include "internal.h"
 #include "shadow.h"
 #include "table.h"
@@ -185,4 +187,30 @@ size_t klpx_shadow_longest_chain(struct klpx_shadow_type *type)
 	}
 	rcu_read_unlock();
 	return longest;
+}
+
+/**
+ * klpx_shadow_most_moves() - the most variables one batch of a resize of
+ * an id moved in one hold of its locks
+ * @type:	a type of the id
+ *
+ * Context: any context a change to the id may run in.
+ * Return: that number, since the id was registered; 0 if the id is not
+ * registered or never resized with variables to move.
+ */
+unsigned int klpx_shadow_most_moves(struct klpx_shadow_type *type)
+{
+	struct klpx_shadow_class *class;
+	unsigned int most = 0;
+	unsigned long flags;
+
+	rcu_read_lock();
+	class = klpx_shadow_class_of(type);
+	if (class) {
+		spin_lock_irqsave(&class->lock, flags);
+		most = class->most_moves;
+		spin_unlock_irqrestore(&class->lock, flags);
+	}
+	rcu_read_unlock();
+	return most;
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Private to shadow/: the registered id ("class") and its store.
+ * Private to shadow/: the registered id ("class") and its store.  Types
+ * only, and what every file reads them with; it calls no file of ours.
  *
- * registry.c owns the list of classes and their lifetime (registration
- * refcount, garbage collection); class.c makes and unmakes one class;
- * store.c owns the per-id hash of variables, which resize.c grows and
- * shrinks (table.h: what the two share).
+ * From the top down: registry.c owns registration and the classes'
+ * lifetime (refcount, garbage collection); class.c makes and unmakes one
+ * class; store.c changes an id's variables and lookup.c finds them;
+ * resize.c grows and shrinks an id's table (table.h: what they share);
+ * ids.c finds a class by id.  Calls only go down that list.
  */
 #ifndef _KLPX_SHADOW_INTERNAL_H
 #define _KLPX_SHADOW_INTERNAL_H
@@ -118,6 +120,8 @@ struct klpx_shadow_cache {
  * @boost:	how many times larger @tbl is than @count asks for: a small
  *		table's lower load, paid from a global allowance (resize.c);
  *		under @lock
+ * @most_moves: the most variables one batch of a resize moved, in one
+ *		hold of @move_lock: for tests and debugging; under @lock
  * @natural_charged: bytes of @tbl at the size @count asks for, as counted
  *		in the global total of resize.c; under @resize_mutex
  * @boost_charged: bytes of @tbl beyond that, taken from the allowance;
@@ -161,6 +165,7 @@ struct klpx_shadow_class {
 	bool resize_pending;
 	unsigned long resize_failed_at;
 	unsigned int boost;
+	unsigned int most_moves;
 	long natural_charged;
 	long boost_charged;
 	struct mutex resize_mutex;
@@ -181,46 +186,26 @@ static inline size_t klpx_shadow_object_size(size_t size)
 }
 
 /*
- * Held for reading across an allocation that may sleep, so that garbage
- * collection can wait for allocations in flight (see registry.c).
+ * The read side of lookups: preemption off.  RCU's grace periods wait for
+ * such a section as for an rcu_read_lock() one (call_rcu() and
+ * synchronize_rcu() cover both since the kernel's RCU flavours became
+ * one), and on kernels with preemptible RCU, as Debian's are, it costs an
+ * increment and a decrement of the preemption count where rcu_read_lock()
+ * and rcu_read_unlock() are two calls.  Nothing under it may sleep, on
+ * PREEMPT_RT no spinlock_t either: lookups take no lock.
  */
-extern struct srcu_struct klpx_shadow_srcu;
-
-/* registry.c */
-struct klpx_shadow_class *klpx_shadow_class_find_rcu(unsigned long id);
-void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type);
+#define klpx_shadow_read_lock()		rcu_read_lock_sched()
+#define klpx_shadow_read_unlock()	rcu_read_unlock_sched()
 
 /*
- * klpx_shadow_class_of() - the class of @type's id, or NULL
- *
- * The caller holds rcu_read_lock(); the class stays valid until it drops
- * it (or klpx_shadow_srcu, if held across).  Inline: it is on the path of
- * every lookup.
+ * A pointer that lookups follow (a type's class or table copy, a class's
+ * tables), read under klpx_shadow_read_lock() or rcu_read_lock().  Not
+ * rcu_dereference(), whose lockdep check knows only the latter.
  */
-static __always_inline struct klpx_shadow_class *
-klpx_shadow_class_of(struct klpx_shadow_type *type)
-{
-	struct klpx_shadow_class *class;
-
-	if (unlikely(!type))
-		return NULL;
-	class = rcu_dereference(type->class);
-	if (likely(class))
-		return class;
-	return klpx_shadow_class_find_rcu(type->id);
-}
-
-/* store.c; called with klpx_shadow_mutex held */
-void klpx_shadow_store_attach(struct klpx_shadow_class *class,
-			      struct klpx_shadow_type *type);
-void klpx_shadow_store_detach(struct klpx_shadow_class *class,
-			      struct klpx_shadow_type *type);
-
-/* class.c; create and free are called with klpx_shadow_mutex held */
-struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type *type);
-void klpx_shadow_class_kill(struct klpx_shadow_class *class);
-void klpx_shadow_class_drain(struct klpx_shadow_class *class,
-			     klpx_shadow_dtor_t dtor);
-void klpx_shadow_class_free(struct klpx_shadow_class *class);
+#define klpx_shadow_deref_reader(p) ({					\
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(),			\
+			 "klpx shadow lookup outside an RCU reader");	\
+	rcu_dereference_raw(p);						\
+})
 
 #endif /* _KLPX_SHADOW_INTERNAL_H */

@@ -6,7 +6,6 @@
 
 #define pr_fmt(fmt) "klpx: " fmt
 
-#include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -15,8 +14,11 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 
+#include "class.h"
+#include "ids.h"
 #include "internal.h"
 #include "shadow.h"
+#include "store.h"
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"
@@ -59,59 +61,21 @@
  *   setup, and neither overlaps any other registration.
  */
 
-/*
- * Guards klpx_shadow_classes, class->refs, type->class and the list of
- * slab caches; see DOC above.
- */
-static DEFINE_MUTEX(klpx_shadow_mutex);
+/* The classes, one per registered id, and the slab caches: see DOC. */
 static LIST_HEAD(klpx_shadow_classes);
 static LIST_HEAD(klpx_shadow_caches);
-
-/*
- * The classes again, hashed by id, for lookups by id: those of a type
- * struct that is not itself registered would otherwise walk every id.
- * Fixed size: patches hold tens of ids, not thousands.
- */
-#define KLPX_SHADOW_ID_BITS	8
-static struct hlist_head klpx_shadow_ids[1 << KLPX_SHADOW_ID_BITS];
-
-DEFINE_SRCU(klpx_shadow_srcu);
-
-static struct klpx_shadow_class *klpx_shadow_class_find(unsigned long id)
-{
-	struct klpx_shadow_class *class;
-
-	hlist_for_each_entry_rcu(class,
-				 &klpx_shadow_ids[hash_long(id, KLPX_SHADOW_ID_BITS)],
-				 id_node, lockdep_is_held(&klpx_shadow_mutex)) {
-		if (class->id == id)
-			return class;
-	}
-	return NULL;
-}
 
 /* Make @class findable, or no longer.  Under klpx_shadow_mutex. */
 static void klpx_shadow_class_list(struct klpx_shadow_class *class)
 {
 	list_add_tail_rcu(&class->node, &klpx_shadow_classes);
-	hlist_add_head_rcu(&class->id_node,
-			   &klpx_shadow_ids[hash_long(class->id,
-						      KLPX_SHADOW_ID_BITS)]);
+	klpx_shadow_id_add(class);
 }
 
 static void klpx_shadow_class_unlist(struct klpx_shadow_class *class)
 {
 	list_del_rcu(&class->node);
-	hlist_del_rcu(&class->id_node);
-}
-
-/*
- * The slow half of klpx_shadow_class_of(): a struct that is not registered
- * itself may share a live id.  Under rcu_read_lock().
- */
-struct klpx_shadow_class *klpx_shadow_class_find_rcu(unsigned long id)
-{
-	return klpx_shadow_class_find(id);
+	klpx_shadow_id_del(class);
 }
 
 /*
@@ -158,16 +122,6 @@ static void klpx_shadow_cache_put(struct klpx_shadow_cache *cache)
 	list_del(&cache->node);
 	kmem_cache_destroy(cache->slab);
 	kfree(cache);
-}
-
-void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type)
-{
-	if (!type)
-		pr_err_ratelimited("NULL shadow type\n");
-	else
-		pr_err_ratelimited("shadow type %s (id 0x%lx) is not registered\n",
-				   type->name ? type->name : "(unnamed)",
-				   type->id);
 }
 
 /*

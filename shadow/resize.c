@@ -43,6 +43,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include "ids.h"
 #include "internal.h"
 #include "shadow.h"
 #include "table.h"
@@ -373,6 +374,8 @@ static unsigned long klpx_shadow_move_batch(struct klpx_shadow_class *class,
 		klpx_shadow_move(class, from, klpx_shadow_bucket(new, var->obj));
 		moves++;
 	}
+	/* What tests and debugging read: see klpx_shadow_most_moves(). */
+	class->most_moves = max(class->most_moves, moves);
 	return i;
 }
 

@@ -53,6 +53,13 @@ void klpx_shadow_unregister_many(struct klpx_shadow_type **types,
 size_t klpx_shadow_longest_chain(struct klpx_shadow_type *type);
 
 /*
+ * The most variables one batch of a resize of @type's id has moved in one
+ * hold of its locks (IRQs off), since the id was registered: for tests
+ * and debugging.  Returns 0 if the id is not registered.
+ */
+unsigned int klpx_shadow_most_moves(struct klpx_shadow_type *type);
+
+/*
  * Bytes of bucket arrays that small tables may take beyond the size their
  * variables ask for, all ids together (resize.c).  Tests that check table
  * sizes lower it to 0.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The store of one shadow id: a resizable hash of variables keyed by the
- * parent object's address, with lockless (RCU) lookups.
+ * parent object's address, changed here under the id's lock and read
+ * without a lock (lookup.h, lookup.c).
  *
  * The table is our own rather than an rhashtable because changes must be
  * possible with IRQs disabled (GFP_ATOMIC callers under a spin_lock_irqsave,
@@ -28,178 +29,15 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "ids.h"
 #include "internal.h"
+#include "lookup.h"
+#include "store.h"
 #include "table.h"
 
 #ifdef CONFIG_SLOB
 #error "klpx frees slab-cache objects with kfree(), which SLOB does not support"
 #endif
-
-/* Under rcu_read_lock(). */
-static __always_inline struct klpx_shadow_var *
-klpx_shadow_chain_find(struct klpx_shadow_table *tbl, const void *obj)
-{
-	struct klpx_shadow_var *var;
-
-	for (var = klpx_shadow_deref_rcu(*klpx_shadow_bucket(tbl, obj));
-	     var; var = klpx_shadow_deref_rcu(var->next)) {
-		if (var->obj == obj)
-			return var;
-	}
-	return NULL;
-}
-
-/*
- * A miss that a resize may have caused, looked at again in both tables.
- * The moves of a resize go chain by chain through @tbl, in batches, and a
- * batch says which chains it may touch (see resize.c), so a walk needs
- * doing again only when its own chain moved under it, not when any chain
- * did:
- *
- * - a chain before @move_lo is empty, its variables all in @new_tbl, which
- *   holds them in place (nothing moves out of it): look there only (@tbl
- *   flagged says a resize is under way, so that @move_lo is its own);
- * - otherwise the walk of the chain, then of @new_tbl's, went wrong only
- *   if a move of that chain led it astray.  Such a move comes after its
- *   batch raised @move_hi past the chain and opened @batch_seq's write
- *   section, so once the walk saw it, the reads after it see both.  With
- *   no batch run since the start, or the chain at or past @move_hi, the
- *   miss is final.
- *
- * A chain a batch is moving is looked at again until the batch ends: one
- * batch, bounded, with IRQs off.  @seq, bumped only when a resize starts
- * or ends, makes the lookup start over when the tables themselves change.
- */
-static noinline struct klpx_shadow_var *
-klpx_shadow_lookup_slow(struct klpx_shadow_class *class, const void *obj)
-{
-	struct klpx_shadow_table *tbl, *new;
-	struct klpx_shadow_var *var;
-	unsigned int seq, batch;
-	unsigned long chain, lo;
-	bool moving;
-
-	for (;;) {
-		seq = read_seqcount_begin(&class->seq);
-		batch = raw_read_seqcount(&class->batch_seq);
-		tbl = rcu_dereference(class->tbl);
-		/* Flagged from a resize's start to its end, under @seq. */
-		moving = klpx_shadow_tbl_moving(tbl);
-		/* Pairs with the release store of the batch's end. */
-		lo = smp_load_acquire(&class->move_lo);
-		chain = klpx_shadow_bucket(tbl, obj) -
-			klpx_shadow_tbl_buckets(tbl);
-		if (!moving || chain >= lo) {
-			var = klpx_shadow_chain_find(tbl, obj);
-			if (var)
-				return var;
-		}
-		new = rcu_dereference(class->new_tbl);
-		if (new) {
-			var = klpx_shadow_chain_find(new, obj);
-			if (var)
-				return var;
-		}
-		/* The moves the walks saw are before what this reads. */
-		smp_rmb();
-		if (read_seqcount_retry(&class->seq, seq))
-			continue;
-		if (!moving || chain < lo || chain >= READ_ONCE(class->move_hi))
-			return NULL;
-		if (!(batch & 1) && !read_seqcount_retry(&class->batch_seq, batch))
-			return NULL;
-		/* A batch moved our chain, or is moving it: let it end. */
-		(void)read_seqcount_begin(&class->batch_seq);
-	}
-}
-
-/*
- * Lockless lookup; the caller holds rcu_read_lock().  A hit needs no
- * check: a variable's key never changes and its memory outlives us.  A
- * miss is final when no resize was under way, which costs one load after
- * the walk and nothing on a hit.  A resize flags @tbl as moving (release)
- * before it moves anything, and ends by replacing it with the new table:
- *
- * - a walk that a move led astray read a link the move wrote (a release
- *   store after the flag's): so @tbl, read again after the walk, is
- *   flagged or another table;
- * - it cannot come back as the same unflagged pointer meanwhile: a table
- *   a resize replaced is freed after a grace period, not while we read.
- *
- * A miss in a flagged table, or with @tbl changed, goes the slow way,
- * which retries only if its own chain moved.
- */
-static __always_inline struct klpx_shadow_var *
-klpx_shadow_lookup(struct klpx_shadow_class *class, const void *obj)
-{
-	struct klpx_shadow_table *tbl = rcu_dereference(class->tbl);
-	struct klpx_shadow_var *var;
-
-	var = klpx_shadow_chain_find(tbl, obj);
-	if (likely(var))
-		return var;
-	/* Pairs with the release stores of klpx_shadow_resize(). */
-	smp_rmb();
-	if (likely(!klpx_shadow_tbl_moving(tbl) &&
-		   rcu_access_pointer(class->tbl) == tbl))
-		return NULL;
-	return klpx_shadow_lookup_slow(class, obj);
-}
-
-/*
- * A lookup through a type that has no table copy (not registered itself,
- * or racing with its registration): through the class; or one that
- * @missed in its copy while a resize was under way: the class's retries.
- * With @report, says so when the id is not registered.
- */
-static noinline struct klpx_shadow_var *
-klpx_shadow_type_lookup_slow(struct klpx_shadow_type *type, const void *obj,
-			     bool missed, bool report)
-{
-	struct klpx_shadow_class *class = klpx_shadow_class_of(type);
-
-	if (unlikely(!class)) {
-		if (report)
-			klpx_shadow_report_unregistered(type);
-		return NULL;
-	}
-	return missed ? klpx_shadow_lookup_slow(class, obj) :
-			klpx_shadow_lookup(class, obj);
-}
-
-/*
- * Lockless lookup through @type; the caller holds rcu_read_lock().  A
- * registered type holds a copy of its id's table pointer, kept up to date
- * under the id's lock by every resize (__klpx_shadow_publish_tbl()), so
- * that a lookup reaches the bucket in two dependent loads, not four
- * (type, class, table, bucket).  The copy is flagged and replaced exactly
- * as the class's is, so klpx_shadow_lookup()'s reasoning about a final
- * miss holds for it too.  With @report, an unregistered id is logged.
- */
-static __always_inline struct klpx_shadow_var *
-klpx_shadow_type_lookup(struct klpx_shadow_type *type, const void *obj,
-			bool report)
-{
-	struct klpx_shadow_table *tbl;
-	struct klpx_shadow_var *var;
-
-	if (likely(type)) {
-		tbl = rcu_dereference(type->tbl);
-		if (likely(tbl)) {
-			var = klpx_shadow_chain_find(tbl, obj);
-			if (likely(var))
-				return var;
-			/* Pairs with the release stores of resizes. */
-			smp_rmb();
-			if (likely(!klpx_shadow_tbl_moving(tbl) &&
-				   rcu_access_pointer(type->tbl) == tbl))
-				return NULL;
-			return klpx_shadow_type_lookup_slow(type, obj, true,
-							    report);
-		}
-	}
-	return klpx_shadow_type_lookup_slow(type, obj, false, report);
-}
 
 /* The link to @obj's variable in the chain of @tbl, or NULL.  Under class->lock. */
 static klpx_shadow_link_t *
@@ -280,31 +118,6 @@ static void __klpx_shadow_destroy(struct klpx_shadow_class *class,
 		dtor(var->obj, var->data);
 	call_rcu(&var->rcu, klpx_shadow_var_free_rcu);
 }
-
-/**
- * klpx_shadow_get() - find the shadow variable of an object
- * @obj:	the parent object (may be NULL)
- * @type:	the variable's type
- *
- * Lockless; O(1) expected however many variables exist.  It never takes
- * the id's lock: at most it spins for one batch of a resize, which runs
- * with IRQs off under a raw lock.
- *
- * Context: any context but NMI, hard IRQ context included, also on
- * PREEMPT_RT.
- * Return: the variable's data, or NULL if @obj has none of @type's id or
- * the id is not registered.
- */
-void *klpx_shadow_get(void *obj, struct klpx_shadow_type *type)
-{
-	struct klpx_shadow_var *var;
-
-	rcu_read_lock();
-	var = klpx_shadow_type_lookup(type, obj, true);
-	rcu_read_unlock();
-	return var ? var->data : NULL;
-}
-EXPORT_SYMBOL_GPL(klpx_shadow_get);
 
 static void klpx_shadow_warn_duplicate(const struct klpx_shadow_type *type,
 				       const void *obj)
@@ -666,28 +479,3 @@ out:
 	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(klpx_shadow_free_all);
-
-/**
- * klpx_shadow_count() - number of live variables of an id
- * @type:	the variables' type
- *
- * Context: any context but NMI, hard IRQ context included, also on
- * PREEMPT_RT.
- * Return: the number of live variables of @type's id; 0 if it is not
- * registered.
- */
-size_t klpx_shadow_count(struct klpx_shadow_type *type)
-{
-	struct klpx_shadow_class *class;
-	size_t count = 0;
-
-	rcu_read_lock();
-	class = klpx_shadow_class_of(type);
-	if (likely(class))
-		count = READ_ONCE(class->count);
-	else
-		klpx_shadow_report_unregistered(type);
-	rcu_read_unlock();
-	return count;
-}
-EXPORT_SYMBOL_GPL(klpx_shadow_count);

@@ -33,7 +33,8 @@ static unsigned int store_chain(const void *obj, unsigned int shift)
 {
 	u64 x = (u64)(uintptr_t)obj * GOLDEN_RATIO_64;
 
-	return hash_64(x ^ (x >> 32), shift);
+	/* shadow/table.h folds the product by KLPX_SHADOW_HASH_FOLD */
+	return (x ^ (x << 17)) >> (64 - shift);
 }
 
 /* ------------------------------------------------------------------ */
