@@ -95,6 +95,12 @@ struct klpx_switch_ctx {
 };
 
 /*
+ * Where the asking task stood when klpx_switch_run() last answered
+ * -EINPROGRESS, for klpx_defer_queue(); guarded by klpx_mutex.
+ */
+static char klpx_self_where[KSYM_SYMBOL_LEN];
+
+/*
  * Room for one stack trace.  Only the klpx_mutex holder uses it: from its
  * own context in the pre-check, from the CPU that runs the step inside
  * stop_machine() on its behalf.
@@ -201,6 +207,36 @@ static bool klpx_stop_task_busy(struct task_struct *t, void *arg)
 }
 
 /*
+ * The asking task's frames above those walked before the first pass are
+ * klpx_switch_run()'s own waiting: stop_machine() and what it calls.  A
+ * step that changes one of them would leave the asking task finishing an
+ * old frame after it: refused, and waiting cannot change that.  A trace
+ * the unwinder cannot finish here (a task preempted on its way into the
+ * stop, with a kretprobe trampoline on its stack) proves nothing either
+ * way: those frames are klpx's and the stop's, as the walk that
+ * succeeded showed every time.
+ */
+static bool klpx_stop_self_busy(struct klpx_switch_ctx *ctx)
+{
+	struct task_struct *t = ctx->self;
+	int nr;
+
+	if (!t || t == current || READ_ONCE(t->on_cpu))
+		return false;
+	nr = klpx_stack_walk(t, klpx_stack_entries,
+			     ARRAY_SIZE(klpx_stack_entries));
+	if (nr < 0)
+		return false;
+	ctx->seen.range = klpx_switch_hit(ctx->sw, klpx_stack_entries, nr);
+	if (ctx->seen.range < 0)
+		return false;
+	ctx->seen.error = 0;
+	strscpy(ctx->seen.comm, t->comm, sizeof(ctx->seen.comm));
+	ctx->seen.pid = task_pid_nr(t);
+	return true;
+}
+
+/*
  * Inside the stop, walk the tasks that may have run since the pre-check
  * cleared them (ran.c), or every task when that is not known, and every
  * idle task.
@@ -244,6 +280,10 @@ static int klpx_switch_step(void *data)
 {
 	struct klpx_switch_ctx *ctx = data;
 
+	if (ctx->sw->check && klpx_stop_self_busy(ctx)) {
+		ctx->busy = ctx->seen;
+		return -EDEADLK;
+	}
 	if (ctx->sw->check && klpx_tasks_busy(ctx)) {
 		ctx->busy = ctx->seen;
 		return -EBUSY;
@@ -317,12 +357,16 @@ static void klpx_switch_report(struct klpx_switch_ctx *ctx,
 			klpx_busy_where(ctx, buf, sizeof(buf)));
 }
 
-/* The asking task stands in changed code: it waits, or gives up. */
+/*
+ * The asking task stands in changed code: note where, for
+ * klpx_defer_queue() to log once the step is really left to its return;
+ * or, for @final, give up with one line.
+ */
 static void klpx_self_report(struct klpx_switch_ctx *ctx,
 			     struct klpx_patch *patch, bool final)
 {
 	char buf[KSYM_SYMBOL_LEN];
-	const char *who = patch->mod->name, *where = buf;
+	const char *where = buf;
 
 	if (ctx->busy.range < 0)
 		snprintf(buf, sizeof(buf), "a stack it cannot walk reliably (%d)",
@@ -331,10 +375,23 @@ static void klpx_self_report(struct klpx_switch_ctx *ctx,
 		where = klpx_busy_where(ctx, buf, sizeof(buf));
 	if (final)
 		pr_err("'%s': cannot switch: %s (pid %d), which asks for it, is itself inside %s\n",
-		       who, ctx->busy.comm, ctx->busy.pid, where);
+		       patch->mod->name, ctx->busy.comm, ctx->busy.pid, where);
 	else
-		pr_info("'%s': %s (pid %d) asks for the switch from inside %s: the switch waits for its return to user mode\n",
-			who, ctx->busy.comm, ctx->busy.pid, where);
+		strscpy(klpx_self_where, where, sizeof(klpx_self_where));
+}
+
+/**
+ * klpx_switch_self_where() - where the asking task stands in changed code
+ *
+ * Context: klpx_mutex held, right after klpx_switch_run() answered
+ * -EINPROGRESS.
+ * Return: the changed function (or why its stack counts as standing in
+ * one), valid until the next switch.
+ */
+const char *klpx_switch_self_where(void)
+{
+	lockdep_assert_held(&klpx_mutex);
+	return klpx_self_where;
 }
 
 /**
@@ -349,14 +406,16 @@ static void klpx_self_report(struct klpx_switch_ctx *ctx,
  * inside stop_machine().
  *
  * Context: klpx_mutex held; process context; sleeps.
- * Return: 0 when the stacks changed; -EINPROGRESS (logged) when the
- * asking task, a user task, itself stands in changed code: nothing was
- * done, the caller may leave the step to that task's return to user mode
- * (klpx_defer_queue()); -EBUSY (logged, naming a task and a
- * function) when a task stayed inside changed code until the timeout, or
- * at once when the asking task stands in it and cannot leave the step to
- * its return to user mode (a kthread, a worker, or the task taking its
- * deferred step there);
+ * Return: 0 when the stacks changed; -EINPROGRESS (not logged: see
+ * klpx_switch_self_where()) when the asking task, a user task, itself
+ * stands in changed code: nothing was done, the caller may leave the
+ * step to that task's return to user mode (klpx_defer_queue()); -EBUSY
+ * (logged, naming a task and a function) when a task stayed inside
+ * changed code until the timeout, or at once when the asking task stands
+ * in it and cannot leave the step to its return to user mode (a kthread,
+ * a worker, or the task taking its deferred step there), or when the
+ * step changes a function the asking task's own wait runs (stop_machine()
+ * and below);
  * -EINTR when the asking task was killed meanwhile (never in the
  * teardown of a going patch module: that waits on); -ENOMEM; another
  * errno from stop_machine().  On failure the stacks are as they were.
@@ -419,6 +478,11 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 			tries++;
 			/* Taken or refused: the moved tasks go on. */
 			klpx_inway_release();
+			if (ret == -EDEADLK) {
+				klpx_self_report(&ctx, patch, true);
+				ret = -EBUSY;
+				break;
+			}
 			if (ret != -EBUSY)
 				break;
 			/*
@@ -454,7 +518,8 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	}
 	klpx_ran_disarm();
 	klpx_inway_end();
-	WRITE_ONCE(patch->transition, false);
+	/* A step of this patch left to a task's return is still to come. */
+	WRITE_ONCE(patch->transition, klpx_defer_pending(patch));
 	trace_klpx_switch(patch->mod->name, tries, stopped, ctx.busy.comm,
 			  ctx.busy.pid, ret);
 
