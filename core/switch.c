@@ -83,13 +83,16 @@ MODULE_PARM_DESC(switch_timeout,
 /**
  * struct klpx_switch_ctx - one switch
  * @sw:		the plan
- * @self:	the asking task, once its own stack was found clean
+ * @self:	the asking task, once its own stack was found clean: the
+ *		stop walks it again, for the frames of its own wait
+ * @asking:	the asking task, checked by itself or (a teardown) not at all
  * @seen:	the last task found inside changed code
  * @busy:	the last one of them that had to be waited for
  */
 struct klpx_switch_ctx {
 	struct klpx_switch *sw;
 	struct task_struct *self;
+	struct task_struct *asking;
 	struct klpx_busy seen;
 	struct klpx_busy busy;
 };
@@ -169,7 +172,7 @@ static unsigned int klpx_precheck(struct klpx_switch_ctx *ctx)
 	klpx_ran_reset();
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
-		if (t == ctx->self)
+		if (t == ctx->self || t == ctx->asking)
 			continue;
 		ret = task_call_func(t, klpx_precheck_task, ctx);
 		if (ret == -EAGAIN)
@@ -201,7 +204,8 @@ static bool klpx_stop_task_busy(struct task_struct *t, void *arg)
 {
 	struct klpx_switch_ctx *ctx = arg;
 
-	if (t == ctx->self || t == current || READ_ONCE(t->on_cpu))
+	if (t == ctx->self || t == ctx->asking || t == current ||
+	    READ_ONCE(t->on_cpu))
 		return false;
 	return klpx_task_busy(ctx, t);
 }
@@ -422,7 +426,7 @@ const char *klpx_switch_self_where(void)
  */
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 {
-	struct klpx_switch_ctx ctx = { .sw = sw };
+	struct klpx_switch_ctx ctx = { .sw = sw, .asking = current };
 	unsigned int pause = KLPX_SWITCH_RETRY_MS;
 	unsigned long deadline, report;
 	unsigned int tries = 0, busy;
@@ -453,7 +457,9 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 		klpx_self_report(&ctx, patch, true);
 		return -EBUSY;
 	}
-	ctx.self = current;
+	/* A teardown leaves its own frames as they are, here too. */
+	if (patch != klpx_teardown)
+		ctx.self = current;
 
 	deadline = jiffies + switch_timeout * HZ;
 	report = jiffies + KLPX_SWITCH_REPORT_SECS * HZ;
