@@ -210,15 +210,26 @@ static bool klpx_stop_task_busy(struct task_struct *t, void *arg)
 	return klpx_task_busy(ctx, t);
 }
 
+/* Has @t kretprobe returns pending, each a trampoline on its stack? */
+static bool klpx_task_has_rethooks(struct task_struct *t)
+{
+#ifdef CONFIG_RETHOOK
+	return !llist_empty(&t->rethooks);
+#else
+	return false;
+#endif
+}
+
 /*
  * The asking task's frames above those walked before the first pass are
  * klpx_switch_run()'s own waiting: stop_machine() and what it calls.  A
  * step that changes one of them would leave the asking task finishing an
- * old frame after it: refused, and waiting cannot change that.  A trace
- * the unwinder cannot finish here (a task preempted on its way into the
- * stop, with a kretprobe trampoline on its stack) proves nothing either
- * way: those frames are klpx's and the stop's, as the walk that
- * succeeded showed every time.
+ * old frame after it: refused, and waiting cannot change that.  The
+ * asking task is mostly preempted here, on its way into the stop; the
+ * unwinder resolves a kretprobe trampoline only for a task that is
+ * current or asleep (else it warns), so with kretprobe returns pending it
+ * is not walked.  A trace the unwinder cannot finish proves nothing
+ * either way: those frames are klpx's and the stop's.
  */
 static bool klpx_stop_self_busy(struct klpx_switch_ctx *ctx)
 {
@@ -226,6 +237,8 @@ static bool klpx_stop_self_busy(struct klpx_switch_ctx *ctx)
 	int nr;
 
 	if (!t || t == current || READ_ONCE(t->on_cpu))
+		return false;
+	if (task_is_running(t) && klpx_task_has_rethooks(t))
 		return false;
 	nr = klpx_stack_walk(t, klpx_stack_entries,
 			     ARRAY_SIZE(klpx_stack_entries));
