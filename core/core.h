@@ -90,6 +90,7 @@ void klpx_direct_sync(void);
 
 /* switch.c: the consistent step */
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch);
+const char *klpx_switch_self_where(void);
 
 static inline const char *klpx_patch_name(const struct klpx_patch *patch)
 {
@@ -114,16 +115,20 @@ struct klpx_patch *klpx_patch_take_replacing(struct module *mod,
 					     struct list_head *released);
 void klpx_replaced_leave(struct klpx_patch *patch,
 			 struct list_head *released);
+void klpx_patch_leave(struct klpx_patch *patch, struct list_head *released);
 void klpx_patch_release_left(struct list_head *released);
 void klpx_patch_wait_released(void);
 
 /* defer.c: the step of a task that stands in the code it changes */
 bool klpx_defer_running(void);
 bool klpx_defer_enabling(const struct module *mod);
+bool klpx_defer_pending(const struct klpx_patch *patch);
 int klpx_defer_queue(struct klpx_patch *patch, bool disable);
 int klpx_defer_refuse_disable(struct klpx_patch *patch);
 void klpx_defer_module_going(struct module *mod, struct list_head *cancelled);
 void klpx_defer_release(struct list_head *cancelled);
+void klpx_defer_exit(void);
+int klpx_defer_show(struct seq_file *m);
 
 /* orphan.c: a patch module that goes away while its patch is enabled */
 extern struct klpx_patch *klpx_teardown;

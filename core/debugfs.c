@@ -28,6 +28,12 @@
  *
  *	pid=<pid> comm=<comm> state=<state> func=<name>
  *	action=<waiting|signal-at=<s>|moved>
+ *
+ * and the tasks whose step is left to their own return to user mode
+ * (defer.c), with the function they stood in when they asked:
+ *
+ *	pid=<pid> comm=<comm> state=<state> func=<name> patch=<patch>
+ *	action=<deferred|taking>
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -62,7 +68,8 @@ DEFINE_SHOW_ATTRIBUTE(funcs);
 
 static int transition_show(struct seq_file *m, void *unused)
 {
-	return klpx_inway_show(m);
+	klpx_inway_show(m);
+	return klpx_defer_show(m);
 }
 DEFINE_SHOW_ATTRIBUTE(transition);
 

@@ -29,8 +29,13 @@
 #define pr_fmt(fmt) "klpx: " fmt
 
 #include <linux/list.h>
+#include <linux/kallsyms.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/seq_file.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/slab.h>
 #include <linux/stacktrace.h>
 #include <linux/task_work.h>
@@ -48,10 +53,14 @@ KLPX_SYMBOLS(vmlinux, KLPX_SYMPOS(__module_text_address, 0));
  * @work:	queued on @task with TWA_RESUME
  * @node:	on klpx_deferred
  * @patch:	the patch; NULL once its module went away
- * @task:	the task that asked (not referenced: only compared with)
+ * @task:	the task that asked, referenced (to cancel @work, and for
+ *		the transition file)
  * @pid:	its pid, @comm its name, for the log
  * @comm:	see @pid
+ * @name:	the patch's name, for the transition file
+ * @where:	the changed function the task stood in when it asked
  * @disable:	the step disables @patch; else it enables it
+ * @taking:	the task is taking the step now: no longer pending
  * @mods:	modules the task had frames in, each referenced
  * @nr:		number of @mods
  */
@@ -62,13 +71,22 @@ struct klpx_defer {
 	struct task_struct *task;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
+	char name[MODULE_NAME_LEN];
+	char where[KSYM_SYMBOL_LEN];
 	bool disable;
+	bool taking;
 	struct module *mods[KLPX_DEFER_PINS];
 	unsigned int nr;
 };
 
-/* The pending steps; guarded by klpx_mutex. */
+/*
+ * The pending steps, and the steps being taken (->taking); changed with
+ * klpx_mutex and klpx_defer_lock both held, read with either.  An entry
+ * leaves it at the very end of its callback: klpx's exit waits for that.
+ */
 static LIST_HEAD(klpx_deferred);
+static DEFINE_SPINLOCK(klpx_defer_lock);
+static DECLARE_WAIT_QUEUE_HEAD(klpx_defer_wq);
 
 /* The task taking its deferred step now, or NULL; guarded by klpx_mutex. */
 static struct task_struct *klpx_defer_task;
@@ -99,7 +117,28 @@ bool klpx_defer_enabling(const struct module *mod)
 
 	lockdep_assert_held(&klpx_mutex);
 	list_for_each_entry(d, &klpx_deferred, node)
-		if (!d->disable && d->patch && d->patch->mod == mod)
+		if (!d->disable && !d->taking && d->patch &&
+		    d->patch->mod == mod)
+			return true;
+	return false;
+}
+
+/**
+ * klpx_defer_pending() - is a step of @patch left to a task's return?
+ * @patch:	a patch
+ *
+ * Context: klpx_mutex held.
+ * Return: true while such a step is neither taken nor given up: the
+ * patch's "transition" file reads 1 until then, whatever other switch of
+ * it ends meanwhile.
+ */
+bool klpx_defer_pending(const struct klpx_patch *patch)
+{
+	struct klpx_defer *d;
+
+	lockdep_assert_held(&klpx_mutex);
+	list_for_each_entry(d, &klpx_deferred, node)
+		if (d->patch == patch && !d->taking)
 			return true;
 	return false;
 }
@@ -132,8 +171,9 @@ static int klpx_defer_pin(struct klpx_defer *d)
 		preempt_disable();
 		mod = __module_text_address(entries[i]);
 		if (mod && mod != THIS_MODULE && !klpx_defer_pinned(d, mod)) {
+			/* Waiting for no one helps: the task is busy. */
 			if (d->nr == KLPX_DEFER_PINS)
-				ret = -E2BIG;
+				ret = -EBUSY;
 			/* One going away is the task's own load or removal. */
 			else if (try_module_get(mod))
 				d->mods[d->nr++] = mod;
@@ -141,6 +181,10 @@ static int klpx_defer_pin(struct klpx_defer *d)
 		preempt_enable();
 	}
 	kfree(entries);
+	if (ret)
+		pr_err("'%s': %s (pid %d) has frames in more than %d modules\n",
+		       klpx_patch_name(d->patch), d->comm, d->pid,
+		       KLPX_DEFER_PINS);
 	return ret;
 }
 
@@ -151,61 +195,97 @@ static void klpx_defer_unpin(struct klpx_defer *d)
 }
 
 /* Take a deferred disable: what a write of 0 to "enabled" would do. */
-static int klpx_defer_disable(struct klpx_patch *patch,
-			      struct list_head *released)
+static int klpx_defer_disable(struct klpx_patch *patch)
 {
 	if (!patch->enabled)
 		return -EALREADY;
 	return __klpx_disable_patch(patch, true, NULL);
 }
 
+/* The step itself, for a patch still there. */
+static void klpx_defer_take(struct klpx_defer *d, struct list_head *released)
+{
+	struct klpx_patch *patch = d->patch;
+	int ret;
+
+	/* A replace still in its init settles first, as for any step. */
+	klpx_patch_settle_replace(released);
+	klpx_defer_task = current;
+	if (d->disable) {
+		ret = klpx_defer_disable(patch);
+	} else {
+		ret = __klpx_enable_patch(patch, released);
+		trace_klpx_patch_enable(klpx_patch_name(patch),
+					patch->replace, ret);
+	}
+	klpx_defer_task = NULL;
+	WRITE_ONCE(patch->transition, klpx_defer_pending(patch));
+	if (!ret && !d->disable)
+		pr_info("'%s': enabled\n", klpx_patch_name(patch));
+	else if (ret && ret != -EALREADY)
+		pr_err("'%s': the %s left to the return of %s (pid %d) to user mode failed: %pe\n",
+		       klpx_patch_name(patch),
+		       d->disable ? "disable" : "enable", d->comm,
+		       d->pid, ERR_PTR(ret));
+
+	/*
+	 * A patch that was disabled, or whose enable failed, leaves by the
+	 * way every leaving patch takes: its directory, then the reference
+	 * its enable took, with a forced removal waiting for both.
+	 */
+	if (d->disable ? !ret : ret)
+		klpx_patch_leave(patch, released);
+	/* The disable's own reference; the patch's still holds the module. */
+	if (d->disable)
+		module_put(patch->mod);
+}
+
+/* @d's patch is taken, or gone.  klpx_mutex held. */
+static void klpx_defer_drop_patch(struct klpx_defer *d)
+{
+	spin_lock(&klpx_defer_lock);
+	d->patch = NULL;
+	spin_unlock(&klpx_defer_lock);
+}
+
+/* Forget @d: it never runs, or has run.  klpx_mutex held. */
+static void klpx_defer_forget(struct klpx_defer *d)
+{
+	spin_lock(&klpx_defer_lock);
+	list_del(&d->node);
+	spin_unlock(&klpx_defer_lock);
+	klpx_defer_unpin(d);
+}
+
+static void klpx_defer_free(struct klpx_defer *d)
+{
+	put_task_struct(d->task);
+	kfree(d);
+}
+
 static void klpx_defer_fn(struct callback_head *work)
 {
 	struct klpx_defer *d = container_of(work, struct klpx_defer, work);
-	struct klpx_patch *patch;
 	LIST_HEAD(released);
-	int ret = 0;
 
 	mutex_lock(&klpx_mutex);
-	list_del(&d->node);
-	patch = d->patch;
-	if (patch) {
-		/* A replace still in its init settles first, as for any step. */
-		klpx_patch_settle_replace(&released);
-		klpx_defer_task = current;
-		if (d->disable) {
-			ret = klpx_defer_disable(patch, &released);
-		} else {
-			ret = __klpx_enable_patch(patch, &released);
-			trace_klpx_patch_enable(klpx_patch_name(patch),
-						patch->replace, ret);
-		}
-		klpx_defer_task = NULL;
-		WRITE_ONCE(patch->transition, false);
-		if (!ret && !d->disable)
-			pr_info("'%s': enabled\n", klpx_patch_name(patch));
-		else if (ret && ret != -EALREADY)
-			pr_err("'%s': the %s left to the return of %s (pid %d) to user mode failed: %pe\n",
-			       klpx_patch_name(patch),
-			       d->disable ? "disable" : "enable", d->comm,
-			       d->pid, ERR_PTR(ret));
-	}
+	WRITE_ONCE(d->taking, true);
+	if (d->patch)
+		klpx_defer_take(d, &released);
+	klpx_defer_drop_patch(d);
+	klpx_defer_unpin(d);
 	mutex_unlock(&klpx_mutex);
 	klpx_patch_release_left(&released);
 
+	mutex_lock(&klpx_mutex);
+	klpx_defer_forget(d);
+	mutex_unlock(&klpx_mutex);
+	klpx_defer_free(d);
 	/*
-	 * A patch that was disabled, or whose enable failed, leaves: its
-	 * directory, then the reference its enable took.
+	 * klpx's exit waits for this; what is left of this callback after
+	 * it is its return.
 	 */
-	if (patch && (d->disable ? !ret : ret)) {
-		klpx_sysfs_del_patch(patch);
-		module_put(patch->mod);
-	}
-	if (patch && d->disable)
-		module_put(patch->mod);
-	klpx_defer_unpin(d);
-	kfree(d);
-	module_put(THIS_MODULE);
+	wake_up_all(&klpx_defer_wq);
 }
 
 /**
@@ -217,9 +297,10 @@ static void klpx_defer_fn(struct callback_head *work)
  *		the pending step)
  *
  * Context: klpx_mutex held; process context, a user task; sleeps.
- * Return: 0 with the step pending ("transition" reads 1); -ENOMEM,
- * -E2BIG (frames in too many modules) or -ESRCH (the task is exiting):
- * logged, nothing pending.
+ * Return: 0 with the step pending ("transition" reads 1; logged, naming
+ * the function the task stands in); -ENOMEM, -EBUSY (frames in more than
+ * KLPX_DEFER_PINS modules), -ENODEV (the patch module is going away) or
+ * -ESRCH (the task is exiting): logged, nothing pending.
  */
 int klpx_defer_queue(struct klpx_patch *patch, bool disable)
 {
@@ -234,9 +315,11 @@ int klpx_defer_queue(struct klpx_patch *patch, bool disable)
 		goto err;
 	}
 	d->patch = patch;
-	d->task = current;
+	d->task = get_task_struct(current);
 	d->pid = task_pid_nr(current);
 	get_task_comm(d->comm, current);
+	strscpy(d->name, klpx_patch_name(patch), sizeof(d->name));
+	strscpy(d->where, klpx_switch_self_where(), sizeof(d->where));
 	d->disable = disable;
 	ret = klpx_defer_pin(d);
 	if (ret)
@@ -245,22 +328,24 @@ int klpx_defer_queue(struct klpx_patch *patch, bool disable)
 		ret = -ENODEV;
 		goto err_unpin;
 	}
-	__module_get(THIS_MODULE);
 	init_task_work(&d->work, klpx_defer_fn);
 	ret = task_work_add(current, &d->work, TWA_RESUME);
 	if (ret) {
-		module_put(THIS_MODULE);
 		if (disable)
 			module_put(patch->mod);
 		goto err_unpin;
 	}
+	spin_lock(&klpx_defer_lock);
 	list_add_tail(&d->node, &klpx_deferred);
+	spin_unlock(&klpx_defer_lock);
 	WRITE_ONCE(patch->transition, true);
+	pr_info("'%s': %s (pid %d) asks for the switch from inside %s: the switch waits for its return to user mode\n",
+		klpx_patch_name(patch), d->comm, d->pid, d->where);
 	return 0;
 
 err_unpin:
 	klpx_defer_unpin(d);
-	kfree(d);
+	klpx_defer_free(d);
 err:
 	pr_err("'%s': cannot leave the %s to the return of the asking task to user mode: %pe\n",
 	       klpx_patch_name(patch), disable ? "disable" : "enable",
@@ -300,20 +385,21 @@ int klpx_defer_refuse_disable(struct klpx_patch *patch)
  *		klpx_patch.list): hand them to klpx_defer_release() once
  *		klpx_mutex is dropped
  *
- * Steps pending for @mod's patch are cancelled (one log line each); the
- * references on @mod are forgotten, not dropped: the module is freed
- * whatever they say.
+ * Steps pending for @mod's patch are cancelled (one log line each): their
+ * task_work is taken back, or, when the task is about to run it, finds
+ * the patch gone.  The references on @mod are forgotten, not dropped:
+ * the module is freed whatever they say.
  *
  * Context: klpx_mutex held.
  */
 void klpx_defer_module_going(struct module *mod, struct list_head *cancelled)
 {
-	struct klpx_defer *d;
+	struct klpx_defer *d, *tmp;
 	unsigned int i;
 
 	lockdep_assert_held(&klpx_mutex);
 
-	list_for_each_entry(d, &klpx_deferred, node) {
+	list_for_each_entry_safe(d, tmp, &klpx_deferred, node) {
 		for (i = 0; i < d->nr; i++) {
 			if (d->mods[i] != mod)
 				continue;
@@ -325,10 +411,13 @@ void klpx_defer_module_going(struct module *mod, struct list_head *cancelled)
 		pr_err("'%s': the module goes away: the %s left to %s (pid %d) is cancelled\n",
 		       klpx_patch_name(d->patch),
 		       d->disable ? "disable" : "enable", d->comm, d->pid);
-		WRITE_ONCE(d->patch->transition, false);
 		if (!d->disable)
 			list_add_tail(&d->patch->list, cancelled);
-		d->patch = NULL;
+		klpx_defer_drop_patch(d);
+		if (task_work_cancel(d->task, &d->work)) {
+			klpx_defer_forget(d);
+			klpx_defer_free(d);
+		}
 	}
 }
 
@@ -346,7 +435,62 @@ void klpx_defer_release(struct list_head *cancelled)
 
 	list_for_each_entry_safe(patch, tmp, cancelled, list) {
 		list_del_init(&patch->list);
+		WRITE_ONCE(patch->transition, false);
 		klpx_sysfs_del_patch(patch);
 		module_put(patch->mod);
 	}
+}
+
+/**
+ * klpx_defer_exit() - klpx goes: no deferred step may run its code after
+ *
+ * Only steps whose patch module went away can be left (a patch module
+ * holds klpx).  Those still queued are taken back; those a task is
+ * running already are waited for.
+ *
+ * Context: klpx's exit; sleeps.
+ */
+void klpx_defer_exit(void)
+{
+	struct klpx_defer *d, *tmp;
+
+	mutex_lock(&klpx_mutex);
+	list_for_each_entry_safe(d, tmp, &klpx_deferred, node) {
+		if (WARN_ON_ONCE(d->patch) ||
+		    !task_work_cancel(d->task, &d->work))
+			continue;
+		klpx_defer_forget(d);
+		klpx_defer_free(d);
+	}
+	mutex_unlock(&klpx_mutex);
+	wait_event(klpx_defer_wq, list_empty_careful(&klpx_deferred));
+}
+
+/**
+ * klpx_defer_show() - the pending steps, for /sys/kernel/debug/klpx/transition
+ * @m:	the file
+ *
+ * One line per task whose step is left to its return to user mode:
+ * pid=<pid> comm=<comm> state=<state> func=<name> patch=<patch>
+ * action=deferred (the step waits for the task's return; "taking" while
+ * the task takes it).
+ *
+ * Context: process context; takes klpx_defer_lock.
+ * Return: 0.
+ */
+int klpx_defer_show(struct seq_file *m)
+{
+	struct klpx_defer *d;
+
+	spin_lock(&klpx_defer_lock);
+	list_for_each_entry(d, &klpx_deferred, node) {
+		if (!d->patch)
+			continue;
+		seq_printf(m, "pid=%d comm=%s state=%c func=%s patch=%s action=%s\n",
+			   d->pid, d->comm, task_state_to_char(d->task),
+			   d->where, d->name,
+			   READ_ONCE(d->taking) ? "taking" : "deferred");
+	}
+	spin_unlock(&klpx_defer_lock);
+	return 0;
 }

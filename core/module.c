@@ -273,4 +273,5 @@ void klpx_module_exit(void)
 		kfree(c);
 	}
 	mutex_unlock(&klpx_mutex);
+	klpx_defer_exit();
 }

@@ -166,6 +166,24 @@ void klpx_patch_wait_released(void)
 }
 
 /**
+ * klpx_patch_leave() - hand a patch that leaves to klpx_patch_release_left()
+ * @patch:	a patch on no list (disabled, or whose enable failed), its
+ *		sysfs directory and module reference still held
+ * @released:	the list handed to klpx_patch_release_left()
+ *
+ * It counts as being released from now on: a forced removal of its
+ * module waits until klpx_patch_release_left() is done with it.
+ *
+ * Context: klpx_mutex held.
+ */
+void klpx_patch_leave(struct klpx_patch *patch, struct list_head *released)
+{
+	lockdep_assert_held(&klpx_mutex);
+	atomic_inc(&klpx_nr_releasing);
+	list_add_tail(&patch->list, released);
+}
+
+/**
  * klpx_patch_release_left() - release patches that left the enabled ones
  * @released:	the patches (by klpx_patch.list); emptied
  *
@@ -415,8 +433,13 @@ int __klpx_enable_patch(struct klpx_patch *patch, struct list_head *released)
  * shadow type conflict, shadow type struct listed twice, object name no
  * module can have), -ENOENT (unknown symbol), -EBUSY (a task stayed
  * inside changed code, another ftrace user owns a function, or ftrace is
- * disabled), -ENODEV (the patch module is going away), -ENOMEM, or what a
- * pre_patch callback returned.
+ * disabled, or the calling task stands in changed code and cannot leave
+ * the switch to its return to user mode: a kthread, an io_uring or other
+ * user worker, a task with frames in more than 8 modules), -ENODEV (the
+ * patch module is going away), -ESRCH (the calling task is exiting and
+ * stands in changed code), -ENOMEM, or what a pre_patch callback
+ * returned.  0 with the switch pending is not yet an enabled patch: its
+ * outcome is logged when the step is taken.
  */
 int klpx_enable_patch(struct klpx_patch *patch)
 {
@@ -462,12 +485,21 @@ int klpx_enable_patch(struct klpx_patch *patch)
 		goto err_unlock;
 	}
 	ret = __klpx_enable_patch(patch, &released);
-	trace_klpx_patch_enable(klpx_patch_name(patch), patch->replace, ret);
-	/* Standing in changed code: the step waits for our return. */
-	if (ret == -EINPROGRESS)
+	/*
+	 * Standing in changed code: the step waits for our return, and its
+	 * outcome is traced when it is taken.
+	 */
+	if (ret == -EINPROGRESS) {
 		ret = klpx_defer_queue(patch, false);
-	else if (!ret)
-		pr_info("'%s': enabled\n", klpx_patch_name(patch));
+		if (ret)
+			trace_klpx_patch_enable(klpx_patch_name(patch),
+						patch->replace, ret);
+	} else {
+		trace_klpx_patch_enable(klpx_patch_name(patch),
+					patch->replace, ret);
+		if (!ret)
+			pr_info("'%s': enabled\n", klpx_patch_name(patch));
+	}
 	if (ret)
 		goto err_unlock;
 	mutex_unlock(&klpx_mutex);
@@ -645,9 +677,14 @@ int __klpx_disable_patch(struct klpx_patch *patch, bool check,
  * (defer.c): it returns 0 with the switch pending.
  *
  * Context: a sysfs store; sleeps.
- * Return: 0; -EINVAL when @patch is not enabled; -EBUSY (it stays
- * enabled) when a task stayed inside its code, or when its enable is
- * still pending; -ENOMEM.
+ * Return: 0 (for a deferred disable: with the switch pending, its
+ * outcome logged when the step is taken); -EINVAL when @patch is not
+ * enabled; -EBUSY (it stays enabled) when a task stayed inside its code,
+ * when its enable is still pending, or when the writer stands in its
+ * code and cannot leave the disable to its return (a kthread or worker,
+ * frames in more than 8 modules); -ENODEV (the patch module is going
+ * away); -ESRCH (the writer is exiting); -EINTR (the writer was killed
+ * while waiting); -ENOMEM.
  */
 int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 			     const struct attribute *attr)

@@ -83,16 +83,25 @@ MODULE_PARM_DESC(switch_timeout,
 /**
  * struct klpx_switch_ctx - one switch
  * @sw:		the plan
- * @self:	the asking task, once its own stack was found clean
+ * @self:	the asking task, once its own stack was found clean: the
+ *		stop walks it again, for the frames of its own wait
+ * @asking:	the asking task, checked by itself or (a teardown) not at all
  * @seen:	the last task found inside changed code
  * @busy:	the last one of them that had to be waited for
  */
 struct klpx_switch_ctx {
 	struct klpx_switch *sw;
 	struct task_struct *self;
+	struct task_struct *asking;
 	struct klpx_busy seen;
 	struct klpx_busy busy;
 };
+
+/*
+ * Where the asking task stood when klpx_switch_run() last answered
+ * -EINPROGRESS, for klpx_defer_queue(); guarded by klpx_mutex.
+ */
+static char klpx_self_where[KSYM_SYMBOL_LEN];
 
 /*
  * Room for one stack trace.  Only the klpx_mutex holder uses it: from its
@@ -163,7 +172,7 @@ static unsigned int klpx_precheck(struct klpx_switch_ctx *ctx)
 	klpx_ran_reset();
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
-		if (t == ctx->self)
+		if (t == ctx->self || t == ctx->asking)
 			continue;
 		ret = task_call_func(t, klpx_precheck_task, ctx);
 		if (ret == -EAGAIN)
@@ -195,9 +204,53 @@ static bool klpx_stop_task_busy(struct task_struct *t, void *arg)
 {
 	struct klpx_switch_ctx *ctx = arg;
 
-	if (t == ctx->self || t == current || READ_ONCE(t->on_cpu))
+	if (t == ctx->self || t == ctx->asking || t == current ||
+	    READ_ONCE(t->on_cpu))
 		return false;
 	return klpx_task_busy(ctx, t);
+}
+
+/* Has @t kretprobe returns pending, each a trampoline on its stack? */
+static bool klpx_task_has_rethooks(struct task_struct *t)
+{
+#ifdef CONFIG_RETHOOK
+	return !llist_empty(&t->rethooks);
+#else
+	return false;
+#endif
+}
+
+/*
+ * The asking task's frames above those walked before the first pass are
+ * klpx_switch_run()'s own waiting: stop_machine() and what it calls.  A
+ * step that changes one of them would leave the asking task finishing an
+ * old frame after it: refused, and waiting cannot change that.  The
+ * asking task is mostly preempted here, on its way into the stop; the
+ * unwinder resolves a kretprobe trampoline only for a task that is
+ * current or asleep (else it warns), so with kretprobe returns pending it
+ * is not walked.  A trace the unwinder cannot finish proves nothing
+ * either way: those frames are klpx's and the stop's.
+ */
+static bool klpx_stop_self_busy(struct klpx_switch_ctx *ctx)
+{
+	struct task_struct *t = ctx->self;
+	int nr;
+
+	if (!t || t == current || READ_ONCE(t->on_cpu))
+		return false;
+	if (task_is_running(t) && klpx_task_has_rethooks(t))
+		return false;
+	nr = klpx_stack_walk(t, klpx_stack_entries,
+			     ARRAY_SIZE(klpx_stack_entries));
+	if (nr < 0)
+		return false;
+	ctx->seen.range = klpx_switch_hit(ctx->sw, klpx_stack_entries, nr);
+	if (ctx->seen.range < 0)
+		return false;
+	ctx->seen.error = 0;
+	strscpy(ctx->seen.comm, t->comm, sizeof(ctx->seen.comm));
+	ctx->seen.pid = task_pid_nr(t);
+	return true;
 }
 
 /*
@@ -244,6 +297,10 @@ static int klpx_switch_step(void *data)
 {
 	struct klpx_switch_ctx *ctx = data;
 
+	if (ctx->sw->check && klpx_stop_self_busy(ctx)) {
+		ctx->busy = ctx->seen;
+		return -EDEADLK;
+	}
 	if (ctx->sw->check && klpx_tasks_busy(ctx)) {
 		ctx->busy = ctx->seen;
 		return -EBUSY;
@@ -317,12 +374,16 @@ static void klpx_switch_report(struct klpx_switch_ctx *ctx,
 			klpx_busy_where(ctx, buf, sizeof(buf)));
 }
 
-/* The asking task stands in changed code: it waits, or gives up. */
+/*
+ * The asking task stands in changed code: note where, for
+ * klpx_defer_queue() to log once the step is really left to its return;
+ * or, for @final, give up with one line.
+ */
 static void klpx_self_report(struct klpx_switch_ctx *ctx,
 			     struct klpx_patch *patch, bool final)
 {
 	char buf[KSYM_SYMBOL_LEN];
-	const char *who = patch->mod->name, *where = buf;
+	const char *where = buf;
 
 	if (ctx->busy.range < 0)
 		snprintf(buf, sizeof(buf), "a stack it cannot walk reliably (%d)",
@@ -331,10 +392,23 @@ static void klpx_self_report(struct klpx_switch_ctx *ctx,
 		where = klpx_busy_where(ctx, buf, sizeof(buf));
 	if (final)
 		pr_err("'%s': cannot switch: %s (pid %d), which asks for it, is itself inside %s\n",
-		       who, ctx->busy.comm, ctx->busy.pid, where);
+		       patch->mod->name, ctx->busy.comm, ctx->busy.pid, where);
 	else
-		pr_info("'%s': %s (pid %d) asks for the switch from inside %s: the switch waits for its return to user mode\n",
-			who, ctx->busy.comm, ctx->busy.pid, where);
+		strscpy(klpx_self_where, where, sizeof(klpx_self_where));
+}
+
+/**
+ * klpx_switch_self_where() - where the asking task stands in changed code
+ *
+ * Context: klpx_mutex held, right after klpx_switch_run() answered
+ * -EINPROGRESS.
+ * Return: the changed function (or why its stack counts as standing in
+ * one), valid until the next switch.
+ */
+const char *klpx_switch_self_where(void)
+{
+	lockdep_assert_held(&klpx_mutex);
+	return klpx_self_where;
 }
 
 /**
@@ -349,21 +423,23 @@ static void klpx_self_report(struct klpx_switch_ctx *ctx,
  * inside stop_machine().
  *
  * Context: klpx_mutex held; process context; sleeps.
- * Return: 0 when the stacks changed; -EINPROGRESS (logged) when the
- * asking task, a user task, itself stands in changed code: nothing was
- * done, the caller may leave the step to that task's return to user mode
- * (klpx_defer_queue()); -EBUSY (logged, naming a task and a
- * function) when a task stayed inside changed code until the timeout, or
- * at once when the asking task stands in it and cannot leave the step to
- * its return to user mode (a kthread, a worker, or the task taking its
- * deferred step there);
+ * Return: 0 when the stacks changed; -EINPROGRESS (not logged: see
+ * klpx_switch_self_where()) when the asking task, a user task, itself
+ * stands in changed code: nothing was done, the caller may leave the
+ * step to that task's return to user mode (klpx_defer_queue()); -EBUSY
+ * (logged, naming a task and a function) when a task stayed inside
+ * changed code until the timeout, or at once when the asking task stands
+ * in it and cannot leave the step to its return to user mode (a kthread,
+ * a worker, or the task taking its deferred step there), or when the
+ * step changes a function the asking task's own wait runs (stop_machine()
+ * and below);
  * -EINTR when the asking task was killed meanwhile (never in the
  * teardown of a going patch module: that waits on); -ENOMEM; another
  * errno from stop_machine().  On failure the stacks are as they were.
  */
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 {
-	struct klpx_switch_ctx ctx = { .sw = sw };
+	struct klpx_switch_ctx ctx = { .sw = sw, .asking = current };
 	unsigned int pause = KLPX_SWITCH_RETRY_MS;
 	unsigned long deadline, report;
 	unsigned int tries = 0, busy;
@@ -394,7 +470,9 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 		klpx_self_report(&ctx, patch, true);
 		return -EBUSY;
 	}
-	ctx.self = current;
+	/* A teardown leaves its own frames as they are, here too. */
+	if (patch != klpx_teardown)
+		ctx.self = current;
 
 	deadline = jiffies + switch_timeout * HZ;
 	report = jiffies + KLPX_SWITCH_REPORT_SECS * HZ;
@@ -419,6 +497,11 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 			tries++;
 			/* Taken or refused: the moved tasks go on. */
 			klpx_inway_release();
+			if (ret == -EDEADLK) {
+				klpx_self_report(&ctx, patch, true);
+				ret = -EBUSY;
+				break;
+			}
 			if (ret != -EBUSY)
 				break;
 			/*
@@ -454,7 +537,8 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	}
 	klpx_ran_disarm();
 	klpx_inway_end();
-	WRITE_ONCE(patch->transition, false);
+	/* A step of this patch left to a task's return is still to come. */
+	WRITE_ONCE(patch->transition, klpx_defer_pending(patch));
 	trace_klpx_switch(patch->mod->name, tries, stopped, ctx.busy.comm,
 			  ctx.busy.pid, ret);
 

@@ -8,16 +8,39 @@
  * patch); the caller returns 10 * its own + the callee's, kept in the
  * parameter "reached": 11 and 22 are consistent, 12 is an old caller that
  * reached a new callee.  Writing anything to "run" calls the caller again
- * (without enable()).
+ * (without enable()).  While "hold" is 1, a call with enable() waits,
+ * once the caller has returned, until 0 is written to it: the insmod that
+ * enabled the patch stays in the kernel, its step pending, for as long as
+ * the test looks.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/wait.h>
 
 static int self_reached;
 module_param_named(reached, self_reached, int, 0444);
 MODULE_PARM_DESC(reached, "10 * caller version + callee version, last call");
+
+static bool self_hold;
+static DECLARE_WAIT_QUEUE_HEAD(self_hold_wq);
+
+static int hold_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	if (!ret)
+		wake_up_all(&self_hold_wq);
+	return ret;
+}
+
+static const struct kernel_param_ops hold_ops = {
+	.set = hold_set,
+	.get = param_get_bool,
+};
+module_param_cb(hold, &hold_ops, &self_hold, 0644);
+MODULE_PARM_DESC(hold, "1: a call with enable() waits for 0 before it returns");
 
 /* Exported, so that no call site gets a clone of its own. */
 noinline int klpx_test_self_callee(void)
@@ -51,6 +74,11 @@ int klpx_test_self_run(int (*enable)(void))
 		return ret;
 	WRITE_ONCE(self_reached, ret);
 	pr_info("the caller reached: %d\n", ret);
+	if (enable && READ_ONCE(self_hold)) {
+		pr_info("held until 0 is written to hold\n");
+		if (wait_event_killable(self_hold_wq, !READ_ONCE(self_hold)))
+			pr_info("killed while held\n");
+	}
 	return 0;
 }
 EXPORT_SYMBOL_GPL(klpx_test_self_run);
