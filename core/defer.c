@@ -81,11 +81,16 @@ struct klpx_defer {
 
 /*
  * The pending steps, and the steps being taken (->taking); changed with
- * klpx_mutex and klpx_defer_lock both held, read with either.  An entry
- * leaves it at the very end of its callback: klpx's exit waits for that.
+ * klpx_mutex and klpx_defer_lock both held, read with either.
+ * klpx_defer_alive counts the steps queued whose callback has not ended
+ * yet (or that were taken back); guarded by klpx_defer_lock.  A callback
+ * drops it as its very last statement, so that klpx's exit, which waits
+ * for zero, knows that no callback touches klpx's code or data any more
+ * but for its return.
  */
 static LIST_HEAD(klpx_deferred);
 static DEFINE_SPINLOCK(klpx_defer_lock);
+static unsigned int klpx_defer_alive;
 static DECLARE_WAIT_QUEUE_HEAD(klpx_defer_wq);
 
 /* The task taking its deferred step now, or NULL; guarded by klpx_mutex. */
@@ -263,6 +268,29 @@ static void klpx_defer_free(struct klpx_defer *d)
 	kfree(d);
 }
 
+/*
+ * A queued step is over: its callback ends, or it was taken back.  The
+ * wake-up is made under klpx_defer_lock, which klpx_defer_idle() takes:
+ * klpx's exit cannot see zero before the callback leaves the lock.
+ */
+static void klpx_defer_done(void)
+{
+	spin_lock(&klpx_defer_lock);
+	klpx_defer_alive--;
+	wake_up_all(&klpx_defer_wq);
+	spin_unlock(&klpx_defer_lock);
+}
+
+static bool klpx_defer_idle(void)
+{
+	bool idle;
+
+	spin_lock(&klpx_defer_lock);
+	idle = !klpx_defer_alive;
+	spin_unlock(&klpx_defer_lock);
+	return idle;
+}
+
 static void klpx_defer_fn(struct callback_head *work)
 {
 	struct klpx_defer *d = container_of(work, struct klpx_defer, work);
@@ -285,7 +313,7 @@ static void klpx_defer_fn(struct callback_head *work)
 	 * klpx's exit waits for this; what is left of this callback after
 	 * it is its return.
 	 */
-	wake_up_all(&klpx_defer_wq);
+	klpx_defer_done();
 }
 
 /**
@@ -337,6 +365,7 @@ int klpx_defer_queue(struct klpx_patch *patch, bool disable)
 	}
 	spin_lock(&klpx_defer_lock);
 	list_add_tail(&d->node, &klpx_deferred);
+	klpx_defer_alive++;
 	spin_unlock(&klpx_defer_lock);
 	WRITE_ONCE(patch->transition, true);
 	pr_info("'%s': %s (pid %d) asks for the switch from inside %s: the switch waits for its return to user mode\n",
@@ -417,6 +446,7 @@ void klpx_defer_module_going(struct module *mod, struct list_head *cancelled)
 		if (task_work_cancel(d->task, &d->work)) {
 			klpx_defer_forget(d);
 			klpx_defer_free(d);
+			klpx_defer_done();
 		}
 	}
 }
@@ -456,14 +486,16 @@ void klpx_defer_exit(void)
 
 	mutex_lock(&klpx_mutex);
 	list_for_each_entry_safe(d, tmp, &klpx_deferred, node) {
-		if (WARN_ON_ONCE(d->patch) ||
-		    !task_work_cancel(d->task, &d->work))
+		/* A patch module holds klpx: its steps went at its GOING. */
+		WARN_ON_ONCE(d->patch);
+		if (!task_work_cancel(d->task, &d->work))
 			continue;
 		klpx_defer_forget(d);
 		klpx_defer_free(d);
+		klpx_defer_done();
 	}
 	mutex_unlock(&klpx_mutex);
-	wait_event(klpx_defer_wq, list_empty_careful(&klpx_deferred));
+	wait_event(klpx_defer_wq, klpx_defer_idle());
 }
 
 /**

@@ -265,6 +265,11 @@ void klpx_module_exit(void)
 {
 	struct klpx_coming *c, *tmp;
 
+	/*
+	 * First the deferred steps, while the GOING notifier still drops
+	 * the references they hold on modules removed meanwhile.
+	 */
+	klpx_defer_exit();
 	unregister_module_notifier(&klpx_module_nb);
 	unregister_module_notifier(&klpx_patch_module_nb);
 	mutex_lock(&klpx_mutex);
@@ -273,5 +278,4 @@ void klpx_module_exit(void)
 		kfree(c);
 	}
 	mutex_unlock(&klpx_mutex);
-	klpx_defer_exit();
 }
