@@ -70,13 +70,6 @@ static long klpx_shadow_table_bytes(unsigned int shift)
 	return (long)sizeof(klpx_shadow_link_t) << shift;
 }
 
-/* The size the count asks for of @class's current table. */
-static unsigned int __klpx_shadow_natural_shift(struct klpx_shadow_class *class,
-						struct klpx_shadow_table *tbl)
-{
-	return klpx_shadow_tbl_shift(tbl) - class->boost;
-}
-
 /*
  * How many times to double a new table of 1 << @shift chains beyond that:
  * the extra bytes are taken from the allowance now, less what the current

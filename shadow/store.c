@@ -39,8 +39,11 @@
 #error "klpx frees slab-cache objects with kfree(), which SLOB does not support"
 #endif
 
-/* The link to @obj's variable in the chain of @tbl, or NULL.  Under class->lock. */
-static klpx_shadow_link_t *
+/*
+ * The link to @obj's variable in the chain of @tbl, or NULL.  Under
+ * class->lock.  Inline, as the next one: on the path of every creation.
+ */
+static __always_inline klpx_shadow_link_t *
 __klpx_shadow_chain_link(struct klpx_shadow_class *class,
 			 struct klpx_shadow_table *tbl, const void *obj)
 {
@@ -59,7 +62,7 @@ __klpx_shadow_chain_link(struct klpx_shadow_class *class,
  * The link to @obj's variable, in either table, or NULL.  The caller holds
  * class->lock; no move is in progress then.
  */
-static klpx_shadow_link_t *
+static __always_inline klpx_shadow_link_t *
 __klpx_shadow_find(struct klpx_shadow_class *class, const void *obj)
 {
 	struct klpx_shadow_table *tbl;
@@ -74,9 +77,13 @@ __klpx_shadow_find(struct klpx_shadow_class *class, const void *obj)
 	return tbl ? __klpx_shadow_chain_link(class, tbl, obj) : NULL;
 }
 
-/* The caller holds class->lock. */
-static void __klpx_shadow_insert(struct klpx_shadow_class *class,
-				 struct klpx_shadow_var *var)
+/*
+ * Add @var to the table new variables go to.  The caller holds
+ * class->lock.  Returns whether the creator should grow the table (see
+ * __klpx_shadow_overloaded()).
+ */
+static __always_inline bool __klpx_shadow_insert(struct klpx_shadow_class *class,
+						 struct klpx_shadow_var *var)
 {
 	struct klpx_shadow_table *tbl;
 	klpx_shadow_link_t *bucket;
@@ -89,7 +96,19 @@ static void __klpx_shadow_insert(struct klpx_shadow_class *class,
 	rcu_assign_pointer(*bucket, var);
 	list_add(&var->node, &class->vars);
 	WRITE_ONCE(class->count, class->count + 1);
+	/*
+	 * Below the size the current table has for it, with no resize under
+	 * way (the table is flagged then) and none backing off, a count that
+	 * went up needs no resize, and the table no help (that takes twice
+	 * the size): one comparison, inline, on every creation, where the two
+	 * checks are calls.
+	 */
+	tbl = klpx_shadow_locked_tbl(class, &class->tbl);
+	if (likely(!klpx_shadow_tbl_moving(tbl) && !class->resize_failed_at &&
+		   !(class->count >> __klpx_shadow_natural_shift(class, tbl))))
+		return false;
 	__klpx_shadow_maybe_resize(class);
+	return __klpx_shadow_overloaded(class);
 }
 
 static void klpx_shadow_var_free_rcu(struct rcu_head *head)
@@ -129,15 +148,19 @@ static void klpx_shadow_warn_duplicate(const struct klpx_shadow_type *type,
 /*
  * Create @obj's variable in @class, or find it if !@exclusive; the lookup
  * before found nothing.  The caller keeps @class alive across the
- * allocation: under rcu_read_lock() when @gfp_flags cannot sleep, else
- * under klpx_shadow_srcu.  *@nomem is set when the allocation failed,
- * *@grow when the creation left the table overloaded: a caller that may
- * sleep then grows it (see resize.c).
+ * allocation: inside klpx_shadow_create_lock() when @gfp_flags cannot
+ * sleep, else under klpx_shadow_srcu.  *@nomem is set when the allocation
+ * failed, *@grow when the creation left the table overloaded: a caller
+ * that may sleep then grows it (see resize.c).  Inline, so that the two
+ * flags live in registers: a flag on the stack costs the caller a stack
+ * canary.
  */
-static void *klpx_shadow_create_in(struct klpx_shadow_class *class, void *obj,
-				   struct klpx_shadow_type *type,
-				   gfp_t gfp_flags, void *ctor_data,
-				   bool exclusive, bool *nomem, bool *grow)
+static __always_inline void *klpx_shadow_create_in(struct klpx_shadow_class *class,
+						   void *obj,
+						   struct klpx_shadow_type *type,
+						   gfp_t gfp_flags, void *ctor_data,
+						   bool exclusive, bool *nomem,
+						   bool *grow)
 {
 	struct klpx_shadow_var *new;
 	klpx_shadow_link_t *link;
@@ -186,24 +209,24 @@ static void *klpx_shadow_create_in(struct klpx_shadow_class *class, void *obj,
 				   type->name, type->id, ret);
 		return NULL;
 	}
-	__klpx_shadow_insert(class, new);
-	*grow = __klpx_shadow_overloaded(class);
+	*grow = __klpx_shadow_insert(class, new);
 	spin_unlock_irqrestore(&class->lock, flags);
 	return new->data;
 }
 
 /*
  * The allocation that may sleep, after the one that could not failed:
- * klpx_shadow_srcu, held across it, keeps the class alive.
+ * klpx_shadow_srcu, held across it, keeps the class alive.  Then the
+ * help a creation that may sleep gives (see klpx_shadow_create_missing()).
  */
 static noinline void *klpx_shadow_create_sleeping(void *obj,
 						  struct klpx_shadow_type *type,
 						  gfp_t gfp_flags,
 						  void *ctor_data,
-						  bool exclusive, bool *grow)
+						  bool exclusive)
 {
 	struct klpx_shadow_class *class;
-	bool nomem = false;
+	bool nomem = false, grow = false;
 	void *data = NULL;
 	int idx;
 
@@ -214,18 +237,44 @@ static noinline void *klpx_shadow_create_sleeping(void *obj,
 	if (likely(class))
 		data = klpx_shadow_create_in(class, obj, type, gfp_flags,
 					     ctor_data, exclusive, &nomem,
-					     grow);
+					     &grow);
 	else
 		klpx_shadow_report_unregistered(type);
 	srcu_read_unlock(&klpx_shadow_srcu, idx);
+	if (grow)
+		klpx_shadow_help_grow(type, gfp_flags);
 	return data;
 }
 
 /*
- * The first allocation of a creation happens under rcu_read_lock(), so
- * it must not sleep: the caller's flags less direct reclaim (and the
- * promise never to fail, which needs it), quietly, as a sleeping attempt
- * follows a failure.
+ * The read side of a creation, from its lookup to the id's lock, which
+ * keeps the class alive: with preemption off, as lookups are (see
+ * klpx_shadow_read_lock()), where spinlock_t spins.  On PREEMPT_RT the
+ * id's lock sleeps, which it may not do with preemption off: there,
+ * rcu_read_lock().  IS_ENABLED() is a constant in the kernel; the
+ * userspace harness answers it at run time, and runs both.
+ */
+static __always_inline void klpx_shadow_create_lock(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		rcu_read_lock();
+	else
+		klpx_shadow_read_lock();
+}
+
+static __always_inline void klpx_shadow_create_unlock(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		rcu_read_unlock();
+	else
+		klpx_shadow_read_unlock();
+}
+
+/*
+ * The first allocation of a creation happens inside
+ * klpx_shadow_create_lock(), so it must not sleep: the caller's flags
+ * less direct reclaim (and the promise never to fail, which needs it),
+ * quietly, as a sleeping attempt follows a failure.
  */
 static inline gfp_t klpx_shadow_gfp_nosleep(gfp_t gfp_flags)
 {
@@ -236,11 +285,48 @@ static inline gfp_t klpx_shadow_gfp_nosleep(gfp_t gfp_flags)
 }
 
 /*
- * A hit costs what klpx_shadow_get() costs: no SRCU, no lock.  A creation
- * takes the id's lock, and SRCU only if an allocation has to sleep.  A
- * creation whose flags allow sleeping is a point where it may (a caller
- * that never yields gives way there on kernels without forced
- * preemption), and grows the table itself if it found it overloaded.
+ * The rest of a creation whose lookup missed: entered inside
+ * klpx_shadow_create_lock(), which it leaves.  A creation whose flags
+ * allow sleeping is a point where it may (a caller that never yields
+ * gives way there on kernels without forced preemption), and grows the
+ * table itself if it found it overloaded.  One call for both entry
+ * points, and none beyond the allocation and the lock in the common case.
+ */
+static noinline void *klpx_shadow_create_missing(void *obj,
+						 struct klpx_shadow_type *type,
+						 gfp_t gfp_flags,
+						 void *ctor_data,
+						 bool exclusive)
+{
+	struct klpx_shadow_class *class;
+	bool nomem = false, grow = false;
+	void *data;
+
+	class = klpx_shadow_class_of(type);
+	if (unlikely(!class)) {
+		klpx_shadow_create_unlock();
+		klpx_shadow_report_unregistered(type);
+		return NULL;
+	}
+	data = klpx_shadow_create_in(class, obj, type,
+				     klpx_shadow_gfp_nosleep(gfp_flags),
+				     ctor_data, exclusive, &nomem, &grow);
+	klpx_shadow_create_unlock();
+	if (!gfpflags_allow_blocking(gfp_flags))
+		return data;
+	might_sleep();
+	if (unlikely(nomem))
+		return klpx_shadow_create_sleeping(obj, type, gfp_flags,
+						   ctor_data, exclusive);
+	if (unlikely(grow))
+		klpx_shadow_help_grow(type, gfp_flags);
+	return data;
+}
+
+/*
+ * A hit costs what klpx_shadow_get() costs: no SRCU, no lock, no call.  A
+ * creation takes the id's lock, and SRCU only if an allocation has to
+ * sleep.
  */
 static __always_inline void *klpx_shadow_create(void *obj,
 						struct klpx_shadow_type *type,
@@ -248,40 +334,19 @@ static __always_inline void *klpx_shadow_create(void *obj,
 						void *ctor_data,
 						bool exclusive)
 {
-	struct klpx_shadow_class *class;
 	struct klpx_shadow_var *var;
-	bool nomem = false, grow = false;
-	void *data;
 
-	rcu_read_lock();
+	klpx_shadow_create_lock();
 	var = klpx_shadow_type_lookup(type, obj, false);
-	if (likely(var)) {
-		rcu_read_unlock();
-		/* A duplicate is a bug, whether memory is short or not. */
-		if (!exclusive)
-			return var->data;
-		klpx_shadow_warn_duplicate(type, obj);
-		return NULL;
-	}
-	class = klpx_shadow_class_of(type);
-	if (unlikely(!class)) {
-		rcu_read_unlock();
-		klpx_shadow_report_unregistered(type);
-		return NULL;
-	}
-	data = klpx_shadow_create_in(class, obj, type,
-				     klpx_shadow_gfp_nosleep(gfp_flags),
-				     ctor_data, exclusive, &nomem, &grow);
-	rcu_read_unlock();
-	if (!gfpflags_allow_blocking(gfp_flags))
-		return data;
-	might_sleep();
-	if (unlikely(nomem))
-		data = klpx_shadow_create_sleeping(obj, type, gfp_flags,
-						   ctor_data, exclusive, &grow);
-	if (unlikely(grow))
-		klpx_shadow_help_grow(type, gfp_flags);
-	return data;
+	if (likely(!var))
+		return klpx_shadow_create_missing(obj, type, gfp_flags,
+						  ctor_data, exclusive);
+	klpx_shadow_create_unlock();
+	/* A duplicate is a bug, whether memory is short or not. */
+	if (!exclusive)
+		return var->data;
+	klpx_shadow_warn_duplicate(type, obj);
+	return NULL;
 }
 
 /**

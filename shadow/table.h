@@ -93,6 +93,16 @@ static inline unsigned int klpx_shadow_target_shift(unsigned long count)
 }
 
 /*
+ * The size the count asked for of @class's table @tbl when it was made:
+ * its size less the boost of resize.c.  Under class->lock.
+ */
+static inline unsigned int __klpx_shadow_natural_shift(struct klpx_shadow_class *class,
+						       struct klpx_shadow_table *tbl)
+{
+	return klpx_shadow_tbl_shift(tbl) - class->boost;
+}
+
+/*
  * A link of a chain read by a lockless reader: under rcu_read_lock(), or
  * with preemption off, as lookups are (see klpx_shadow_read_lock()); spelt
  * with rcu_dereference_check() so that the userspace tests count links.

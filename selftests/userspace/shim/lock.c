@@ -10,6 +10,7 @@
  * and, in PREEMPT_RT mode, where a sleeping spinlock_t may be taken.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -36,6 +37,11 @@ bool shim_preempt_rt(void)
 {
 	pthread_once(&shim_rt_once, shim_rt_from_env);
 	return __atomic_load_n(&shim_rt_mode, __ATOMIC_RELAXED);
+}
+
+bool shim_kconfig_enabled(const char *option)
+{
+	return !strcmp(option, "CONFIG_PREEMPT_RT") && shim_preempt_rt();
 }
 
 /* ------------------------------------------------------------------ */

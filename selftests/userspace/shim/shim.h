@@ -139,6 +139,8 @@ struct shim_lock_class {
  */
 void shim_set_preempt_rt(bool on);
 bool shim_preempt_rt(void);
+/* IS_ENABLED(@option): true for "CONFIG_PREEMPT_RT" in PREEMPT_RT mode */
+bool shim_kconfig_enabled(const char *option);
 
 /* ------------------------------------------------------------------ */
 /* reproducible schedules                                              */

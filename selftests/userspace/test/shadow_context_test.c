@@ -106,6 +106,49 @@ KLPX_TEST(shadow_get_in_hardirq_on_preempt_rt_takes_no_sleeping_lock)
 	shim_set_preempt_rt(false);
 }
 
+/*
+ * A creation allocates its variable with preemption off, as a lookup
+ * runs, where spinlock_t spins (no rcu_read_lock() calls on its path);
+ * on PREEMPT_RT, where the id's lock sleeps and may not be taken with
+ * preemption off, inside rcu_read_lock() and preemptible.
+ */
+static int atomic_slab_allocs, slab_allocs;
+
+static void count_atomic_slab_allocs(enum shim_alloc_kind kind,
+				     unsigned int gfp)
+{
+	if (kind != SHIM_SLAB)
+		return;
+	__atomic_add_fetch(&slab_allocs, 1, __ATOMIC_SEQ_CST);
+	if (in_atomic())
+		__atomic_add_fetch(&atomic_slab_allocs, 1, __ATOMIC_SEQ_CST);
+}
+
+KLPX_TEST(shadow_creation_allocates_with_preemption_off_except_on_preempt_rt)
+{
+	struct klpx_shadow_type a = PROBE_TYPE(202, "create_atomic", 32);
+	char obj[4];
+	int rt;
+
+	probe.size = 32;
+	for (rt = 0; rt < 2; rt++) {
+		shim_set_preempt_rt(rt);
+		ASSERT_EQ(klpx_shadow_register(&a), 0);
+		slab_allocs = atomic_slab_allocs = 0;
+		shim_set_alloc_hook(count_atomic_slab_allocs);
+		EXPECT_NOT_NULL(klpx_shadow_alloc(&obj[0], &a, GFP_KERNEL, NULL));
+		EXPECT_NOT_NULL(klpx_shadow_get_or_alloc(&obj[1], &a,
+							  GFP_KERNEL, NULL));
+		shim_set_alloc_hook(NULL);
+		EXPECT_EQ(slab_allocs, 2);
+		EXPECT_EQ(atomic_slab_allocs, rt ? 0 : 2);
+		/* and no sleeping lock with preemption off on PREEMPT_RT */
+		EXPECT_EQ(shim_splat_pending(), 0);
+		klpx_shadow_unregister(&a);
+	}
+	shim_set_preempt_rt(false);
+}
+
 /* ------------------------------------------------------------------ */
 /* guards                                                              */
 /* ------------------------------------------------------------------ */

@@ -726,8 +726,12 @@ KLPX_TEST(shim_raw_spinlock_is_its_own_type_and_spins_on_preempt_rt)
 	EXPECT_EQ(_Generic(&raw, raw_spinlock_t *: 1, default: 0), 1);
 	EXPECT_EQ(_Generic(&lock, raw_spinlock_t *: 1, default: 0), 0);
 
+	EXPECT_FALSE(IS_ENABLED(CONFIG_PREEMPT_RT));
 	shim_set_preempt_rt(true);
 	EXPECT_TRUE(shim_preempt_rt());
+	/* what code under test asks kconfig follows the mode */
+	EXPECT_TRUE(IS_ENABLED(CONFIG_PREEMPT_RT));
+	EXPECT_FALSE(IS_ENABLED(CONFIG_PREEMPTION));
 	/* spinlock_t sleeps there: IRQs stay on, preemption allowed */
 	spin_lock_irqsave(&lock, flags);
 	EXPECT_FALSE(irqs_disabled() || in_atomic());

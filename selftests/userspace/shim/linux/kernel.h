@@ -14,6 +14,7 @@
 #include <linux/err.h>
 #include <linux/overflow.h>
 #include <linux/errno.h>
+#include <shim.h>
 
 #ifndef container_of
 #define container_of(ptr, type, member) ({				\
@@ -56,8 +57,12 @@
 		might_sleep();						\
 } while (0)
 
-/* kconfig: nothing is built in the userspace harness */
-#define IS_ENABLED(option)	0
+/*
+ * kconfig: nothing is built in the userspace harness, except that
+ * IS_ENABLED(CONFIG_PREEMPT_RT) follows its PREEMPT_RT mode, at run time
+ * (shim_set_preempt_rt()): the code under test runs both ways.
+ */
+#define IS_ENABLED(option)	shim_kconfig_enabled(#option)
 #define IS_BUILTIN(option)	0
 #define IS_MODULE(option)	0
 
