@@ -38,6 +38,14 @@ void klpx_shadow_report_unregistered(const struct klpx_shadow_type *type);
  * The caller holds rcu_read_lock() or klpx_shadow_read_lock(); the class
  * stays valid until it drops it (or klpx_shadow_srcu, if held across).
  * Inline: it is on the path of every lookup.
+ *
+ * A lookup holds only klpx_shadow_read_lock() (preemption off), so every
+ * free of something it can reach (a class, a table, a variable) waits
+ * for normal RCU: synchronize_rcu(), call_rcu() or kfree_rcu(), which
+ * wait for sections with preemption off too.  Never SRCU alone (it waits
+ * for klpx_shadow_srcu's readers only, the sleeping allocations), nor
+ * RCU-tasks (which waits for tasks to pass a voluntary switch, not for
+ * interrupts or sections with preemption off).  See registry.c's DOC.
  */
 static __always_inline struct klpx_shadow_class *
 klpx_shadow_class_of(struct klpx_shadow_type *type)

@@ -45,6 +45,14 @@
  * batch, bounded, with IRQs off.  @seq, bumped only when a resize starts
  * or ends, makes the lookup start over when the tables themselves change.
  *
+ * On PREEMPT_RT that wait is latency the caller pays with preemption off
+ * (a lookup holds klpx_shadow_read_lock()), in hard IRQ context too: at
+ * most one batch, KLPX_SHADOW_RESIZE_MOVES (64) moves and
+ * KLPX_SHADOW_RESIZE_SCAN (256) chains looked at under the raw
+ * @move_lock, and only for a lookup whose own chain that batch moves (or
+ * that overlaps a swap of tables, shorter still).  A smaller batch on
+ * PREEMPT_RT would shorten it at the cost of more holds per resize.
+ *
  * Context: any context but NMI; klpx_shadow_read_lock() or rcu_read_lock()
  * held.
  * Return: @obj's variable, or NULL if it has none.

@@ -54,6 +54,20 @@
  *   call_rcu() before the slab cache goes.  Ids whose last registrations
  *   go together (klpx_shadow_unregister_many()) share those waits.
  *
+ * - Lookups and a creation's first steps run with preemption off
+ *   (klpx_shadow_read_lock()), not inside rcu_read_lock().  Every free
+ *   they can reach waits for normal RCU, which covers such sections: the
+ *   class (synchronize_rcu() above), a table a resize replaced and a
+ *   freed variable (call_rcu()).  None relies on SRCU alone or on
+ *   RCU-tasks, which do not wait for them.
+ *
+ * - With lockdep, each id's lock has a lockdep key of its own, so that
+ *   lockdep tells ids apart; lockdep_unregister_key() waits for a grace
+ *   period per key, so collecting N ids at once waits N + 2 grace periods,
+ *   not 2, under klpx_shadow_mutex.  Only kernels with lockdep pay it
+ *   (Debian's do not).  Sharing keys among ids would carry one id's lock
+ *   ordering over to another, and a false report is worse than the wait.
+ *
  * - A type's setup and release run under klpx_shadow_mutex, in process
  *   context: setup when the id's first registration is made, release
  *   after the id's variables are gone and its slab objects freed.  So a
