@@ -54,6 +54,15 @@ bench() {
 
 # mem SET N STEP - memory accounting after a fill step
 mem() {
+	local f
+	# Give back the slabs that hold no object, and the per-CPU partial
+	# ones: otherwise a cache keeps up to several empty slabs of what the
+	# step freed (the tables a resize replaced, in kmalloc caches shared
+	# with the whole kernel), and Slab counts them against whichever
+	# implementation grew last.
+	for f in /sys/kernel/slab/*/shrink; do
+		echo 1 >"$f" 2>/dev/null
+	done
 	# Fold the per-CPU counter deltas in: meminfo is exact to a page then.
 	echo 1 >/proc/sys/vm/stat_refresh 2>/dev/null
 	awk -v tag="$1 $2 $3" '
