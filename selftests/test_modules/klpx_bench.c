@@ -67,6 +67,7 @@
 #include <linux/spinlock.h>
 #include <linux/stop_machine.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
@@ -375,6 +376,18 @@ static void bench_settle(void)
 	/* A resize may have queued the next one, and its frees. */
 	bench_flush_system_wq();
 	rcu_barrier();
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	/*
+	 * Upstream frees with kfree_rcu(), whose batches rcu_barrier() does
+	 * not wait for: without this its variables of the last round could
+	 * still be on their way back to kmalloc-64 while the next round
+	 * allocates, and only upstream would pay for fresh slabs.  6.1 has no
+	 * such barrier: there a batch of 1000 frees is queued after a jiffy
+	 * and freed a grace period later, so it may still overlap the first
+	 * chunks of a round, which the median chunk leaves out.
+	 */
+	kvfree_rcu_barrier();
+#endif
 }
 
 static void *bench_alloc(struct bench_set *s, enum bench_impl impl,
