@@ -46,7 +46,7 @@ struct klpx_shadow_class *klpx_shadow_class_create(const struct klpx_shadow_type
 
 	lockdep_register_key(&class->lock_key);
 	spin_lock_init(&class->lock);
-	INIT_LIST_HEAD(&class->vars);
+	INIT_HLIST_HEAD(&class->vars);
 	lockdep_set_class(&class->lock, &class->lock_key);
 	klpx_shadow_resize_init(class);
 	return class;

@@ -37,12 +37,14 @@
  * (@node, under the id's lock), so that free_all finds them without
  * looking at a single empty chain; readers never use it.  Once removed it
  * needs @rcu instead, for the deferred free: the two share the space.
+ * The list is an hlist, whose changes list debugging does not check with
+ * a call on every creation and free, as it does a list_head's.
  */
 struct klpx_shadow_var {
 	struct klpx_shadow_var __rcu *next;
 	void *obj;
 	union {
-		struct list_head node;
+		struct hlist_node node;
 		struct rcu_head rcu;
 	};
 	char data[];
@@ -112,7 +114,8 @@ struct klpx_shadow_cache {
  *		@dead, @resize_pending and @resize_failed_at; ctors and dtors
  *		run under it
  * @count:	live variables; written under @lock, read locklessly
- * @vars:	every live variable, through its @node, under @lock
+ * @vars:	every live variable, through its @node, under @lock, but
+ *		those a running free_all took onto a list of its own
  * @dead:	set when the last registration went: no more changes
  * @resize_pending: @resize_work is queued or running
  * @resize_failed_at: the count when a resize last failed to allocate, 0
@@ -160,7 +163,7 @@ struct klpx_shadow_class {
 
 	spinlock_t lock;
 	unsigned long count;
-	struct list_head vars;
+	struct hlist_head vars;
 	bool dead;
 	bool resize_pending;
 	unsigned long resize_failed_at;

@@ -94,7 +94,7 @@ static __always_inline bool __klpx_shadow_insert(struct klpx_shadow_class *class
 	bucket = klpx_shadow_bucket(tbl, var->obj);
 	RCU_INIT_POINTER(var->next, klpx_shadow_deref_locked(class, *bucket));
 	rcu_assign_pointer(*bucket, var);
-	list_add(&var->node, &class->vars);
+	hlist_add_head(&var->node, &class->vars);
 	WRITE_ONCE(class->count, class->count + 1);
 	/*
 	 * Below the size the current table has for it, with no resize under
@@ -131,7 +131,7 @@ static void __klpx_shadow_destroy(struct klpx_shadow_class *class,
 	/* Released: a reader reaching the next variable sees it whole. */
 	rcu_assign_pointer(*link, klpx_shadow_deref_locked(class, var->next));
 	/* @node is over: its space is @rcu's from here on. */
-	list_del(&var->node);
+	hlist_del(&var->node);
 	WRITE_ONCE(class->count, class->count - 1);
 	if (dtor)
 		dtor(var->obj, var->data);
@@ -483,6 +483,22 @@ void klpx_shadow_store_detach(struct klpx_shadow_class *class,
 	spin_unlock_irqrestore(&class->lock, flags);
 }
 
+/*
+ * Give the variables left on free_all's own list back to the id's list:
+ * after a variable was found in no table, a bug.  Under class->lock.
+ */
+static void __klpx_shadow_relist(struct klpx_shadow_class *class,
+				 struct hlist_head *doomed)
+{
+	struct klpx_shadow_var *var;
+
+	while (!hlist_empty(doomed)) {
+		var = hlist_entry(doomed->first, struct klpx_shadow_var, node);
+		hlist_del(&var->node);
+		hlist_add_head(&var->node, &class->vars);
+	}
+}
+
 /* Variables free_all destroys per hold of the id's lock. */
 #define KLPX_SHADOW_FREE_ALL_BATCH	64
 
@@ -499,7 +515,7 @@ void klpx_shadow_store_detach(struct klpx_shadow_class *class,
  * Works in batches of KLPX_SHADOW_FREE_ALL_BATCH variables, dropping the
  * id's lock between them, so that IRQs (when the caller has them on) and
  * other users of the id get in.  The variables it destroys are those that
- * existed when it was called, oldest first; one made meanwhile may stay.
+ * existed when it was called, newest first; one made meanwhile stays.
  *
  * Context: any context but NMI.  On PREEMPT_RT, where the id's spinlock_t
  * sleeps: not in hard IRQ context nor under a raw spinlock.
@@ -509,8 +525,9 @@ void klpx_shadow_free_all(struct klpx_shadow_type *type)
 	struct klpx_shadow_class *class;
 	struct klpx_shadow_var *var;
 	klpx_shadow_link_t *link;
-	unsigned long flags, left;
+	unsigned long flags;
 	unsigned int batch;
+	HLIST_HEAD(doomed);
 
 	rcu_read_lock();
 	class = klpx_shadow_class_of(type);
@@ -519,17 +536,24 @@ void klpx_shadow_free_all(struct klpx_shadow_type *type)
 		goto out;
 	}
 	spin_lock_irqsave(&class->lock, flags);
-	/* New variables go to the head of the list: these are the oldest. */
-	left = class->count;
-	while (left && likely(!class->dead) && !list_empty(&class->vars)) {
-		for (batch = 0; batch < KLPX_SHADOW_FREE_ALL_BATCH && left &&
-		     !list_empty(&class->vars); batch++, left--) {
-			var = list_last_entry(&class->vars,
-					      struct klpx_shadow_var, node);
+	/*
+	 * The variables of this moment, on a list of our own: those made
+	 * meanwhile go to the id's list and stay.  A free of one of ours
+	 * while we dropped the lock unlinks it from ours, as from any list.
+	 * If the id dies meanwhile, what is left stays on ours: garbage
+	 * collection drains the tables and never looks at the list.
+	 */
+	if (likely(!class->dead))
+		hlist_move_list(&class->vars, &doomed);
+	while (likely(!class->dead) && !hlist_empty(&doomed)) {
+		for (batch = 0; batch < KLPX_SHADOW_FREE_ALL_BATCH &&
+		     !hlist_empty(&doomed); batch++) {
+			var = hlist_entry(doomed.first, struct klpx_shadow_var,
+					  node);
 			/* Every listed variable is in one of the tables. */
 			link = __klpx_shadow_find(class, var->obj);
 			if (WARN_ON_ONCE(!link)) {
-				left = 0;
+				__klpx_shadow_relist(class, &doomed);
 				break;
 			}
 			__klpx_shadow_destroy(class, link, type->dtor);
