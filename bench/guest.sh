@@ -7,7 +7,9 @@
 #
 #   @ MEASURE SET N IMPL ROUND NS OPS [TOTAL_NS TOTAL_OPS]
 #                                        a timing (see klpx_bench.c)
-#   @mem SET N STEP SLAB_KB VMALLOC_KB   /proc/meminfo after a fill step
+#   @mem SET N STEP SLAB_KB VMALLOC_KB   /proc/meminfo after a fill step,
+#                                        once the slab caches shrank
+#   @memkept SET N STEP SLAB_KB VMALLOC_KB  the same, before they shrank
 #   @slab SET N STEP CACHE OBJS OBJSIZE SLABS PAGES_PER_SLAB
 #   @error TEXT                          something went wrong
 #   @kernel LINE                         a kernel warning logged meanwhile
@@ -52,23 +54,30 @@ bench() {
 	cat "$RESULT"
 }
 
+# meminfo RECORD SET N STEP - Slab and VmallocUsed, one record
+meminfo() {
+	# Fold the per-CPU counter deltas in: meminfo is exact to a page then.
+	echo 1 >/proc/sys/vm/stat_refresh 2>/dev/null
+	awk -v tag="$1 $2 $3 $4" '
+		/^Slab:/ { slab = $2 }
+		/^VmallocUsed:/ { vm = $2 }
+		END { print tag " " slab " " vm }' /proc/meminfo
+}
+
 # mem SET N STEP - memory accounting after a fill step
 mem() {
 	local f
-	# Give back the slabs that hold no object, and the per-CPU partial
-	# ones: otherwise a cache keeps up to several empty slabs of what the
-	# step freed (the tables a resize replaced, in kmalloc caches shared
-	# with the whole kernel), and Slab counts them against whichever
-	# implementation grew last.
+	# As the caches stand (@memkept, for comparison), then once they
+	# gave back the slabs that hold no object, and the per-CPU partial
+	# ones (@mem): otherwise a cache keeps up to several empty slabs of
+	# what the step freed (the tables a resize replaced, in kmalloc
+	# caches shared with the whole kernel), and Slab counts them against
+	# whichever implementation grew last.
+	meminfo @memkept $1 $2 $3
 	for f in /sys/kernel/slab/*/shrink; do
 		echo 1 >"$f" 2>/dev/null
 	done
-	# Fold the per-CPU counter deltas in: meminfo is exact to a page then.
-	echo 1 >/proc/sys/vm/stat_refresh 2>/dev/null
-	awk -v tag="$1 $2 $3" '
-		/^Slab:/ { slab = $2 }
-		/^VmallocUsed:/ { vm = $2 }
-		END { print "@mem " tag " " slab " " vm }' /proc/meminfo
+	meminfo @mem $1 $2 $3
 	awk -v tag="$1 $2 $3" '
 		$1 == "kmalloc-64" || $1 ~ /^klpx_shadow_/ {
 			print "@slab " tag " " $1 " " $3 " " $4 " " $15 " " $6
