@@ -297,6 +297,7 @@ static noinline void *klpx_shadow_create_missing(void *obj,
 						 gfp_t gfp_flags,
 						 void *ctor_data,
 						 bool exclusive)
+	__releases(RCU)
 {
 	struct klpx_shadow_class *class;
 	bool nomem = false, grow = false;
