@@ -7,8 +7,8 @@
 # not a second one for klpx's IPMODIFY ops.  ftrace calls
 # synchronize_rcu_tasks_rude() once for every dynamic ftrace_ops it
 # unregisters; a kprobe event counts the calls the disabling task makes.
-# Right after the disable ftrace can be disabled, and klpx's IPMODIFY ops
-# goes soon after without anyone asking.
+# klpx's IPMODIFY ops goes soon after without anyone asking; ftrace can
+# then be disabled.
 
 . "$(dirname "$0")/../functions.sh"
 
@@ -44,9 +44,9 @@ path=$(klpx_path)
 # - a patch of the 200 functions of klpx_bench_many takes klpx's default
 #   path for all of them
 # - the task that disables it calls synchronize_rcu_tasks_rude() once
-# - right after, kernel.ftrace_enabled=0 is accepted (nothing of klpx is
-#   permanent in ftrace any more), and klpx's IPMODIFY ops then goes by
-#   itself: ftrace hooks nothing of klpx
+# - klpx's IPMODIFY ops then goes by itself: ftrace hooks nothing of klpx,
+#   and kernel.ftrace_enabled=0 is accepted (nothing of klpx is permanent
+#   in ftrace any more)
 
 start_test "a disable of 200 functions waits for RCU-tasks once ($path path)"
 
@@ -69,15 +69,15 @@ waits=$(grep -cE -- "-$pid +\[[0-9]+\].* $PROBE:" $TRACEFS/trace)
 assert_eq "RCU-tasks waits of the disabling task" 1 "$waits"
 probe_off
 
+loop_until "! grep -q '^klpx_' $TRACEFS/enabled_functions" ||
+	die "ftrace still hooks klpx's functions: $(grep '^klpx_' $TRACEFS/enabled_functions)"
 if [ -w $FTRACE_ENABLED ]; then
 	ftrace_was=$(cat $FTRACE_ENABLED)
 	write_file 0 $FTRACE_ENABLED ||
-		die "ftrace cannot be disabled right after the disable"
+		die "ftrace cannot be disabled once klpx's ftrace_ops went"
 	write_file "$ftrace_was" $FTRACE_ENABLED || die "cannot enable ftrace again"
 	ftrace_was=
 fi
-loop_until "! grep -q '^klpx_' $TRACEFS/enabled_functions" ||
-	die "ftrace still hooks klpx's functions: $(grep '^klpx_' $TRACEFS/enabled_functions)"
 unload_mod $PATCH
 unload_mod $TARGET
 
