@@ -569,7 +569,7 @@ int klpx_redirect_prepare(struct klpx_object *obj)
 		}
 		func->stack = &site->stack;
 	}
-	return klpx_redirect_hook();
+	return 0;
 }
 
 /**
