@@ -6,9 +6,10 @@
  * keyed by the address.  A site takes one of two paths (Documentation/
  * core.rst, "How calls reach the replacement"):
  *
- * ops     klpx_fops, one IPMODIFY ftrace_ops for every such site, whose
- *         handler looks the site up by the address ftrace reports and sets
- *         the instruction pointer to the newest function on its stack;
+ * ops     klpx_fops (fops.c), one IPMODIFY ftrace_ops for every such
+ *         site, whose handler looks the site up by the address ftrace
+ *         reports and sets the instruction pointer to the newest function
+ *         on its stack;
  * direct  the fentry site calls klpx_direct_stub (direct.c), which reads
  *         where to go in the site's table entry; klpx_redirect_flip()
  *         writes that entry inside the switch's step.
@@ -23,26 +24,16 @@
  * klpx_fops), and the addresses a switch leaves empty are unhooked in one
  * call afterwards.  Changing the filter of a registered ops rewrites the
  * call sites but does not wait for RCU-tasks; only unregistering an ops
- * does.  klpx_fops always hooks klpx_ftrace_anchor() too, a function that
- * never runs: its filter is never empty (which would trace every
- * function).  It is PERMANENT, and registered while any site exists:
- * ftrace cannot be disabled meanwhile, whatever the path of the sites.
- * A release unregisters every direct ops it empties, and then klpx_fops
- * when no site remains; ftrace waits for RCU-tasks at each (core/
- * compat.h).  So that a disable waits once, not twice, when it has
- * unregistered a direct ops already, klpx_fops, left hooking only
- * klpx_ftrace_anchor(), is unregistered by a work (klpx_fops_reap_work)
- * rather than by the disable itself.  klpx never changes the flags of a
- * registered ops: ftrace reads them under its own lock.
+ * does.  A release unregisters every direct ops it empties, and then
+ * klpx_fops when no site remains; ftrace waits for RCU-tasks at each
+ * (core/compat.h).  So that a disable waits once, not twice, when it has
+ * unregistered a direct ops already, klpx_fops then goes in a work.
  *
- * FTRACE_OPS_FL_IPMODIFY makes ftrace refuse a second redirection of the
- * same address: a function the kernel's own livepatch (or anything else
- * that changes the instruction pointer) already owns cannot be patched,
- * and ftrace says so with -EBUSY, whether klpx_fops's filter grows or a
- * direct ops is registered (a direct ops without ops_func shares an
- * address with no IPMODIFY user, in either order).  It says the same
- * while ftrace is disabled (kernel.ftrace_enabled=0), because klpx_fops
- * is FTRACE_OPS_FL_PERMANENT.
+ * ftrace refuses a direct ops, or klpx_fops's filter to grow, with
+ * -EBUSY where another user redirects one of the addresses already (an
+ * IPMODIFY user such as the kernel's livepatch; another direct user for
+ * a direct ops): a direct ops without ops_func shares an address with no
+ * IPMODIFY user, in either order.
  */
 #define pr_fmt(fmt) "klpx: " fmt
 
@@ -52,32 +43,9 @@
 #include <linux/rculist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/wait_bit.h>
-#include <linux/workqueue.h>
-#include "compat.h"
 #include "core.h"
 #include "direct.h"
-
-/*
- * What klpx_fops asks of ftrace, and why:
- *
- * IPMODIFY   the handler changes where the traced function goes on.
- *            ftrace grants that to one ops per address: this is what
- *            keeps klpx and any other redirector (the kernel's own
- *            livepatch, say) off each other's addresses.
- * PERMANENT  ftrace may not be switched off (kernel.ftrace_enabled=0)
- *            while a redirection stands, which would quietly bring the
- *            original back; in turn, while it is off, registering fails
- *            with -EBUSY.
- * DYNAMIC    the ops is allocated: unregistering it waits until no CPU
- *            can still be in its handler, after which it may be freed.
- */
-#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-#error "klpx redirects through ftrace_regs: it needs DYNAMIC_FTRACE_WITH_ARGS"
-#endif
-#define KLPX_FTRACE_FLAGS	(FTRACE_OPS_FL_IPMODIFY | \
-				 FTRACE_OPS_FL_PERMANENT | \
-				 FTRACE_OPS_FL_DYNAMIC)
+#include "site.h"
 
 /**
  * struct klpx_group - the sites one direct ftrace_ops hooks
@@ -91,30 +59,6 @@ struct klpx_group {
 	struct list_head sites;
 };
 
-/**
- * struct klpx_site - one patched address
- * @hnode:	entry in klpx_site_hash, read by the handler under RCU
- * @node:	entry in klpx_site_list
- * @stack:	the functions redirecting this address
- * @func:	the function it was made for, which names it in log lines
- *		until it is hooked
- * @hooked:	@stack.ip is in klpx_fops's filter (the ops path)
- * @group:	the direct ops that hooks @stack.ip (the direct path), or NULL
- * @group_node:	entry in @group's sites, or in klpx_site_pending until
- *		the site is hooked
- * @slot:	the table entry the stub reads, on the direct path
- */
-struct klpx_site {
-	struct hlist_node hnode;
-	struct list_head node;
-	struct klpx_func_stack stack;
-	struct klpx_func *func;
-	bool hooked;
-	struct klpx_group *group;
-	struct list_head group_node;
-	struct klpx_direct_slot *slot;
-};
-
 /* Every direct ops; guarded by klpx_mutex. */
 static LIST_HEAD(klpx_group_list);
 
@@ -123,98 +67,13 @@ static LIST_HEAD(klpx_group_list);
  * changed under klpx_mutex; the handler reads the hash table under RCU.
  */
 static LIST_HEAD(klpx_site_list);
-#define KLPX_SITE_HASH_BITS	10
-static DEFINE_HASHTABLE(klpx_site_hash, KLPX_SITE_HASH_BITS);
+DEFINE_HASHTABLE(klpx_site_hash, KLPX_SITE_HASH_BITS);
 
 /*
  * The sites prepared since the last klpx_redirect_hook(), by their
  * @group_node; guarded by klpx_mutex.
  */
 static LIST_HEAD(klpx_site_pending);
-
-/*
- * The ops that hooks every site on the ops path, and klpx_ftrace_anchor(),
- * NULL while no site exists (but while klpx_fops_idle); guarded by
- * klpx_mutex.
- */
-static struct ftrace_ops *klpx_fops;
-
-/*
- * klpx_fops hooks klpx_ftrace_anchor() alone and klpx_fops_reap_work will
- * unregister it, unless an enable takes it back first; guarded by
- * klpx_mutex.  Set by a release after a switch that left no site and had
- * waited for RCU-tasks already (it unregistered a direct ops): the second
- * wait, klpx_fops's, then happens in the work, not in the disable.
- */
-static bool klpx_fops_idle;
-
-/*
- * The ops the work took from klpx_fops and is unregistering, outside
- * klpx_mutex; NULL again when ftrace is done with it.  Written by the
- * work, waited for by an enable that registers klpx_fops anew (both hook
- * klpx_ftrace_anchor() with IPMODIFY, which ftrace grants one of them).
- */
-static struct ftrace_ops *klpx_fops_reaping;
-
-/*
- * Always in klpx_fops's filter, never called: see the top of this file.
- * Traced (no notrace), so that it has an fentry site.
- */
-static noinline void klpx_ftrace_anchor(void)
-{
-	barrier();
-}
-
-/*
- * The implementation @stack's address runs now, seen from the handler:
- * the newest function on it, or NULL for the original.  The caller is in
- * an RCU read-side section.  Inlined: the handler calls nothing ftrace
- * could trace.
- */
-static __always_inline struct klpx_func *
-klpx_stack_top_rcu(struct klpx_func_stack *stack)
-{
-	/* Pairs with list_add_rcu() in klpx_switch_apply(). */
-	return list_first_or_null_rcu(&stack->funcs, struct klpx_func,
-				      stack_node);
-}
-
-/*
- * ftrace calls this on entry to a hooked address, before the body of the
- * original runs, and goes on wherever it leaves the instruction pointer.
- * An address without a site (its last function went and the filter has
- * not caught up yet) or with an empty stack leaves it where it is.
- */
-static void notrace klpx_ftrace_entry(unsigned long ip,
-				      unsigned long parent_ip,
-				      struct ftrace_ops *fops,
-				      struct ftrace_regs *fregs)
-{
-	struct klpx_site *site;
-	struct klpx_func *top;
-	int rctx;
-
-	/*
-	 * Holding the recursion context keeps this CPU from being preempted
-	 * until we let go of it, which makes us an RCU reader the switch can
-	 * wait out (see the concurrency notes in core.h).  It is refused only
-	 * when the handler runs inside itself in one context, which no
-	 * redirection should cause: the original then runs untouched.
-	 */
-	rctx = ftrace_test_recursion_trylock(ip, parent_ip);
-	if (WARN_ON_ONCE(rctx < 0))
-		return;
-	hash_for_each_possible_rcu_notrace(klpx_site_hash, site, hnode, ip) {
-		if (site->stack.ip != ip)
-			continue;
-		top = klpx_stack_top_rcu(&site->stack);
-		if (top)
-			klpx_ftrace_regs_set_ip(fregs,
-						(unsigned long)top->new_func);
-		break;
-	}
-	ftrace_test_recursion_unlock(rctx);
-}
 
 static struct klpx_site *klpx_site_find(unsigned long ip)
 {
@@ -224,177 +83,6 @@ static struct klpx_site *klpx_site_find(unsigned long ip)
 		if (site->stack.ip == ip)
 			return site;
 	return NULL;
-}
-
-static void klpx_refused(struct klpx_func *func, int ret)
-{
-	const char *patch = func->obj->patch->mod->name;
-
-	if (ret == -EBUSY)
-		/* IPMODIFY taken or PERMANENT refused: ftrace does not say which. */
-		pr_err("'%s': ftrace refuses to redirect '%s' in %s: another ftrace user (the kernel's livepatch?) already redirects it, or ftrace is disabled (sysctl kernel.ftrace_enabled=0)\n",
-		       patch, func->old_name, klpx_object_name(func->obj));
-	else
-		pr_err("'%s': cannot redirect '%s' in %s: %pe\n", patch,
-		       func->old_name, klpx_object_name(func->obj), ERR_PTR(ret));
-}
-
-/*
- * Registers klpx_fops with klpx_ftrace_anchor() alone in its filter; it
- * fails (with -EBUSY) only while ftrace is disabled, which the log line
- * names @func for.
- */
-static int klpx_fops_register(struct klpx_func *func)
-{
-	unsigned long anchor = ftrace_location((unsigned long)klpx_ftrace_anchor);
-	struct ftrace_ops *fops;
-	int ret;
-
-	if (WARN_ON_ONCE(!anchor))
-		return -ENODEV;
-	fops = kzalloc(sizeof(*fops), GFP_KERNEL);
-	if (!fops) {
-		pr_err("'%s': no memory to redirect '%s' in %s\n",
-		       func->obj->patch->mod->name, func->old_name,
-		       klpx_object_name(func->obj));
-		return -ENOMEM;
-	}
-	fops->func = klpx_ftrace_entry;
-	fops->flags = KLPX_FTRACE_FLAGS;
-	ret = ftrace_set_filter_ip(fops, anchor, 0, 0);
-	if (ret)
-		goto err_free;
-	ret = register_ftrace_function(fops);
-	if (ret)
-		goto err_filter;
-	klpx_fops = fops;
-	return 0;
-
-err_filter:
-	ftrace_free_filter(fops);
-err_free:
-	klpx_refused(func, ret);
-	kfree(fops);
-	return ret;
-}
-
-/*
- * Unregisters @fops, once klpx_fops, which waits for RCU-tasks until no
- * task can still be in the handler, or on its way into the direct stub
- * from an ops unregistered before.  Returns 0, or ftrace's errno: the ops
- * (and klpx.ko with it) then stays for good, as ftrace may still call the
- * handler.
- */
-static int klpx_fops_unregister(struct ftrace_ops *fops)
-{
-	int ret;
-
-	ret = unregister_ftrace_function(fops);
-	if (ret) {
-		pr_err("cannot unregister klpx's ftrace_ops: %pe; klpx.ko stays loaded\n",
-		       ERR_PTR(ret));
-		__module_get(THIS_MODULE);
-		return ret;
-	}
-	ftrace_free_filter(fops);
-	kfree(fops);
-	return 0;
-}
-
-/*
- * Unregisters an idle klpx_fops, unless an enable has taken it back
- * meanwhile: detached under klpx_mutex, unregistered outside it, so that
- * nothing that needs klpx_mutex (a module load) waits for RCU-tasks.
- */
-static void klpx_fops_reap_fn(struct work_struct *work)
-{
-	struct ftrace_ops *fops = NULL;
-
-	mutex_lock(&klpx_mutex);
-	if (klpx_fops_idle) {
-		fops = klpx_fops;
-		klpx_fops = NULL;
-		klpx_fops_idle = false;
-		WRITE_ONCE(klpx_fops_reaping, fops);
-	}
-	mutex_unlock(&klpx_mutex);
-	if (!fops)
-		return;
-	klpx_fops_unregister(fops);
-	/* Pairs with the enable's wait_var_event(). */
-	smp_store_release(&klpx_fops_reaping, NULL);
-	wake_up_var(&klpx_fops_reaping);
-}
-
-static DECLARE_WORK(klpx_fops_reap_work, klpx_fops_reap_fn);
-
-/*
- * No site remains and the release has waited for RCU-tasks already:
- * klpx_fops, still PERMANENT, goes in the work.  The work waits, so it
- * runs on the workqueue meant for long works.
- */
-static void klpx_fops_set_idle(void)
-{
-	klpx_fops_idle = true;
-	queue_work(system_long_wq, &klpx_fops_reap_work);
-}
-
-/*
- * Makes sure klpx_fops is registered before a batch is hooked: takes an
- * idle one back (still PERMANENT, so ftrace is enabled), or registers one
- * once the work is done with the one it took.  Fails, naming @func, only
- * while ftrace is disabled or without memory.
- */
-static int klpx_fops_get(struct klpx_func *func)
-{
-	if (klpx_fops) {
-		klpx_fops_idle = false;
-		return 0;
-	}
-	/* The work does not take klpx_mutex while it unregisters. */
-	wait_var_event(&klpx_fops_reaping,
-		       !smp_load_acquire(&klpx_fops_reaping));
-	return klpx_fops_register(func);
-}
-
-/* How many sites are on @sites, linked by their group_node. */
-static unsigned int klpx_sites_count(struct list_head *sites)
-{
-	struct klpx_site *site;
-	unsigned int n = 0;
-
-	list_for_each_entry(site, sites, group_node)
-		n++;
-	return n;
-}
-
-/*
- * ftrace refused, with @ret, to add the pending sites to klpx_fops's
- * filter; the filter is as it was.  -EBUSY names no address: add them one
- * at a time (removing each again) to name one it refuses.  Only after a
- * failure, so the extra call site rewrites cost nothing usually.  Any
- * other errno is logged as it is.
- */
-static void klpx_refused_batch(int ret)
-{
-	struct klpx_site *site;
-	int one;
-
-	list_for_each_entry(site, &klpx_site_pending, group_node) {
-		if (ret != -EBUSY)
-			break;
-		one = ftrace_set_filter_ips(klpx_fops, &site->stack.ip, 1, 0, 0);
-		if (one) {
-			klpx_refused(site->func, one);
-			return;
-		}
-		ftrace_set_filter_ips(klpx_fops, &site->stack.ip, 1, 1, 0);
-	}
-	site = list_first_entry(&klpx_site_pending, struct klpx_site,
-				group_node);
-	pr_err("'%s': ftrace refuses to redirect %u functions: %pe\n",
-	       site->func->obj->patch->mod->name,
-	       klpx_sites_count(&klpx_site_pending), ERR_PTR(ret));
 }
 
 /*
@@ -500,35 +188,6 @@ static void klpx_hook_direct_pending(void)
 	list_splice(&refused, &klpx_site_pending);
 }
 
-/* Puts the pending sites on the ops path, in one change of the filter. */
-static int klpx_hook_ops_pending(void)
-{
-	unsigned int n = klpx_sites_count(&klpx_site_pending), i = 0;
-	struct klpx_site *site;
-	unsigned long *ips;
-	int ret;
-
-	ips = kmalloc_array(n, sizeof(*ips), GFP_KERNEL);
-	if (!ips) {
-		site = list_first_entry(&klpx_site_pending, struct klpx_site,
-					group_node);
-		pr_err("'%s': no memory to redirect %u functions\n",
-		       site->func->obj->patch->mod->name, n);
-		return -ENOMEM;
-	}
-	list_for_each_entry(site, &klpx_site_pending, group_node)
-		ips[i++] = site->stack.ip;
-	ret = ftrace_set_filter_ips(klpx_fops, ips, n, 0, 0);
-	kfree(ips);
-	if (ret) {
-		klpx_refused_batch(ret);
-		return ret;
-	}
-	list_for_each_entry(site, &klpx_site_pending, group_node)
-		site->hooked = true;
-	return 0;
-}
-
 /**
  * klpx_redirect_prepare() - give every function of an object its stack
  * @obj:	a loaded object whose functions are resolved
@@ -605,7 +264,7 @@ int klpx_redirect_hook(void)
 	if (klpx_direct_wanted())
 		klpx_hook_direct_pending();
 	if (!list_empty(&klpx_site_pending))
-		ret = klpx_hook_ops_pending();
+		ret = klpx_fops_hook(&klpx_site_pending);
 out:
 	list_for_each_entry_safe(site, tmp, &klpx_site_pending, group_node)
 		list_del_init(&site->group_node);
@@ -666,28 +325,6 @@ static void klpx_free_groups(struct list_head *groups)
 	}
 }
 
-/* Takes the ops-path sites of @gone, @nr of them, off klpx_fops's filter. */
-static void klpx_unhook_ops(struct list_head *gone, unsigned int nr)
-{
-	struct klpx_site *site;
-	unsigned long *ips;
-	unsigned int n = 0;
-	int ret = -ENOMEM;
-
-	ips = kmalloc_array(nr, sizeof(*ips), GFP_KERNEL);
-	if (ips) {
-		list_for_each_entry(site, gone, node)
-			if (site->hooked)
-				ips[n++] = site->stack.ip;
-		ret = ftrace_set_filter_ips(klpx_fops, ips, n, 1, 0);
-		kfree(ips);
-	}
-	if (ret)
-		/* The handler finds no site there: the original runs. */
-		pr_warn("%u addresses stay hooked (ftrace error %pe); their originals run\n",
-			nr, ERR_PTR(ret));
-}
-
 /*
  * Drops every site whose stack is empty (see klpx_redirect_release());
  * with @switched, klpx_fops may go idle for the work to unregister.
@@ -717,19 +354,12 @@ static void klpx_redirect_drop(bool switched)
 		return;
 
 	idle = switched && waited;
-	if (klpx_fops && list_empty(&klpx_site_list)) {
-		/* An idle one is the work's already. */
-		if (klpx_fops_idle)
-			;
-		else if (idle)
-			klpx_fops_set_idle();
-		else {
-			klpx_fops_unregister(klpx_fops);
-			klpx_fops = NULL;
-		}
-	} else if (nr) {
-		klpx_unhook_ops(&gone, nr);
-	}
+	if (list_empty(&klpx_site_list) && idle)
+		klpx_fops_release_later();
+	else if (list_empty(&klpx_site_list))
+		klpx_fops_release();
+	else if (nr)
+		klpx_fops_unhook(&gone, nr);
 	/* Pairs with the handler's RCU read-side section. */
 	synchronize_rcu();
 	klpx_free_groups(&groups);
@@ -784,8 +414,7 @@ void klpx_redirect_release_switched(void)
  */
 void klpx_redirect_exit(void)
 {
-	flush_work(&klpx_fops_reap_work);
-	WARN_ON_ONCE(klpx_fops);
+	klpx_fops_exit();
 }
 
 /**
