@@ -56,21 +56,18 @@
  * the ops's filter when asked to.  A kernel without
  * DYNAMIC_FTRACE_WITH_DIRECT_CALLS has only the ops path.
  *
- * KLPX_DIRECT_SHARED_WAIT: whether klpx may unregister several direct
- * ops and then wait for RCU-tasks once for all of them, rather than
- * letting ftrace wait for each (core/direct.c).  It is 0 on every kernel.
- * ftrace waits only for a DYNAMIC ops, and what it does right after that
- * wait needs it: 6.1's unregistration frees the ops's entries of the
- * table that call_direct_funcs() reads without a lock, and 6.6's and
- * later ones clear ops->func and free the ops's filter, which a CPU still
- * inside ftrace's list function (a site shared with a tracer or a kprobe)
- * may be reading.  (The API's rename below came in 6.6: one version test
- * serves both.)
+ * ftrace waits for RCU-tasks each time it unregisters a direct ops (it is
+ * DYNAMIC, being allocated), and klpx cannot wait once for several: what
+ * ftrace does right after that wait needs it.  6.1's unregistration
+ * frees the ops's entries of the table that call_direct_funcs() reads
+ * without a lock, and 6.6's and later ones clear ops->func and free the
+ * ops's filter, which a CPU still inside ftrace's list function (a site
+ * shared with a tracer or a kprobe) may be reading.  (The API's rename
+ * below came in 6.6: one version test serves both.)
  */
 #ifdef CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS
 #define KLPX_HAVE_DIRECT	1
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
-#define KLPX_DIRECT_SHARED_WAIT	0
 static inline int klpx_register_direct(struct ftrace_ops *ops,
 				       unsigned long addr)
 {
@@ -83,7 +80,6 @@ static inline int klpx_unregister_direct(struct ftrace_ops *ops,
 	return unregister_ftrace_direct(ops, addr, true);
 }
 #else
-#define KLPX_DIRECT_SHARED_WAIT	0
 static inline int klpx_register_direct(struct ftrace_ops *ops,
 				       unsigned long addr)
 {
@@ -102,7 +98,6 @@ static inline int klpx_unregister_direct(struct ftrace_ops *ops,
 #endif
 #else
 #define KLPX_HAVE_DIRECT	0
-#define KLPX_DIRECT_SHARED_WAIT	0
 static inline int klpx_register_direct(struct ftrace_ops *ops,
 				       unsigned long addr)
 {

@@ -71,6 +71,7 @@ void klpx_symbols_clear(struct klpx_object *obj);
 
 /* redirect.c: one ftrace_ops hooks every patched address */
 int klpx_redirect_prepare(struct klpx_object *obj);
+int klpx_redirect_hook(void);
 void klpx_redirect_release(void);
 void klpx_redirect_release_switched(void);
 void klpx_redirect_exit(void);
@@ -86,7 +87,6 @@ void klpx_direct_slot_put(struct klpx_direct_slot *slot);
 void klpx_direct_set(struct klpx_direct_slot *slot, void *target);
 struct ftrace_ops *klpx_direct_register(unsigned long *ips, unsigned int n);
 int klpx_direct_unregister(struct ftrace_ops *fops);
-void klpx_direct_sync(void);
 
 /* switch.c: the consistent step */
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch);

@@ -14,7 +14,6 @@
 
 #include <linux/ftrace.h>
 #include <linux/module.h>
-#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include "compat.h"
 #include "core.h"
@@ -116,13 +115,11 @@ void klpx_direct_set(struct klpx_direct_slot *slot, void *target)
  * @ips:	ftrace locations, each with a claimed table entry
  * @n:		number of @ips
  *
- * The returned ops is PERMANENT too, as klpx's IPMODIFY ops is (the
- * kernels' direct registration sets the flags itself, so it is added
- * after); klpx's IPMODIFY ops is registered already, so ftrace is enabled.
- * Where KLPX_DIRECT_SHARED_WAIT allows it (no kernel today), the ops is
- * also no longer DYNAMIC: ftrace then does not wait for RCU-tasks when it
- * is unregistered, and klpx_direct_sync() waits once for every ops a
- * release unregisters.
+ * The ops is not PERMANENT (the kernels' direct registration sets its
+ * flags itself, and klpx changes no flag of a registered ops): klpx's
+ * IPMODIFY ops, registered and PERMANENT before the first direct ops and
+ * until the last is gone, keeps ftrace enabled for both.  ftrace waits
+ * for RCU-tasks when it unregisters the ops (core/compat.h).
  *
  * Context: klpx_mutex held; sleeps.
  * Return: the registered ops, or an ERR_PTR(): -EBUSY when another direct
@@ -145,9 +142,6 @@ struct ftrace_ops *klpx_direct_register(unsigned long *ips, unsigned int n)
 	ret = klpx_register_direct(fops, (unsigned long)klpx_direct_stub);
 	if (ret)
 		goto err_filter;
-	fops->flags |= FTRACE_OPS_FL_PERMANENT;
-	if (KLPX_DIRECT_SHARED_WAIT)
-		fops->flags &= ~FTRACE_OPS_FL_DYNAMIC;
 	return fops;
 
 err_filter:
@@ -161,11 +155,10 @@ err_free:
  * klpx_direct_unregister() - the sites of a direct ops call nothing again
  * @fops:	an ops of klpx_direct_register()
  *
- * From now on no call enters the stub from the ops's sites.  Tasks may
- * still be on their way in until klpx_direct_sync() returns (where
- * KLPX_DIRECT_SHARED_WAIT is 0, ftrace has waited for them already);
- * only then may @fops be freed and its sites' table entries reused.  When
- * ftrace refuses, the ops (and klpx.ko with it) stays for good.
+ * From now on no call enters the stub from the ops's sites, and ftrace
+ * has waited for the tasks still on their way in: @fops may be freed and
+ * its sites' table entries reused.  When ftrace refuses, the ops (and
+ * klpx.ko with it) stays for good.
  *
  * Context: klpx_mutex held; sleeps.
  * Return: 0, or ftrace's errno (logged).
@@ -174,7 +167,6 @@ int klpx_direct_unregister(struct ftrace_ops *fops)
 {
 	int ret;
 
-	fops->flags &= ~FTRACE_OPS_FL_PERMANENT;
 	ret = klpx_unregister_direct(fops, (unsigned long)klpx_direct_stub);
 	if (ret) {
 		pr_err("cannot unregister a direct ftrace_ops: %pe; klpx.ko stays loaded\n",
@@ -182,22 +174,4 @@ int klpx_direct_unregister(struct ftrace_ops *fops)
 		__module_get(THIS_MODULE);
 	}
 	return ret;
-}
-
-/**
- * klpx_direct_sync() - wait for the tasks on their way into the stub
- *
- * Waits as ftrace waits when it unregisters a DYNAMIC ops: until every CPU
- * has scheduled (the calls made with preemption or interrupts off) and,
- * on preemptible kernels, every task preempted on the way has scheduled
- * by itself or gone to user mode.  After it, no task can still be on its
- * way into the stub from the sites of a direct ops unregistered before.
- *
- * Context: sleeps.
- */
-void klpx_direct_sync(void)
-{
-	synchronize_rcu_tasks_rude();
-	if (IS_ENABLED(CONFIG_PREEMPTION))
-		synchronize_rcu_tasks();
 }

@@ -246,6 +246,8 @@ int klpx_object_patch_loading(struct klpx_object *obj, struct module *mod)
 	if (ret)
 		goto err_types;
 	ret = klpx_redirect_prepare(obj);
+	if (!ret)
+		ret = klpx_redirect_hook();
 	if (ret)
 		goto err_redirect;
 	ret = klpx_plan_patch_object(&sw, obj);

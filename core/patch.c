@@ -286,6 +286,9 @@ static int klpx_patch_prepare(struct klpx_patch *patch)
 		if (ret)
 			goto err_redirect;
 	}
+	ret = klpx_redirect_hook();
+	if (ret)
+		goto err_redirect;
 	return 0;
 
 err_redirect:
@@ -538,7 +541,7 @@ static int klpx_restore_prepare(struct list_head *replaced)
 			if (ret)
 				return ret;
 		}
-	return 0;
+	return klpx_redirect_hook();
 }
 
 static void klpx_restore_unprepare(struct list_head *replaced)

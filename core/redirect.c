@@ -6,9 +6,10 @@
  * keyed by the address.  A site takes one of two paths (Documentation/
  * core.rst, "How calls reach the replacement"):
  *
- * ops     klpx_fops, one IPMODIFY ftrace_ops for every such site, whose
- *         handler looks the site up by the address ftrace reports and sets
- *         the instruction pointer to the newest function on its stack;
+ * ops     klpx_fops (fops.c), one IPMODIFY ftrace_ops for every such
+ *         site, whose handler looks the site up by the address ftrace
+ *         reports and sets the instruction pointer to the newest function
+ *         on its stack;
  * direct  the fentry site calls klpx_direct_stub (direct.c), which reads
  *         where to go in the site's table entry; klpx_redirect_flip()
  *         writes that entry inside the switch's step.
@@ -17,31 +18,22 @@
  * moves functions between stacks (and flips the direct entries); no ftrace
  * call happens inside it.
  *
- * ftrace hears of the sites in batches: the addresses an object adds are
- * hooked in one call before the switch that first uses them (one filter
- * change of klpx_fops, or one direct ops), and the addresses a switch
- * leaves empty are unhooked in one call afterwards.  Changing the filter
- * of a registered ops rewrites the call sites but does not wait for
- * RCU-tasks; only unregistering an ops does.  klpx_fops always hooks
- * klpx_ftrace_anchor() too, a function that never runs: its filter is
- * never empty (which would trace every function), and while any site
- * exists it is registered and PERMANENT: ftrace cannot be disabled.
- * A release unregisters every direct ops it empties, and then klpx_fops
- * when no site remains.  ftrace waits for RCU-tasks at each of these
- * unregistrations (core/compat.h, KLPX_DIRECT_SHARED_WAIT is 0 on every
- * kernel).  So that a disable waits once, not twice, when it has
- * unregistered a direct ops already, klpx_fops, left hooking only
- * klpx_ftrace_anchor(), then stops being PERMANENT and is unregistered
- * by a work (klpx_fops_idle) rather than by the disable itself.
+ * ftrace hears of the sites in batches: the sites an enable prepares, in
+ * every object it redirects, are hooked in one call before the switch
+ * that first uses them (one direct ops, or one filter change of
+ * klpx_fops), and the addresses a switch leaves empty are unhooked in one
+ * call afterwards.  Changing the filter of a registered ops rewrites the
+ * call sites but does not wait for RCU-tasks; only unregistering an ops
+ * does.  A release unregisters every direct ops it empties, and then
+ * klpx_fops when no site remains; ftrace waits for RCU-tasks at each
+ * (core/compat.h).  So that a disable waits once, not twice, when it has
+ * unregistered a direct ops already, klpx_fops then goes in a work.
  *
- * FTRACE_OPS_FL_IPMODIFY makes ftrace refuse a second redirection of the
- * same address: a function the kernel's own livepatch (or anything else
- * that changes the instruction pointer) already owns cannot be patched,
- * and ftrace says so with -EBUSY, whether klpx_fops's filter grows or a
- * direct ops is registered (a direct ops without ops_func shares an
- * address with no IPMODIFY user, in either order).  It says the same
- * while ftrace is disabled (kernel.ftrace_enabled=0), because klpx_fops
- * is FTRACE_OPS_FL_PERMANENT.
+ * ftrace refuses a direct ops, or klpx_fops's filter to grow, with
+ * -EBUSY where another user redirects one of the addresses already (an
+ * IPMODIFY user such as the kernel's livepatch; another direct user for
+ * a direct ops): a direct ops without ops_func shares an address with no
+ * IPMODIFY user, in either order.
  */
 #define pr_fmt(fmt) "klpx: " fmt
 
@@ -51,31 +43,9 @@
 #include <linux/rculist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
-#include "compat.h"
 #include "core.h"
 #include "direct.h"
-
-/*
- * What klpx_fops asks of ftrace, and why:
- *
- * IPMODIFY   the handler changes where the traced function goes on.
- *            ftrace grants that to one ops per address: this is what
- *            keeps klpx and any other redirector (the kernel's own
- *            livepatch, say) off each other's addresses.
- * PERMANENT  ftrace may not be switched off (kernel.ftrace_enabled=0)
- *            while a redirection stands, which would quietly bring the
- *            original back; in turn, while it is off, registering fails
- *            with -EBUSY.
- * DYNAMIC    the ops is allocated: unregistering it waits until no CPU
- *            can still be in its handler, after which it may be freed.
- */
-#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-#error "klpx redirects through ftrace_regs: it needs DYNAMIC_FTRACE_WITH_ARGS"
-#endif
-#define KLPX_FTRACE_FLAGS	(FTRACE_OPS_FL_IPMODIFY | \
-				 FTRACE_OPS_FL_PERMANENT | \
-				 FTRACE_OPS_FL_DYNAMIC)
+#include "site.h"
 
 /**
  * struct klpx_group - the sites one direct ftrace_ops hooks
@@ -89,26 +59,6 @@ struct klpx_group {
 	struct list_head sites;
 };
 
-/**
- * struct klpx_site - one patched address
- * @hnode:	entry in klpx_site_hash, read by the handler under RCU
- * @node:	entry in klpx_site_list
- * @stack:	the functions redirecting this address
- * @hooked:	@stack.ip is in klpx_fops's filter (the ops path)
- * @group:	the direct ops that hooks @stack.ip (the direct path), or NULL
- * @group_node:	entry in @group's sites
- * @slot:	the table entry the stub reads, on the direct path
- */
-struct klpx_site {
-	struct hlist_node hnode;
-	struct list_head node;
-	struct klpx_func_stack stack;
-	bool hooked;
-	struct klpx_group *group;
-	struct list_head group_node;
-	struct klpx_direct_slot *slot;
-};
-
 /* Every direct ops; guarded by klpx_mutex. */
 static LIST_HEAD(klpx_group_list);
 
@@ -117,84 +67,13 @@ static LIST_HEAD(klpx_group_list);
  * changed under klpx_mutex; the handler reads the hash table under RCU.
  */
 static LIST_HEAD(klpx_site_list);
-#define KLPX_SITE_HASH_BITS	10
-static DEFINE_HASHTABLE(klpx_site_hash, KLPX_SITE_HASH_BITS);
+DEFINE_HASHTABLE(klpx_site_hash, KLPX_SITE_HASH_BITS);
 
 /*
- * The ops that hooks every site on the ops path, and klpx_ftrace_anchor(),
- * NULL while no site exists (but for a while when klpx_fops_idle);
- * guarded by klpx_mutex.
+ * The sites prepared since the last klpx_redirect_hook(), by their
+ * @group_node; guarded by klpx_mutex.
  */
-static struct ftrace_ops *klpx_fops;
-
-/*
- * klpx_fops hooks klpx_ftrace_anchor() alone, is no longer PERMANENT, and
- * klpx_fops_idle_work will unregister it; guarded by klpx_mutex.  Set by
- * a release after a switch that left no site and had waited for RCU-tasks
- * already (it unregistered a direct ops): the second wait, klpx_fops's,
- * then happens in the work, not in the disable.
- */
-static bool klpx_fops_idle;
-
-/*
- * Always in klpx_fops's filter, never called: see the top of this file.
- * Traced (no notrace), so that it has an fentry site.
- */
-static noinline void klpx_ftrace_anchor(void)
-{
-	barrier();
-}
-
-/*
- * The implementation @stack's address runs now, seen from the handler:
- * the newest function on it, or NULL for the original.  The caller is in
- * an RCU read-side section.  Inlined: the handler calls nothing ftrace
- * could trace.
- */
-static __always_inline struct klpx_func *
-klpx_stack_top_rcu(struct klpx_func_stack *stack)
-{
-	/* Pairs with list_add_rcu() in klpx_switch_apply(). */
-	return list_first_or_null_rcu(&stack->funcs, struct klpx_func,
-				      stack_node);
-}
-
-/*
- * ftrace calls this on entry to a hooked address, before the body of the
- * original runs, and goes on wherever it leaves the instruction pointer.
- * An address without a site (its last function went and the filter has
- * not caught up yet) or with an empty stack leaves it where it is.
- */
-static void notrace klpx_ftrace_entry(unsigned long ip,
-				      unsigned long parent_ip,
-				      struct ftrace_ops *fops,
-				      struct ftrace_regs *fregs)
-{
-	struct klpx_site *site;
-	struct klpx_func *top;
-	int rctx;
-
-	/*
-	 * Holding the recursion context keeps this CPU from being preempted
-	 * until we let go of it, which makes us an RCU reader the switch can
-	 * wait out (see the concurrency notes in core.h).  It is refused only
-	 * when the handler runs inside itself in one context, which no
-	 * redirection should cause: the original then runs untouched.
-	 */
-	rctx = ftrace_test_recursion_trylock(ip, parent_ip);
-	if (WARN_ON_ONCE(rctx < 0))
-		return;
-	hash_for_each_possible_rcu_notrace(klpx_site_hash, site, hnode, ip) {
-		if (site->stack.ip != ip)
-			continue;
-		top = klpx_stack_top_rcu(&site->stack);
-		if (top)
-			klpx_ftrace_regs_set_ip(fregs,
-						(unsigned long)top->new_func);
-		break;
-	}
-	ftrace_test_recursion_unlock(rctx);
-}
+static LIST_HEAD(klpx_site_pending);
 
 static struct klpx_site *klpx_site_find(unsigned long ip)
 {
@@ -206,277 +85,125 @@ static struct klpx_site *klpx_site_find(unsigned long ip)
 	return NULL;
 }
 
-static void klpx_refused(struct klpx_func *func, int ret)
-{
-	const char *patch = func->obj->patch->mod->name;
-
-	if (ret == -EBUSY)
-		/* IPMODIFY taken or PERMANENT refused: ftrace does not say which. */
-		pr_err("'%s': ftrace refuses to redirect '%s' in %s: another ftrace user (the kernel's livepatch?) already redirects it, or ftrace is disabled (sysctl kernel.ftrace_enabled=0)\n",
-		       patch, func->old_name, klpx_object_name(func->obj));
-	else
-		pr_err("'%s': cannot redirect '%s' in %s: %pe\n", patch,
-		       func->old_name, klpx_object_name(func->obj), ERR_PTR(ret));
-}
-
 /*
- * Registers klpx_fops with klpx_ftrace_anchor() alone in its filter; it
- * fails (with -EBUSY) only while ftrace is disabled, which the log line
- * names @func for.
+ * Puts @sites on the direct path with one new direct ops, and takes them
+ * off @sites.  Returns 0, or an errno after which they stay there,
+ * unhooked.
  */
-static int klpx_fops_register(struct klpx_func *func)
+static int klpx_hook_direct(struct list_head *sites)
 {
-	unsigned long anchor = ftrace_location((unsigned long)klpx_ftrace_anchor);
-	struct ftrace_ops *fops;
-	int ret;
-
-	if (WARN_ON_ONCE(!anchor))
-		return -ENODEV;
-	fops = kzalloc(sizeof(*fops), GFP_KERNEL);
-	if (!fops) {
-		pr_err("'%s': no memory to redirect '%s' in %s\n",
-		       func->obj->patch->mod->name, func->old_name,
-		       klpx_object_name(func->obj));
-		return -ENOMEM;
-	}
-	fops->func = klpx_ftrace_entry;
-	fops->flags = KLPX_FTRACE_FLAGS;
-	ret = ftrace_set_filter_ip(fops, anchor, 0, 0);
-	if (ret)
-		goto err_free;
-	ret = register_ftrace_function(fops);
-	if (ret)
-		goto err_filter;
-	klpx_fops = fops;
-	return 0;
-
-err_filter:
-	ftrace_free_filter(fops);
-err_free:
-	klpx_refused(func, ret);
-	kfree(fops);
-	return ret;
-}
-
-/*
- * Unregisters klpx_fops, which waits for RCU-tasks until no task can still
- * be in the handler, or on its way into the direct stub from an ops
- * unregistered before.  Returns 0, or ftrace's errno: the ops (and klpx.ko
- * with it) then stays for good, as ftrace may still call the handler.
- */
-static int klpx_fops_unregister(void)
-{
-	int ret;
-
-	ret = unregister_ftrace_function(klpx_fops);
-	if (ret) {
-		pr_err("cannot unregister klpx's ftrace_ops: %pe; klpx.ko stays loaded\n",
-		       ERR_PTR(ret));
-		__module_get(THIS_MODULE);
-	} else {
-		ftrace_free_filter(klpx_fops);
-		kfree(klpx_fops);
-	}
-	klpx_fops = NULL;
-	klpx_fops_idle = false;
-	return ret;
-}
-
-/* Unregisters an idle klpx_fops, unless an enable has done it meanwhile. */
-static void klpx_fops_idle_fn(struct work_struct *work)
-{
-	mutex_lock(&klpx_mutex);
-	if (klpx_fops_idle)
-		klpx_fops_unregister();
-	mutex_unlock(&klpx_mutex);
-}
-
-static DECLARE_WORK(klpx_fops_idle_work, klpx_fops_idle_fn);
-
-/*
- * No site remains and the release has waited for RCU-tasks already:
- * ftrace may be disabled again at once, and klpx_fops goes in the work.
- */
-static void klpx_fops_set_idle(void)
-{
-	klpx_fops->flags &= ~FTRACE_OPS_FL_PERMANENT;
-	klpx_fops_idle = true;
-	schedule_work(&klpx_fops_idle_work);
-}
-
-/* The unhooked sites of @obj: their addresses into @ips; returns how many. */
-static unsigned int klpx_unhooked_ips(struct klpx_object *obj,
-				      unsigned long *ips)
-{
-	struct klpx_site *site;
-	struct klpx_func *func;
-	unsigned int n = 0;
-
-	klpx_for_each_func(obj, func) {
-		site = container_of(func->stack, struct klpx_site, stack);
-		if (!site->hooked && !site->group)
-			ips[n++] = site->stack.ip;
-	}
-	return n;
-}
-
-/* The function of @obj whose address is @ip. */
-static struct klpx_func *klpx_func_at(struct klpx_object *obj,
-				      unsigned long ip)
-{
-	struct klpx_func *func;
-
-	klpx_for_each_func(obj, func)
-		if (func->stack->ip == ip)
-			return func;
-	return NULL;
-}
-
-/*
- * ftrace refused, with @ret, to add @ips, the @n unhooked addresses of
- * @obj, to klpx_fops's filter; the filter is as it was.  -EBUSY names no
- * address: add them one at a time (removing each again) to name one it
- * refuses.  Only after a failure, so the extra call site rewrites cost
- * nothing usually.  Any other errno is logged as it is.
- */
-static void klpx_refused_batch(struct klpx_object *obj, unsigned long *ips,
-			       unsigned int n, int ret)
-{
-	unsigned int i;
-	int one;
-
-	for (i = 0; ret == -EBUSY && i < n; i++) {
-		one = ftrace_set_filter_ips(klpx_fops, &ips[i], 1, 0, 0);
-		if (one) {
-			klpx_refused(klpx_func_at(obj, ips[i]), one);
-			return;
-		}
-		ftrace_set_filter_ips(klpx_fops, &ips[i], 1, 1, 0);
-	}
-	pr_err("'%s': ftrace refuses to redirect the functions of %s: %pe\n",
-	       obj->patch->mod->name, klpx_object_name(obj), ERR_PTR(ret));
-}
-
-/*
- * Puts the unhooked sites of @obj, whose addresses are @ips, on the direct
- * path with one new direct ops.  Returns 0, or an errno after which they
- * stay unhooked (the ops path takes them).
- */
-static int klpx_hook_direct(struct klpx_object *obj, unsigned long *ips,
-			    unsigned int n)
-{
-	struct klpx_site *site, *tmp;
+	unsigned int n = klpx_sites_count(sites), i = 0;
 	struct klpx_group *group;
-	struct klpx_func *func;
+	struct klpx_site *site;
 	struct ftrace_ops *fops;
-	int ret = -ENOSPC;
+	unsigned long *ips;
+	int ret = -ENOMEM;
 
 	group = kzalloc(sizeof(*group), GFP_KERNEL);
-	if (!group)
-		return -ENOMEM;
-	INIT_LIST_HEAD(&group->sites);
-	klpx_for_each_func(obj, func) {
-		site = container_of(func->stack, struct klpx_site, stack);
-		if (site->hooked || site->group)
-			continue;
+	ips = kmalloc_array(n, sizeof(*ips), GFP_KERNEL);
+	if (!group || !ips)
+		goto err_free;
+	ret = -ENOSPC;
+	list_for_each_entry(site, sites, group_node) {
 		site->slot = klpx_direct_slot_get(site->stack.ip);
 		if (!site->slot)
 			goto err_slots;
-		site->group = group;
-		list_add_tail(&site->group_node, &group->sites);
+		ips[i++] = site->stack.ip;
 	}
 	fops = klpx_direct_register(ips, n);
 	if (IS_ERR(fops)) {
 		ret = PTR_ERR(fops);
 		goto err_slots;
 	}
+	kfree(ips);
 	group->fops = fops;
+	INIT_LIST_HEAD(&group->sites);
+	list_for_each_entry(site, sites, group_node)
+		site->group = group;
+	list_splice_init(sites, &group->sites);
 	list_add(&group->node, &klpx_group_list);
 	return 0;
 
 err_slots:
-	list_for_each_entry_safe(site, tmp, &group->sites, group_node) {
+	list_for_each_entry(site, sites, group_node) {
+		if (!site->slot)
+			break;
 		klpx_direct_slot_put(site->slot);
 		site->slot = NULL;
-		site->group = NULL;
-		list_del(&site->group_node);
 	}
+err_free:
+	kfree(ips);
 	kfree(group);
 	return ret;
 }
 
-/* Hooks the sites of @obj that are not yet, @nr of them, in one batch. */
-static int klpx_hook_object(struct klpx_object *obj, unsigned int nr)
+/* Do the pending sites lie in more than one object? */
+static bool klpx_pending_objects(void)
 {
-	struct klpx_site *site;
-	struct klpx_func *func;
-	unsigned long *ips;
-	unsigned int n;
+	struct klpx_site *site, *first;
+
+	first = list_first_entry(&klpx_site_pending, struct klpx_site,
+				 group_node);
+	list_for_each_entry(site, &klpx_site_pending, group_node)
+		if (site->func->obj != first->func->obj)
+			return true;
+	return false;
+}
+
+/*
+ * Puts the pending sites on the direct path: all with one direct ops, or,
+ * when ftrace refuses that, one direct ops per object.  An object refused
+ * too stays pending, for the ops path.
+ */
+static void klpx_hook_direct_pending(void)
+{
+	struct klpx_site *site, *tmp;
+	struct klpx_object *obj;
+	LIST_HEAD(refused);
+	LIST_HEAD(sites);
+	bool several;
 	int ret;
 
-	/*
-	 * An idle klpx_fops is not PERMANENT: ftrace may have been disabled
-	 * since, which only a registration notices.  Register anew.
-	 */
-	if (klpx_fops_idle)
-		klpx_fops_unregister();
-	if (!klpx_fops) {
-		klpx_for_each_func(obj, func)
-			break;
-		ret = klpx_fops_register(func);
-		if (ret)
-			return ret;
-	}
-	ips = kmalloc_array(nr, sizeof(*ips), GFP_KERNEL);
-	if (!ips) {
-		pr_err("'%s': no memory to redirect the functions of %s\n",
-		       obj->patch->mod->name, klpx_object_name(obj));
-		return -ENOMEM;
-	}
-	n = klpx_unhooked_ips(obj, ips);
-	if (klpx_direct_wanted()) {
-		ret = klpx_hook_direct(obj, ips, n);
+	several = klpx_pending_objects();
+	ret = klpx_hook_direct(&klpx_site_pending);
+	if (!ret)
+		return;
+	while (!list_empty(&klpx_site_pending)) {
+		obj = list_first_entry(&klpx_site_pending, struct klpx_site,
+				       group_node)->func->obj;
+		list_for_each_entry_safe(site, tmp, &klpx_site_pending,
+					 group_node)
+			if (site->func->obj == obj)
+				list_move_tail(&site->group_node, &sites);
+		/* One object: its batch was the one refused. */
+		if (several)
+			ret = klpx_hook_direct(&sites);
 		if (!ret)
-			goto out;
+			continue;
 		pr_info("'%s': no direct calls to the functions of %s (%pe): they take the ops path\n",
 			obj->patch->mod->name, klpx_object_name(obj),
 			ERR_PTR(ret));
+		list_splice_tail_init(&sites, &refused);
 	}
-	ret = ftrace_set_filter_ips(klpx_fops, ips, n, 0, 0);
-	if (ret) {
-		klpx_refused_batch(obj, ips, n, ret);
-		goto out;
-	}
-	klpx_for_each_func(obj, func) {
-		site = container_of(func->stack, struct klpx_site, stack);
-		if (!site->group)
-			site->hooked = true;
-	}
-out:
-	/* After a failure, klpx_redirect_release() unhooks what was hooked. */
-	kfree(ips);
-	return ret;
+	list_splice(&refused, &klpx_site_pending);
 }
 
 /**
  * klpx_redirect_prepare() - give every function of an object its stack
  * @obj:	a loaded object whose functions are resolved
  *
- * Hooks every address of @obj that is not hooked yet, in one change of
- * ftrace's filter; the handler runs from now on but lets the original run
- * until a switch pushes a function.  On failure, klpx_redirect_release()
- * removes what was added.
+ * Makes a site for every address of @obj that has none yet; ftrace hears
+ * of them at the next klpx_redirect_hook(), which must follow before a
+ * switch uses them.  On failure, klpx_redirect_release() removes what was
+ * added.
  *
  * Context: klpx_mutex held; sleeps.
- * Return: 0; -EBUSY when another ftrace user already redirects one of the
- * addresses, or ftrace is disabled; -ENOMEM; another negative errno when
- * ftrace refuses otherwise.
+ * Return: 0, or -ENOMEM.
  */
 int klpx_redirect_prepare(struct klpx_object *obj)
 {
 	struct klpx_site *site;
 	struct klpx_func *func;
-	unsigned int nr = 0;
 	unsigned long ip;
 
 	lockdep_assert_held(&klpx_mutex);
@@ -493,22 +220,61 @@ int klpx_redirect_prepare(struct klpx_object *obj)
 				return -ENOMEM;
 			}
 			site->stack.ip = ip;
+			site->func = func;
 			INIT_LIST_HEAD(&site->stack.funcs);
 			list_add(&site->node, &klpx_site_list);
+			list_add_tail(&site->group_node, &klpx_site_pending);
 			hash_add_rcu(klpx_site_hash, &site->hnode, ip);
 		}
-		if (!site->hooked && !site->group)
-			nr++;
 		func->stack = &site->stack;
 	}
-	return nr ? klpx_hook_object(obj, nr) : 0;
+	return 0;
+}
+
+/**
+ * klpx_redirect_hook() - ftrace hooks the sites prepared since last time
+ *
+ * Hooks every site klpx_redirect_prepare() made since the last call, of
+ * however many objects, in one batch: one direct ops for all of them
+ * where ftrace allows it (where it refuses, one per object, and an object
+ * refused that too takes the ops path), the rest in one change of
+ * klpx_fops's filter.  The handler and the stub run from now on but let
+ * the original run until a switch pushes a function.  On failure,
+ * klpx_redirect_release() removes what was hooked.
+ *
+ * Context: klpx_mutex held; sleeps.
+ * Return: 0; -EBUSY when another ftrace user already redirects one of the
+ * addresses, or ftrace is disabled; -ENOMEM; another negative errno when
+ * ftrace refuses otherwise.
+ */
+int klpx_redirect_hook(void)
+{
+	struct klpx_site *site, *tmp;
+	int ret;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	if (list_empty(&klpx_site_pending))
+		return 0;
+	site = list_first_entry(&klpx_site_pending, struct klpx_site,
+				group_node);
+	ret = klpx_fops_get(site->func);
+	if (ret)
+		goto out;
+	if (klpx_direct_wanted())
+		klpx_hook_direct_pending();
+	if (!list_empty(&klpx_site_pending))
+		ret = klpx_fops_hook(&klpx_site_pending);
+out:
+	list_for_each_entry_safe(site, tmp, &klpx_site_pending, group_node)
+		list_del_init(&site->group_node);
+	return ret;
 }
 
 /*
  * Unregisters each direct ops all of whose sites are empty: the ops goes
- * to @groups, its sites to @gone.  Returns how many ftrace unregistered:
- * each waited for RCU-tasks, or, where KLPX_DIRECT_SHARED_WAIT allows,
- * none did and klpx_direct_sync() is due.
+ * to @groups, its sites to @gone.  Returns how many ftrace unregistered,
+ * each after a wait for RCU-tasks.
  */
 static unsigned int klpx_release_groups(struct list_head *gone,
 					struct list_head *groups)
@@ -561,57 +327,39 @@ static void klpx_free_groups(struct list_head *groups)
 
 /*
  * Drops every site whose stack is empty (see klpx_redirect_release());
- * with @switched, klpx_fops may stay idle for a work to unregister.
+ * with @switched, klpx_fops may go idle for the work to unregister.
  */
 static void klpx_redirect_drop(bool switched)
 {
 	struct klpx_site *site, *tmp;
-	unsigned long *ips = NULL;
-	unsigned int nr = 0, n = 0, nowait, waited;
+	unsigned int nr = 0, waited;
 	LIST_HEAD(groups);
 	LIST_HEAD(gone);
 	bool idle;
-	int ret;
 
 	lockdep_assert_held(&klpx_mutex);
 
 	waited = klpx_release_groups(&gone, &groups);
-	nowait = KLPX_DIRECT_SHARED_WAIT ? waited : 0;
-	if (KLPX_DIRECT_SHARED_WAIT)
-		waited = 0;
 	list_for_each_entry_safe(site, tmp, &klpx_site_list, node) {
 		if (!list_empty(&site->stack.funcs) || site->group)
 			continue;
 		hash_del_rcu(&site->hnode);
 		list_move(&site->node, &gone);
+		/* An enable that failed before it hooked its sites. */
+		list_del_init(&site->group_node);
 		if (site->hooked)
 			nr++;
 	}
 	if (list_empty(&gone))
 		return;
 
-	idle = switched && waited && klpx_fops && list_empty(&klpx_site_list);
-	if (klpx_fops && list_empty(&klpx_site_list) && !idle) {
-		/* Its wait comes after the direct ops went: it covers them. */
-		if (!klpx_fops_unregister())
-			nowait = 0;
-	} else if (nr) {
-		ips = kmalloc_array(nr, sizeof(*ips), GFP_KERNEL);
-		list_for_each_entry(site, &gone, node)
-			if (ips && site->hooked)
-				ips[n++] = site->stack.ip;
-		ret = ips ? ftrace_set_filter_ips(klpx_fops, ips, n, 1, 0) :
-			    -ENOMEM;
-		if (ret)
-			/* The handler finds no site there: the original runs. */
-			pr_warn("%u addresses stay hooked (ftrace error %pe); their originals run\n",
-				nr, ERR_PTR(ret));
-		kfree(ips);
-	}
-	if (idle)
-		klpx_fops_set_idle();
-	if (nowait)
-		klpx_direct_sync();
+	idle = switched && waited;
+	if (list_empty(&klpx_site_list) && idle)
+		klpx_fops_release_later();
+	else if (list_empty(&klpx_site_list))
+		klpx_fops_release();
+	else if (nr)
+		klpx_fops_unhook(&gone, nr);
 	/* Pairs with the handler's RCU read-side section. */
 	synchronize_rcu();
 	klpx_free_groups(&groups);
@@ -643,10 +391,11 @@ void klpx_redirect_release(void)
  * As klpx_redirect_release(), after a switch that happened (a disable, a
  * replace, an unloading object), except that klpx_fops adds no wait for
  * RCU-tasks to those of the direct ops: when ftrace has waited already
- * for a direct ops this unregistered and no site remains, klpx_fops stops
- * being PERMANENT, so ftrace may be disabled at once, and a work
- * unregisters it (the next enable does, if it comes first).  A patch
- * whose functions lie in one object thus waits once.
+ * for a direct ops this unregistered and no site remains, a work
+ * unregisters klpx_fops (the next enable takes it back, if it comes
+ * first); ftrace can be disabled once the work is done.  A disable waits
+ * once per direct ops it empties: one for the sites its enable hooked,
+ * one more for each module loaded later.
  *
  * Context: klpx_mutex held; sleeps.
  */
@@ -660,12 +409,12 @@ void klpx_redirect_release_switched(void)
  *
  * Waits for the work that unregisters an idle klpx_fops.
  *
- * Context: klpx.ko's exit: no patch is registered; sleeps.
+ * Context: klpx.ko's exit: no patch is registered, klpx_mutex is not
+ * held; sleeps.
  */
 void klpx_redirect_exit(void)
 {
-	flush_work(&klpx_fops_idle_work);
-	WARN_ON_ONCE(klpx_fops);
+	klpx_fops_exit();
 }
 
 /**
