@@ -195,8 +195,10 @@ static int klpx_patch_disable_waiting(struct klpx_patch *patch,
  * notifier chain returns, and nothing can refuse that; but the notifier
  * can make it wait.  So the patch is disabled here, with the activeness
  * check, as often as it takes: tasks asleep in its code are moved out,
- * the others are waited for (the log says for whom), even when the task
- * tearing down is killed.  When the patch was an atomic replace, the
+ * the others are waited for (the log says for whom, at most every 5 s),
+ * even when the task tearing down is killed.  Between two attempts
+ * klpx_mutex is dropped, so that module loads and other patches go on
+ * (klpx_teardown_refuse_enable() says which enables wait).  When the patch was an atomic replace, the
  * patches it replaced come back in the same step, as they were; if that
  * cannot be planned (no memory) or ftrace refuses their functions, they
  * leave for good and the patch alone is disabled.  Only a failure to plan
@@ -205,7 +207,8 @@ static int klpx_patch_disable_waiting(struct klpx_patch *patch,
  * have run, before the kernel tears down its jump labels, static calls
  * and the like.
  *
- * Context: klpx_mutex held; sleeps.
+ * Context: klpx_mutex held; dropped and taken again between attempts (the
+ * caller must not count on what it saw before); sleeps.
  */
 void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 				struct list_head *gone,

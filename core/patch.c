@@ -437,9 +437,12 @@ int __klpx_enable_patch(struct klpx_patch *patch, struct list_head *released)
  * shadow type conflict, shadow type struct listed twice, object name no
  * module can have), -ENOENT (unknown symbol), -EBUSY (a task stayed
  * inside changed code, another ftrace user owns a function, or ftrace is
- * disabled, or the calling task stands in changed code and cannot leave
- * the switch to its return to user mode: a kthread, an io_uring or other
- * user worker, a task with frames in more than 8 modules), -ENODEV (the
+ * disabled, or the patch is an atomic replace while a patch whose module
+ * goes is being torn down, or any patch while such a teardown brings
+ * back the patches it replaced, or the calling task stands in changed
+ * code and cannot leave the switch to its return to user mode: a
+ * kthread, an io_uring or other user worker, a task with frames in more
+ * than 8 modules), -ENODEV (the
  * patch module is going away), -ESRCH (the calling task is exiting and
  * stands in changed code), -ENOMEM, or what a pre_patch callback
  * returned.  0 with the switch pending is not yet an enabled patch: its
@@ -759,7 +762,8 @@ int __klpx_disable_patch(struct klpx_patch *patch, bool check,
  * Return: 0 (for a deferred disable: with the switch pending, its
  * outcome logged when the step is taken); -EINVAL when @patch is not
  * enabled; -EBUSY (it stays enabled) when a task stayed inside its code,
- * when its enable is still pending, or when the writer stands in its
+ * when its enable is still pending, when its module is going and its
+ * teardown disables it already, or when the writer stands in its
  * code and cannot leave the disable to its return (a kthread or worker,
  * frames in more than 8 modules); -ENODEV (the patch module is going
  * away); -ESRCH (the writer is exiting); -EINTR (the writer was killed
