@@ -198,14 +198,15 @@ static int klpx_patch_disable_waiting(struct klpx_patch *patch,
  * the others are waited for (the log says for whom, at most every 5 s),
  * even when the task tearing down is killed.  Between two attempts
  * klpx_mutex is dropped, so that module loads and other patches go on
- * (klpx_teardown_refuse_enable() says which enables wait).  When the patch was an atomic replace, the
- * patches it replaced come back in the same step, as they were; if that
- * cannot be planned (no memory) or ftrace refuses their functions, they
- * leave for good and the patch alone is disabled.  Only a failure to plan
- * that (no memory) makes it switch back unchecked.  This
- * runs first among the GOING notifiers, where the module's exit would
- * have run, before the kernel tears down its jump labels, static calls
- * and the like.
+ * (klpx_teardown_refuse_enable() says which enables wait).  When the
+ * patch was an atomic replace, the patches it replaced come back in the
+ * same step, as they were; if that cannot be planned (no memory), ftrace
+ * refuses their functions, or a module they concern comes or goes
+ * meanwhile, they leave for good and the patch alone is disabled.  Only
+ * a failure to plan that (no memory) makes it switch back unchecked.
+ * This runs first among the GOING notifiers, where the module's exit
+ * would have run, before the kernel tears down its jump labels, static
+ * calls and the like.
  *
  * Context: klpx_mutex held; dropped and taken again between attempts (the
  * caller must not count on what it saw before); sleeps.
