@@ -13,6 +13,7 @@ TARGET=klpx_test_switch_target
 PATCH=klpx_test_switch_patch
 OTHER_TARGET=klpx_target
 OTHER=klpx_test_core_stack1
+REPLACE=klpx_test_core_orphan
 WAITERS=/sys/module/$TARGET/parameters/waiters
 CYCLE=/sys/module/$TARGET/parameters/kt_cycle
 KT_IN=/sys/module/$PATCH/parameters/kt_in
@@ -43,6 +44,8 @@ setup_test
 # - rmmod -f of the patch module: the teardown must wait for the kthread
 # - meanwhile klpx_target and the patch stack1 load (stack1 enables its
 #   patch): the teardown does not hold klpx while it waits
+# - an atomic replace is refused meanwhile: it would take off the patch
+#   being torn down
 # - the teardown says whom it waits for, at most once every 5 s
 # - the kthread leaves the replacement: the teardown completes, rmmod -f
 #   returns 0
@@ -77,6 +80,10 @@ loader=
 assert_eq "insmod $OTHER ($(cat $OUT.load))" 0 "$(cat $OUT.loaded)"
 [ -e $OUT.removed ] && die "the teardown ended while the kthread was still inside"
 assert_eq "$OTHER enabled" 1 "$(cat $KLPX_SYSFS/$OTHER/enabled)"
+
+# An atomic replace would take off the patch being torn down: refused.
+load_failing_mod $REPLACE "Device or resource busy" replace=1
+assert_log "'$REPLACE': cannot enable: patch '$PATCH' is being torn down \\(its module goes\\) and an atomic replace would take it off"
 
 # Watch the teardown's log for a while: at most one line per 5 s.
 loop_until "[ \$((\$(now) - start)) -ge 1200 ]" || die "time does not pass"
