@@ -147,6 +147,9 @@ void klpx_inway_set_free(struct klpx_inway_set *set);
  * @patch:	the patch
  * @restoring:	the patches it replaced come back in its switch; cleared
  *		when a module they concern comes or goes meanwhile
+ * @attempting:	one of its attempts is under way: klpx_switch_run() of the
+ *		patch is that attempt (not the switch of an object whose
+ *		module comes or goes between attempts)
  * @inway:	the tasks in its way, kept across its attempts
  * @next_report: jiffies before which it says nothing more of whom it
  *		waits for: a rate limit of its own
@@ -157,6 +160,7 @@ struct klpx_teardown {
 	struct list_head node;
 	struct klpx_patch *patch;
 	bool restoring;
+	bool attempting;
 	struct klpx_inway_set *inway;
 	unsigned long next_report;
 };

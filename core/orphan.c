@@ -31,9 +31,12 @@ static LIST_HEAD(klpx_teardowns);
  * klpx_teardown_of() - the teardown in progress of a patch
  * @patch:	a patch
  *
- * Its switches wait on even when the task is killed, try once per call
- * and leave the tearing-down task's own frames unchecked: the code goes
- * when the notification returns, whatever that task does.
+ * The switches of its attempts (@attempting) wait on even when the task is
+ * killed, try once per call and leave the tearing-down task's own frames
+ * unchecked: the code goes when the notification returns, whatever that
+ * task does.  Between attempts klpx_mutex is dropped; the switch of an
+ * object of the patch whose module comes or goes meanwhile is an ordinary
+ * (unchecked) one.
  *
  * Context: klpx_mutex held.
  * Return: the teardown, or NULL when @patch's module is not going.
@@ -133,45 +136,41 @@ void klpx_teardown_settle_for(struct module *mod, struct list_head *released)
 }
 
 /*
- * Disable @patch (bringing back @restore with it, if given), checked, as
- * often as it takes: one try per attempt, klpx_mutex dropped and a pause
- * between attempts, so that module loads and other patches go on.
+ * Disable @td's patch (bringing back @restore with it, if given), checked,
+ * as often as it takes: one try per attempt, klpx_mutex dropped and a
+ * pause between attempts, so that module loads and other patches go on.
+ * The tasks in the way, the time each has stood there and the log's rate
+ * limit are @td's: they carry over when a teardown that gave up bringing
+ * back the replaced patches goes on without them.
  * Return: 0; -ECANCELED when the patches to bring back left for good
  * meanwhile; else the errno of an attempt that failed for another reason
  * than a task in the way (-ENOMEM, -EPERM).
  */
-static int klpx_patch_disable_waiting(struct klpx_patch *patch,
+static int klpx_patch_disable_waiting(struct klpx_teardown *td,
 				      struct list_head *restore)
 {
-	struct klpx_teardown td = {
-		.patch = patch,
-		.restoring = !!restore,
-		.next_report = jiffies + KLPX_TEARDOWN_REPORT_SECS * HZ,
-	};
+	struct klpx_patch *patch = td->patch;
 	unsigned int pause = KLPX_TEARDOWN_RETRY_MS;
 	int ret;
 
-	td.inway = klpx_inway_set_new();
-	if (!td.inway)
-		return klpx_plan_nomem(patch, "cannot wait for its tasks",
-				       -ENOMEM);
-	list_add_tail(&td.node, &klpx_teardowns);
+	td->restoring = !!restore;
 	klpx_disable_begin(patch);
 	for (;;) {
+		td->attempting = true;
 		ret = klpx_disable_attempt(patch, true, restore);
+		td->attempting = false;
 		if (ret != -EBUSY)
 			break;
 		mutex_unlock(&klpx_mutex);
 		msleep(pause);
 		pause = min(2 * pause, KLPX_TEARDOWN_PAUSE_MAX_MS);
 		mutex_lock(&klpx_mutex);
-		if (restore && !td.restoring) {
+		if (restore && !td->restoring) {
 			ret = -ECANCELED;
 			break;
 		}
 	}
-	list_del(&td.node);
-	klpx_inway_set_free(td.inway);
+	td->restoring = false;
 	if (ret)
 		klpx_disable_refused(patch, true, ret);
 	else
@@ -215,6 +214,9 @@ void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 				struct list_head *gone,
 				struct list_head *released)
 {
+	struct klpx_teardown td = {
+		.next_report = jiffies + KLPX_TEARDOWN_REPORT_SECS * HZ,
+	};
 	struct klpx_patch *patch, *replacing;
 	int ret;
 
@@ -231,9 +233,17 @@ void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 	else
 		pr_err("'%s': module removed by force while its patch is enabled; disabling it\n",
 		       klpx_patch_name(patch));
+	td.patch = patch;
 
+	td.inway = klpx_inway_set_new();
+	if (!td.inway) {
+		ret = klpx_plan_nomem(patch, "cannot wait for its tasks",
+				      -ENOMEM);
+		goto err_unchecked;
+	}
+	list_add_tail(&td.node, &klpx_teardowns);
 	if (replacing) {
-		ret = klpx_patch_disable_waiting(patch, &patch->replaced);
+		ret = klpx_patch_disable_waiting(&td, &patch->replaced);
 		if (!ret)
 			goto out;
 		/* Those left for good already when a module came or went. */
@@ -243,13 +253,20 @@ void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 			klpx_replaced_leave(patch, released);
 		}
 	}
-	ret = klpx_patch_disable_waiting(patch, NULL);
-	if (ret) {
-		pr_err("'%s': disabling it without the activeness check: %pe\n",
-		       klpx_patch_name(patch), ERR_PTR(ret));
-		__klpx_disable_patch(patch, false, NULL);
-	}
+	ret = klpx_patch_disable_waiting(&td, NULL);
 out:
+	list_del(&td.node);
+	klpx_inway_set_free(td.inway);
+	if (!ret)
+		goto done;
+err_unchecked:
+	/* Still there only when their leaving was not planned yet. */
+	if (!list_empty(&patch->replaced))
+		klpx_replaced_leave(patch, released);
+	pr_err("'%s': disabling it without the activeness check: %pe\n",
+	       klpx_patch_name(patch), ERR_PTR(ret));
+	__klpx_disable_patch(patch, false, NULL);
+done:
 	list_add_tail(&patch->list, gone);
 }
 

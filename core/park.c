@@ -135,8 +135,8 @@ struct klpx_inway_set {
 
 /*
  * Guards klpx_inway_sets and, in each set, @tasks, their entries, @sw,
- * @patch and @since against the debugfs reader; the klpx_mutex holder is
- * the only writer.
+ * @patch, @since and @pass against the debugfs reader; the klpx_mutex
+ * holder is the only writer.
  */
 static DEFINE_SPINLOCK(klpx_inway_lock);
 
@@ -263,6 +263,11 @@ void klpx_inway_begin(struct klpx_inway_set *set,
 	spin_lock(&klpx_inway_lock);
 	set->sw = sw;
 	set->patch = patch;
+	/*
+	 * What an earlier attempt saw indexes that attempt's plan: no entry
+	 * counts as seen by this one before its first pass.
+	 */
+	set->pass++;
 	if (!set->started) {
 		set->since = jiffies;
 		set->started = true;
@@ -280,7 +285,9 @@ void klpx_inway_begin(struct klpx_inway_set *set,
  */
 void klpx_inway_begin_pass(struct klpx_inway_set *set)
 {
+	spin_lock(&klpx_inway_lock);
 	set->pass++;
+	spin_unlock(&klpx_inway_lock);
 	set->untracked = false;
 }
 

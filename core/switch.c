@@ -425,11 +425,11 @@ const char *klpx_switch_self_where(void)
  * and have stood there signal_after seconds (park.c), then switches
  * inside stop_machine().
  *
- * For the teardown of a patch whose module goes (klpx_teardown_of()) it is
- * one attempt: one pass, the tasks moved if they may be, one stop; it
- * returns -EBUSY, having logged whom it waits for at most once every 5 s
- * (klpx_teardown_may_report()), when a task is still in the way, for the
- * teardown to try again after dropping klpx_mutex.  The tasks in the way
+ * For the teardown of a patch whose module goes (klpx_teardown_of(), an
+ * attempt under way) it is one attempt: one pass, the tasks moved if they
+ * may be, one stop; it returns -EBUSY, having logged whom it waits for at
+ * most once every 5 s (klpx_teardown_may_report()), when a task is still
+ * in the way, for the teardown to try again after dropping klpx_mutex.  The tasks in the way
  * and the time each has stood there are the teardown's, kept across its
  * attempts.  The tearing-down task's own frames are not checked.
  *
@@ -451,7 +451,10 @@ const char *klpx_switch_self_where(void)
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 {
 	struct klpx_switch_ctx ctx = { .sw = sw, .asking = current };
-	struct klpx_teardown *td = klpx_teardown_of(patch);
+	struct klpx_teardown *tearing = klpx_teardown_of(patch);
+	/* Only the teardown's own attempt; not a module's object meanwhile. */
+	struct klpx_teardown *td = tearing && tearing->attempting ? tearing :
+				   NULL;
 	unsigned int pause = KLPX_SWITCH_RETRY_MS;
 	unsigned long deadline, report;
 	unsigned int tries = 0, busy;
@@ -558,10 +561,11 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 		klpx_inway_end(ctx.inway);
 	/*
 	 * A step of this patch left to a task's return is still to come, or
-	 * its teardown tries again.
+	 * its teardown tries again (or is between two attempts while an
+	 * object of a module that comes or goes switches).
 	 */
 	WRITE_ONCE(patch->transition, (td && ret == -EBUSY) ||
-		   klpx_defer_pending(patch));
+		   (tearing && !td) || klpx_defer_pending(patch));
 	trace_klpx_switch(patch->mod->name, tries, stopped, ctx.busy.comm,
 			  ctx.busy.pid, ret);
 
