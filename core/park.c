@@ -396,7 +396,12 @@ static const char *klpx_inway_func(const struct klpx_inway_set *set,
 {
 	const struct klpx_range *r;
 
-	if (w->seen.range < 0 || !w->func)
+	/* One word, for debugfs's func= field. */
+	if (w->seen.range < 0) {
+		snprintf(buf, len, "?unreliable:%d", w->seen.error);
+		return buf;
+	}
+	if (!w->func)
 		return "?";
 	if (set->sw && w->pass == set->pass) {
 		r = &set->sw->ranges[w->seen.range];
@@ -574,10 +579,13 @@ static void klpx_inway_show_time(struct seq_file *m,
  * klpx_inway_show() - /sys/kernel/debug/klpx/transition
  * @m:	the file
  *
- * One line per task in the way of the switch in progress:
+ * One line per task in the way of a switch in progress (or of a teardown
+ * between its attempts):
  * pid=<pid> comm=<comm> state=<state> func=<name>
- * action=<waiting|signal-at=<s>|moved>, signal-at counting seconds from
- * the start of the switch: when the task will be (or was) interrupted.
+ * action=<waiting|signal-at=<s>|moved> patch=<patch>, signal-at counting
+ * seconds from the start of the switch: when the task will be (or was)
+ * interrupted.  <name> is one word: "?unreliable:<errno>" for a stack
+ * that cannot be walked reliably.
  *
  * Context: process context; takes klpx_inway_lock.
  * Return: 0.
@@ -607,7 +615,7 @@ int klpx_inway_show(struct seq_file *m)
 						     w->first_seen + after);
 			else
 				seq_puts(m, " action=waiting");
-			seq_putc(m, '\n');
+			seq_printf(m, " patch=%s\n", set->patch ?: "?");
 		}
 	}
 	spin_unlock(&klpx_inway_lock);

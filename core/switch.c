@@ -396,6 +396,10 @@ static void klpx_self_report(struct klpx_switch_ctx *ctx,
 	if (final)
 		pr_err("'%s': cannot switch: %s (pid %d), which asks for it, is itself inside %s\n",
 		       patch->mod->name, ctx->busy.comm, ctx->busy.pid, where);
+	else if (ctx->busy.range < 0)
+		/* One word: debugfs's func= field. */
+		snprintf(klpx_self_where, sizeof(klpx_self_where),
+			 "?unreliable:%d", ctx->busy.error);
 	else
 		strscpy(klpx_self_where, where, sizeof(klpx_self_where));
 }
@@ -405,8 +409,9 @@ static void klpx_self_report(struct klpx_switch_ctx *ctx,
  *
  * Context: klpx_mutex held, right after klpx_switch_run() answered
  * -EINPROGRESS.
- * Return: the changed function (or why its stack counts as standing in
- * one), valid until the next switch.
+ * Return: the changed function, or "?unreliable:<errno>" when its stack
+ * counts as standing in one because it cannot be walked reliably; one
+ * word, valid until the next switch.
  */
 const char *klpx_switch_self_where(void)
 {
