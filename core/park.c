@@ -409,6 +409,8 @@ static const char *klpx_inway_func(const struct klpx_inway_set *set,
 			return r->name;
 	}
 	snprintf(buf, len, "%ps", (void *)w->func);
+	/* One word: the symbol without the " [module]" after it. */
+	buf[strcspn(buf, " ")] = '\0';
 	return buf;
 }
 

@@ -393,15 +393,20 @@ static void klpx_self_report(struct klpx_switch_ctx *ctx,
 			 ctx->busy.error);
 	else
 		where = klpx_busy_where(ctx, buf, sizeof(buf));
-	if (final)
+	if (final) {
 		pr_err("'%s': cannot switch: %s (pid %d), which asks for it, is itself inside %s\n",
 		       patch->mod->name, ctx->busy.comm, ctx->busy.pid, where);
-	else if (ctx->busy.range < 0)
-		/* One word: debugfs's func= field. */
+		return;
+	}
+	/* One word, for debugfs's func= field. */
+	if (ctx->busy.range < 0) {
 		snprintf(klpx_self_where, sizeof(klpx_self_where),
 			 "?unreliable:%d", ctx->busy.error);
-	else
-		strscpy(klpx_self_where, where, sizeof(klpx_self_where));
+		return;
+	}
+	strscpy(klpx_self_where, where, sizeof(klpx_self_where));
+	/* A replacement's symbol, without the " [module]" after it. */
+	klpx_self_where[strcspn(klpx_self_where, " ")] = '\0';
 }
 
 /**
