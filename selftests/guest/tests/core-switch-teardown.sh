@@ -81,6 +81,14 @@ assert_eq "insmod $OTHER ($(cat $OUT.load))" 0 "$(cat $OUT.loaded)"
 [ -e $OUT.removed ] && die "the teardown ended while the kthread was still inside"
 assert_eq "$OTHER enabled" 1 "$(cat $KLPX_SYSFS/$OTHER/enabled)"
 
+# Between its attempts: transition reads 1, and the debugfs file lists the
+# kthread, waited for, in the replacement (one word: no "[module]").
+assert_eq "$PATCH's transition during the teardown" 1 \
+	"$(cat $KLPX_SYSFS/$PATCH/transition)"
+grep -Eq "^pid=[0-9]+ comm=klpx_switch_kt state=S func=switch_patch_kt action=waiting patch=$PATCH\$" \
+	$KLPX_DEBUGFS/transition ||
+	die "the transition file during the teardown: '$(cat $KLPX_DEBUGFS/transition)'"
+
 # An atomic replace would take off the patch being torn down: refused.
 load_failing_mod $REPLACE "Device or resource busy" replace=1
 assert_log "'$REPLACE': cannot enable: patch '$PATCH' is being torn down \\(its module goes\\) and an atomic replace would take it off"
