@@ -28,8 +28,8 @@
 #                         steps alone)
 #   BENCH_TIMEOUT=SECONDS limit on the guest run (default 780)
 #   BENCH_STOP_THREADS="..." sleeping kthreads of the stop phase (default
-#                         "1000 10000 100000"; 10^5 need about 3G of guest
-#                         memory)
+#                         "1000 10000 100000"; 10^5 need about 4G of guest
+#                         memory: 3G runs out near 92000)
 #   BENCH_USERSPACE=0     skip the userspace benchmark
 #   BENCH_PUBLISH=1       also copy the table and plot into Documentation/
 #   GUEST_MEM             guest memory (default here 2G: 10^6 + 10^6

@@ -107,6 +107,12 @@ struct klpx_patch *klpx_patch_of_module(struct module *mod);
 int __klpx_enable_patch(struct klpx_patch *patch, struct list_head *released);
 int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 			 struct list_head *restore);
+void klpx_disable_begin(struct klpx_patch *patch);
+int klpx_disable_attempt(struct klpx_patch *patch, bool check,
+			 struct list_head *restore);
+void klpx_disable_refused(struct klpx_patch *patch, bool check, int ret);
+void klpx_disable_finish(struct klpx_patch *patch, bool check,
+			 struct list_head *restore);
 void klpx_patch_settle_replace(struct list_head *released);
 void klpx_patch_settle_replace_for(struct module *mod,
 				   struct list_head *released);
@@ -130,8 +136,40 @@ void klpx_defer_release(struct list_head *cancelled);
 void klpx_defer_exit(void);
 int klpx_defer_show(struct seq_file *m);
 
+/* park.c: the tasks in a switch's way, kept across a teardown's attempts */
+struct klpx_inway_set;
+struct klpx_inway_set *klpx_inway_set_new(void);
+void klpx_inway_set_free(struct klpx_inway_set *set);
+
+/**
+ * struct klpx_teardown - a patch disabled while its module goes
+ * @node:	entry in orphan.c's list of teardowns in progress
+ * @patch:	the patch
+ * @restoring:	the patches it replaced come back in its switch; cleared
+ *		when a module they concern comes or goes meanwhile
+ * @attempting:	one of its attempts is under way: klpx_switch_run() of the
+ *		patch is that attempt (not the switch of an object whose
+ *		module comes or goes between attempts)
+ * @inway:	the tasks in its way, kept across its attempts
+ * @next_report: jiffies before which it says nothing more of whom it
+ *		waits for: a rate limit of its own
+ *
+ * Guarded by klpx_mutex, which the teardown drops between its attempts.
+ */
+struct klpx_teardown {
+	struct list_head node;
+	struct klpx_patch *patch;
+	bool restoring;
+	bool attempting;
+	struct klpx_inway_set *inway;
+	unsigned long next_report;
+};
+
 /* orphan.c: a patch module that goes away while its patch is enabled */
-extern struct klpx_patch *klpx_teardown;
+struct klpx_teardown *klpx_teardown_of(const struct klpx_patch *patch);
+bool klpx_teardown_may_report(struct klpx_teardown *td);
+int klpx_teardown_refuse_enable(const struct klpx_patch *patch);
+void klpx_teardown_settle_for(struct module *mod, struct list_head *released);
 void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 				struct list_head *gone,
 				struct list_head *released);

@@ -502,10 +502,11 @@ void klpx_defer_exit(void)
  * klpx_defer_show() - the pending steps, for /sys/kernel/debug/klpx/transition
  * @m:	the file
  *
- * One line per task whose step is left to its return to user mode:
- * pid=<pid> comm=<comm> state=<state> func=<name> patch=<patch>
- * action=deferred (the step waits for the task's return; "taking" while
- * the task takes it).
+ * One line per task whose step is left to its return to user mode, the
+ * fields of park.c's lines first:
+ * pid=<pid> comm=<comm> state=<state> func=<name> action=waiting
+ * patch=<patch> step=deferred (the step waits for the task's return;
+ * "taking" while the task takes it).
  *
  * Context: process context; takes klpx_defer_lock.
  * Return: 0.
@@ -518,7 +519,7 @@ int klpx_defer_show(struct seq_file *m)
 	list_for_each_entry(d, &klpx_deferred, node) {
 		if (!d->patch)
 			continue;
-		seq_printf(m, "pid=%d comm=%s state=%c func=%s patch=%s action=%s\n",
+		seq_printf(m, "pid=%d comm=%s state=%c func=%s action=waiting patch=%s step=%s\n",
 			   d->pid, d->comm, task_state_to_char(d->task),
 			   d->where, d->name,
 			   READ_ONCE(d->taking) ? "taking" : "deferred");

@@ -188,6 +188,8 @@ static int klpx_module_notify(struct notifier_block *nb, unsigned long action,
 	mutex_lock(&klpx_mutex);
 	/* A replace enabled by an init is final once a module it concerns moves on. */
 	klpx_patch_settle_replace_for(mod, &released);
+	/* So is one whose teardown would bring back what it replaced. */
+	klpx_teardown_settle_for(mod, &released);
 	switch (action) {
 	case MODULE_STATE_COMING:
 		ret = klpx_module_coming(mod);
@@ -229,6 +231,8 @@ static int klpx_patch_module_notify(struct notifier_block *nb,
 	mutex_lock(&klpx_mutex);
 	/* Still among the coming ones: it never got to LIVE. */
 	init_failed = !!klpx_coming_find(mod);
+	/* A teardown waiting meanwhile brings back no patch of @mod. */
+	klpx_teardown_settle_for(mod, &released);
 	klpx_defer_module_going(mod, &cancelled);
 	klpx_patch_teardown_orphan(mod, init_failed, &gone, &released);
 	/* Removed by force while a pending replace held its patch. */

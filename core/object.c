@@ -213,8 +213,10 @@ int klpx_patch_init(struct klpx_patch *patch)
  * @mod:	the module, in MODULE_STATE_COMING: its init has not run
  *
  * Registers the object's shadow types, runs pre_patch, switches its
- * functions and runs post_patch.  Nothing of the module runs yet, so the
- * switch needs no activeness check.
+ * functions and runs post_patch (then pre_unpatch, when the patch is being
+ * torn down: its disable is under way).  Nothing of the module runs yet,
+ * so the switch needs no activeness check: it never answers -EINPROGRESS
+ * or waits for a task, whatever the loading task stands in.
  *
  * Context: klpx_mutex held; sleeps.
  * Return: 0 (also when @obj was already patched), or a negative errno
@@ -262,6 +264,9 @@ int klpx_object_patch_loading(struct klpx_object *obj, struct module *mod)
 
 	WRITE_ONCE(obj->patched, true);
 	klpx_post_patch(obj);
+	/* Its teardown's disable began with every object's pre_unpatch. */
+	if (klpx_teardown_of(patch))
+		klpx_pre_unpatch(obj);
 	return 0;
 
 err_redirect:
@@ -279,7 +284,8 @@ err_detach:
  * klpx_object_unpatch_unloading() - unpatch an object whose module goes away
  * @obj:	an object of an enabled patch whose module is @obj->mod
  *
- * Runs pre_unpatch, takes its functions off their stacks, runs
+ * Runs pre_unpatch (unless the patch's teardown, under way, ran it),
+ * takes its functions off their stacks, runs
  * post_unpatch and unregisters its shadow types (garbage-collecting the
  * ids no other enabled object holds).  The module's exit has returned,
  * so nothing can be inside its code; this cannot fail.
@@ -297,7 +303,9 @@ void klpx_object_unpatch_unloading(struct klpx_object *obj)
 	if (obj->patched) {
 		pr_info("reverting patch '%s' from unloading module '%s'\n",
 			klpx_patch_name(obj->patch), obj->mod->name);
-		klpx_pre_unpatch(obj);
+		/* A teardown's disable ran it already. */
+		if (!klpx_teardown_of(obj->patch))
+			klpx_pre_unpatch(obj);
 		ret = klpx_plan_unpatch_object(&sw, obj);
 		if (!ret)
 			ret = klpx_switch_run(&sw, obj->patch);

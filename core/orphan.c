@@ -10,27 +10,171 @@
 #define pr_fmt(fmt) "klpx: " fmt
 
 #include <linux/bug.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
 #include "core.h"
 
 /*
- * The patch whose module's GOING notification is tearing it down, or
- * NULL; guarded by klpx_mutex.  Its switches wait on even when the task
- * is killed: the code goes when the notification returns.
+ * The first and the longest pause between two attempts (klpx_mutex
+ * dropped), and the shortest time between two lines saying whom a
+ * teardown waits for.
  */
-struct klpx_patch *klpx_teardown;
+#define KLPX_TEARDOWN_RETRY_MS		10U
+#define KLPX_TEARDOWN_PAUSE_MAX_MS	1000U
+#define KLPX_TEARDOWN_REPORT_SECS	5
 
-/* Wait, as long as it takes, for every task to be out of @patch's code. */
-static int klpx_patch_disable_waiting(struct klpx_patch *patch,
+/* Every teardown in progress (struct klpx_teardown); guarded by klpx_mutex. */
+static LIST_HEAD(klpx_teardowns);
+
+/**
+ * klpx_teardown_of() - the teardown in progress of a patch
+ * @patch:	a patch
+ *
+ * The switches of its attempts (@attempting) wait on even when the task is
+ * killed, try once per call and leave the tearing-down task's own frames
+ * unchecked: the code goes when the notification returns, whatever that
+ * task does.  Between attempts klpx_mutex is dropped; the switch of an
+ * object of the patch whose module comes or goes meanwhile is an ordinary
+ * (unchecked) one.
+ *
+ * Context: klpx_mutex held.
+ * Return: the teardown, or NULL when @patch's module is not going.
+ */
+struct klpx_teardown *klpx_teardown_of(const struct klpx_patch *patch)
+{
+	struct klpx_teardown *td;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	list_for_each_entry(td, &klpx_teardowns, node)
+		if (td->patch == patch)
+			return td;
+	return NULL;
+}
+
+/**
+ * klpx_teardown_may_report() - may a teardown say whom it waits for now?
+ * @td:		the teardown
+ *
+ * At most one line every KLPX_TEARDOWN_REPORT_SECS seconds, however often
+ * it tries.
+ *
+ * Context: klpx_mutex held.
+ * Return: true when it may, which counts as saying it.
+ */
+bool klpx_teardown_may_report(struct klpx_teardown *td)
+{
+	lockdep_assert_held(&klpx_mutex);
+
+	if (time_before(jiffies, td->next_report))
+		return false;
+	td->next_report = jiffies + KLPX_TEARDOWN_REPORT_SECS * HZ;
+	return true;
+}
+
+/**
+ * klpx_teardown_refuse_enable() - may a patch be enabled during teardowns?
+ * @patch:	the patch to enable
+ *
+ * A teardown drops klpx_mutex between its attempts.  Meanwhile, a patch
+ * that stacks on the enabled ones may be enabled; an atomic replace may
+ * not (it would take off the patch being torn down), nor may any patch
+ * while a teardown brings back the patches its patch replaced (that
+ * teardown counts on its patch being the only one enabled).
+ *
+ * Context: klpx_mutex held.
+ * Return: 0, or -EBUSY (logged) when @patch must wait for a teardown.
+ */
+int klpx_teardown_refuse_enable(const struct klpx_patch *patch)
+{
+	struct klpx_teardown *td;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	list_for_each_entry(td, &klpx_teardowns, node) {
+		if (!patch->replace && !td->restoring)
+			continue;
+		pr_err("'%s': cannot enable: patch '%s' is being torn down (its module goes) and %s; try again once it is gone\n",
+		       klpx_patch_name(patch), klpx_patch_name(td->patch),
+		       td->restoring ? "brings back the patches it replaced" :
+		       "an atomic replace would take it off");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/**
+ * klpx_teardown_settle_for() - a module comes or goes during teardowns
+ * @mod:	the module
+ * @released:	receives patches that leave for good; hand them to
+ *		klpx_patch_release_left() once klpx_mutex is dropped
+ *
+ * A teardown that brings back the patches a replace replaced does so
+ * exactly as they were switched off.  A module they, or the replace, are
+ * or patch that comes or goes meanwhile (klpx_mutex is dropped between
+ * attempts) ends that: they leave for good now, as a pending replace is
+ * made final, and the teardown disables its patch alone.
+ *
+ * Context: klpx_mutex held; sleeps (garbage collection).
+ */
+void klpx_teardown_settle_for(struct module *mod, struct list_head *released)
+{
+	struct klpx_teardown *td;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	list_for_each_entry(td, &klpx_teardowns, node) {
+		if (!td->restoring ||
+		    !klpx_plan_replace_concerns(td->patch, mod, mod->name))
+			continue;
+		pr_err("'%s': module '%s' comes or goes while it is torn down: the patches it replaced leave for good\n",
+		       klpx_patch_name(td->patch), mod->name);
+		td->restoring = false;
+		klpx_replaced_leave(td->patch, released);
+	}
+}
+
+/*
+ * Disable @td's patch (bringing back @restore with it, if given), checked,
+ * as often as it takes: one try per attempt, klpx_mutex dropped and a
+ * pause between attempts, so that module loads and other patches go on.
+ * The tasks in the way, the time each has stood there and the log's rate
+ * limit are @td's: they carry over when a teardown that gave up bringing
+ * back the replaced patches goes on without them.
+ * Return: 0; -ECANCELED when the patches to bring back left for good
+ * meanwhile; else the errno of an attempt that failed for another reason
+ * than a task in the way (-ENOMEM, -EPERM).
+ */
+static int klpx_patch_disable_waiting(struct klpx_teardown *td,
 				      struct list_head *restore)
 {
+	struct klpx_patch *patch = td->patch;
+	unsigned int pause = KLPX_TEARDOWN_RETRY_MS;
 	int ret;
 
-	klpx_teardown = patch;
-	do {
-		ret = __klpx_disable_patch(patch, true, restore);
-	} while (ret == -EBUSY);
-	klpx_teardown = NULL;
+	td->restoring = !!restore;
+	klpx_disable_begin(patch);
+	for (;;) {
+		td->attempting = true;
+		ret = klpx_disable_attempt(patch, true, restore);
+		td->attempting = false;
+		if (ret != -EBUSY)
+			break;
+		mutex_unlock(&klpx_mutex);
+		msleep(pause);
+		pause = min(2 * pause, KLPX_TEARDOWN_PAUSE_MAX_MS);
+		mutex_lock(&klpx_mutex);
+		if (restore && !td->restoring) {
+			ret = -ECANCELED;
+			break;
+		}
+	}
+	td->restoring = false;
+	if (ret)
+		klpx_disable_refused(patch, true, ret);
+	else
+		klpx_disable_finish(patch, true, restore);
 	return ret;
 }
 
@@ -50,22 +194,29 @@ static int klpx_patch_disable_waiting(struct klpx_patch *patch,
  * notifier chain returns, and nothing can refuse that; but the notifier
  * can make it wait.  So the patch is disabled here, with the activeness
  * check, as often as it takes: tasks asleep in its code are moved out,
- * the others are waited for (the log says for whom), even when the task
- * tearing down is killed.  When the patch was an atomic replace, the
- * patches it replaced come back in the same step, as they were; if that
- * cannot be planned (no memory) or ftrace refuses their functions, they
- * leave for good and the patch alone is disabled.  Only a failure to plan
- * that (no memory) makes it switch back unchecked.  This
- * runs first among the GOING notifiers, where the module's exit would
- * have run, before the kernel tears down its jump labels, static calls
- * and the like.
+ * the others are waited for (the log says for whom, at most every 5 s),
+ * even when the task tearing down is killed.  Between two attempts
+ * klpx_mutex is dropped, so that module loads and other patches go on
+ * (klpx_teardown_refuse_enable() says which enables wait).  When the
+ * patch was an atomic replace, the patches it replaced come back in the
+ * same step, as they were; if that cannot be planned (no memory), ftrace
+ * refuses their functions, or a module they concern comes or goes
+ * meanwhile, they leave for good and the patch alone is disabled.  Only
+ * a failure to plan that (no memory) makes it switch back unchecked.
+ * This runs first among the GOING notifiers, where the module's exit
+ * would have run, before the kernel tears down its jump labels, static
+ * calls and the like.
  *
- * Context: klpx_mutex held; sleeps.
+ * Context: klpx_mutex held; dropped and taken again between attempts (the
+ * caller must not count on what it saw before); sleeps.
  */
 void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 				struct list_head *gone,
 				struct list_head *released)
 {
+	struct klpx_teardown td = {
+		.next_report = jiffies + KLPX_TEARDOWN_REPORT_SECS * HZ,
+	};
 	struct klpx_patch *patch, *replacing;
 	int ret;
 
@@ -82,22 +233,40 @@ void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 	else
 		pr_err("'%s': module removed by force while its patch is enabled; disabling it\n",
 		       klpx_patch_name(patch));
+	td.patch = patch;
 
+	td.inway = klpx_inway_set_new();
+	if (!td.inway) {
+		ret = klpx_plan_nomem(patch, "cannot wait for its tasks",
+				      -ENOMEM);
+		goto err_unchecked;
+	}
+	list_add_tail(&td.node, &klpx_teardowns);
 	if (replacing) {
-		ret = klpx_patch_disable_waiting(patch, &patch->replaced);
+		ret = klpx_patch_disable_waiting(&td, &patch->replaced);
 		if (!ret)
 			goto out;
-		pr_err("'%s': cannot bring back the patches it replaced: %pe\n",
-		       klpx_patch_name(patch), ERR_PTR(ret));
-		klpx_replaced_leave(patch, released);
+		/* Those left for good already when a module came or went. */
+		if (ret != -ECANCELED) {
+			pr_err("'%s': cannot bring back the patches it replaced: %pe\n",
+			       klpx_patch_name(patch), ERR_PTR(ret));
+			klpx_replaced_leave(patch, released);
+		}
 	}
-	ret = klpx_patch_disable_waiting(patch, NULL);
-	if (ret) {
-		pr_err("'%s': disabling it without the activeness check: %pe\n",
-		       klpx_patch_name(patch), ERR_PTR(ret));
-		__klpx_disable_patch(patch, false, NULL);
-	}
+	ret = klpx_patch_disable_waiting(&td, NULL);
 out:
+	list_del(&td.node);
+	klpx_inway_set_free(td.inway);
+	if (!ret)
+		goto done;
+err_unchecked:
+	/* Still there only when their leaving was not planned yet. */
+	if (!list_empty(&patch->replaced))
+		klpx_replaced_leave(patch, released);
+	pr_err("'%s': disabling it without the activeness check: %pe\n",
+	       klpx_patch_name(patch), ERR_PTR(ret));
+	__klpx_disable_patch(patch, false, NULL);
+done:
 	list_add_tail(&patch->list, gone);
 }
 

@@ -25,10 +25,14 @@
  * If one task in the way cannot be moved, none is: moving the others
  * would interrupt them for nothing.
  *
- * The list of tasks in the way is the switcher's: only the klpx_mutex
- * holder adds, changes and removes entries, and reads them without a
- * lock; it changes them under klpx_inway_lock, which
- * /sys/kernel/debug/klpx/transition takes to read them.
+ * The tasks in the way are noted in a set per switch: one set serves
+ * every switch that ends before klpx_mutex is dropped; a teardown, which
+ * drops klpx_mutex between its attempts, keeps a set of its own across
+ * them, so that the time each task has stood in the way (and whether it
+ * was found stuck) is its own, whatever other switches run meanwhile.
+ * Only the klpx_mutex holder adds, changes and removes entries, and
+ * reads them without a lock; it changes them under klpx_inway_lock, which
+ * /sys/kernel/debug/klpx/transition takes to read every set.
  */
 #define pr_fmt(fmt) "klpx: " fmt
 
@@ -84,9 +88,11 @@ struct klpx_park {
 
 /**
  * struct klpx_inway - a task found inside changed code
- * @node:	entry in klpx_inway
+ * @node:	entry in its set's @tasks
  * @task:	the task, referenced
  * @seen:	what the last pre-check pass saw
+ * @func:	the start of the changed function it stood in then (the plan
+ *		that names it may be gone between a teardown's attempts)
  * @first_seen:	jiffies when a pass first found it in the way
  * @moved_at:	jiffies when it was last moved out, 0 before
  * @pass:	the last pass that found it
@@ -97,6 +103,7 @@ struct klpx_inway {
 	struct list_head node;
 	struct task_struct *task;
 	struct klpx_busy seen;
+	unsigned long func;
 	unsigned long first_seen;
 	unsigned long moved_at;
 	unsigned int pass;
@@ -104,18 +111,43 @@ struct klpx_inway {
 	struct klpx_park *park;
 };
 
+/**
+ * struct klpx_inway_set - the tasks in the way of one switch
+ * @node:	entry in klpx_inway_sets
+ * @tasks:	struct klpx_inway entries
+ * @sw:		the plan of the attempt in progress, NULL between attempts
+ * @patch:	the name of its patch, for the log and debugfs
+ * @since:	jiffies when the switch began (its first attempt)
+ * @started:	@since is set
+ * @pass:	the pass in progress
+ * @untracked:	that pass saw a task it could not note
+ */
+struct klpx_inway_set {
+	struct list_head node;
+	struct list_head tasks;
+	const struct klpx_switch *sw;
+	const char *patch;
+	unsigned long since;
+	bool started;
+	unsigned int pass;
+	bool untracked;
+};
+
 /*
- * Guards the list klpx_inway, its entries and the three variables below
- * against the debugfs reader; the klpx_mutex holder is the only writer.
+ * Guards klpx_inway_sets and, in each set, @tasks, their entries, @sw,
+ * @patch, @since and @pass against the debugfs reader; the klpx_mutex
+ * holder is the only writer.
  */
 static DEFINE_SPINLOCK(klpx_inway_lock);
-static LIST_HEAD(klpx_inway);
-static const struct klpx_switch *klpx_inway_sw;
-static const char *klpx_inway_patch;
-static unsigned long klpx_inway_since;
-/* The pass in progress, and whether it saw a task it could not note. */
-static unsigned int klpx_inway_pass;
-static bool klpx_inway_untracked;
+
+/* The set of every switch that keeps klpx_mutex from start to end. */
+static struct klpx_inway_set klpx_inway_main = {
+	.node = LIST_HEAD_INIT(klpx_inway_main.node),
+	.tasks = LIST_HEAD_INIT(klpx_inway_main.tasks),
+};
+
+/* Every set debugfs lists: the main one, and each teardown's. */
+static LIST_HEAD(klpx_inway_sets);
 
 /* Parked tasks wait here for their release; the switcher for arrivals. */
 static DECLARE_WAIT_QUEUE_HEAD(klpx_park_wq);
@@ -158,60 +190,126 @@ static int klpx_park_arrived(struct klpx_park *park)
 	return smp_load_acquire(&park->arrived);
 }
 
-static struct klpx_inway *klpx_inway_find(struct task_struct *t)
+static struct klpx_inway *klpx_inway_find(struct klpx_inway_set *set,
+					  struct task_struct *t)
 {
 	struct klpx_inway *w;
 
-	list_for_each_entry(w, &klpx_inway, node)
+	list_for_each_entry(w, &set->tasks, node)
 		if (w->task == t)
 			return w;
 	return NULL;
 }
 
 /**
- * klpx_inway_begin() - a switch begins: nobody is in its way yet
- * @sw:		its plan
+ * klpx_inway_main_set() - the set of a switch that keeps klpx_mutex
+ *
+ * Context: klpx_mutex held.
+ * Return: the set; empty between switches.
+ */
+struct klpx_inway_set *klpx_inway_main_set(void)
+{
+	lockdep_assert_held(&klpx_mutex);
+	return &klpx_inway_main;
+}
+
+/**
+ * klpx_inway_set_new() - a set of its own, kept across attempts
+ *
+ * For a switch that drops klpx_mutex between attempts (a teardown).
+ *
+ * Context: klpx_mutex held; sleeps.
+ * Return: the set, or NULL without memory.
+ */
+struct klpx_inway_set *klpx_inway_set_new(void)
+{
+	struct klpx_inway_set *set;
+
+	lockdep_assert_held(&klpx_mutex);
+	set = kzalloc(sizeof(*set), GFP_KERNEL);
+	if (!set)
+		return NULL;
+	INIT_LIST_HEAD(&set->node);
+	INIT_LIST_HEAD(&set->tasks);
+	return set;
+}
+
+/**
+ * klpx_inway_set_free() - forget a set of klpx_inway_set_new()
+ * @set:	the set, its switch over (klpx_inway_end()), or NULL
+ *
+ * Context: klpx_mutex held; sleeps.
+ */
+void klpx_inway_set_free(struct klpx_inway_set *set)
+{
+	if (!set)
+		return;
+	klpx_inway_end(set);
+	kfree(set);
+}
+
+/**
+ * klpx_inway_begin() - an attempt of a switch begins
+ * @set:	the switch's set: empty for a new switch, or what its
+ *		earlier attempts left
+ * @sw:		the attempt's plan
  * @patch:	the name of its patch, for the log
  *
  * Context: klpx_mutex held.
  */
-void klpx_inway_begin(const struct klpx_switch *sw, const char *patch)
+void klpx_inway_begin(struct klpx_inway_set *set,
+		      const struct klpx_switch *sw, const char *patch)
 {
 	spin_lock(&klpx_inway_lock);
-	klpx_inway_sw = sw;
-	klpx_inway_patch = patch;
-	klpx_inway_since = jiffies;
+	set->sw = sw;
+	set->patch = patch;
+	/*
+	 * What an earlier attempt saw indexes that attempt's plan: no entry
+	 * counts as seen by this one before its first pass.
+	 */
+	set->pass++;
+	if (!set->started) {
+		set->since = jiffies;
+		set->started = true;
+	}
+	if (list_empty(&set->node))
+		list_add_tail(&set->node, &klpx_inway_sets);
 	spin_unlock(&klpx_inway_lock);
 }
 
 /**
  * klpx_inway_begin_pass() - a pre-check pass over every task begins
+ * @set:	the switch's set
  *
  * Context: klpx_mutex held.
  */
-void klpx_inway_begin_pass(void)
+void klpx_inway_begin_pass(struct klpx_inway_set *set)
 {
-	klpx_inway_pass++;
-	klpx_inway_untracked = false;
+	spin_lock(&klpx_inway_lock);
+	set->pass++;
+	spin_unlock(&klpx_inway_lock);
+	set->untracked = false;
 }
 
 /**
  * klpx_inway_note() - the pass found a task inside changed code
+ * @set:	the switch's set
  * @t:		the task
  * @seen:	what the pass saw
  *
  * Context: klpx_mutex held; under rcu_read_lock() (allocates atomically:
  * a task it cannot note makes this pass move no task).
  */
-void klpx_inway_note(struct task_struct *t, const struct klpx_busy *seen)
+void klpx_inway_note(struct klpx_inway_set *set, struct task_struct *t,
+		     const struct klpx_busy *seen)
 {
-	struct klpx_inway *w = klpx_inway_find(t);
+	struct klpx_inway *w = klpx_inway_find(set, t);
 	bool new = !w;
 
 	if (new) {
 		w = kzalloc(sizeof(*w), GFP_ATOMIC);
 		if (!w) {
-			klpx_inway_untracked = true;
+			set->untracked = true;
 			return;
 		}
 		get_task_struct(t);
@@ -220,9 +318,10 @@ void klpx_inway_note(struct task_struct *t, const struct klpx_busy *seen)
 	}
 	spin_lock(&klpx_inway_lock);
 	w->seen = *seen;
-	w->pass = klpx_inway_pass;
+	w->func = seen->range >= 0 ? set->sw->ranges[seen->range].start : 0;
+	w->pass = set->pass;
 	if (new)
-		list_add_tail(&w->node, &klpx_inway);
+		list_add_tail(&w->node, &set->tasks);
 	spin_unlock(&klpx_inway_lock);
 }
 
@@ -239,6 +338,7 @@ static void klpx_inway_free(struct list_head *gone)
 
 /**
  * klpx_inway_end_pass() - forget the tasks the pass no longer found
+ * @set:	the switch's set
  *
  * A task out of the way now is forgotten, unless it is parked for the
  * step about to be taken: its first-seen time starts again if it comes
@@ -246,14 +346,14 @@ static void klpx_inway_free(struct list_head *gone)
  *
  * Context: klpx_mutex held.
  */
-void klpx_inway_end_pass(void)
+void klpx_inway_end_pass(struct klpx_inway_set *set)
 {
 	struct klpx_inway *w, *tmp;
 	LIST_HEAD(gone);
 
 	spin_lock(&klpx_inway_lock);
-	list_for_each_entry_safe(w, tmp, &klpx_inway, node)
-		if (w->pass != klpx_inway_pass && !w->park)
+	list_for_each_entry_safe(w, tmp, &set->tasks, node)
+		if (w->pass != set->pass && !w->park)
 			list_move(&w->node, &gone);
 	spin_unlock(&klpx_inway_lock);
 	klpx_inway_free(&gone);
@@ -261,21 +361,22 @@ void klpx_inway_end_pass(void)
 
 /**
  * klpx_inway_ready_to_move() - may the tasks in the way be moved now?
+ * @set:	the switch's set
  *
  * Context: klpx_mutex held, after a pass that found tasks in the way.
  * Return: true when every task the last pass found can be moved and has
  * stood in changed code for signal_after seconds.
  */
-bool klpx_inway_ready_to_move(void)
+bool klpx_inway_ready_to_move(struct klpx_inway_set *set)
 {
 	unsigned long after = READ_ONCE(signal_after) * HZ;
 	struct klpx_inway *w;
 	bool any = false;
 
-	if (klpx_inway_untracked)
+	if (set->untracked)
 		return false;
-	list_for_each_entry(w, &klpx_inway, node) {
-		if (w->pass != klpx_inway_pass)
+	list_for_each_entry(w, &set->tasks, node) {
+		if (w->pass != set->pass)
 			continue;
 		if (!w->seen.movable || w->stuck || w->park ||
 		    time_before(jiffies, w->first_seen + after))
@@ -285,22 +386,36 @@ bool klpx_inway_ready_to_move(void)
 	return any;
 }
 
-static const char *klpx_inway_func(const struct klpx_inway *w, char *buf,
+/*
+ * The function @w stood in: by the plan's name while the pass that saw it
+ * is the plan's, else by the symbol at its start.
+ */
+static const char *klpx_inway_func(const struct klpx_inway_set *set,
+				   const struct klpx_inway *w, char *buf,
 				   size_t len)
 {
 	const struct klpx_range *r;
 
-	if (w->seen.range < 0 || !klpx_inway_sw)
+	/* One word, for debugfs's func= field. */
+	if (w->seen.range < 0) {
+		snprintf(buf, len, "?unreliable:%d", w->seen.error);
+		return buf;
+	}
+	if (!w->func)
 		return "?";
-	r = &klpx_inway_sw->ranges[w->seen.range];
-	if (r->name)
-		return r->name;
-	snprintf(buf, len, "%ps", (void *)r->start);
+	if (set->sw && w->pass == set->pass) {
+		r = &set->sw->ranges[w->seen.range];
+		if (r->name)
+			return r->name;
+	}
+	snprintf(buf, len, "%ps", (void *)w->func);
+	/* One word: the symbol without the " [module]" after it. */
+	buf[strcspn(buf, " ")] = '\0';
 	return buf;
 }
 
 /* Queue the parking of one task; false when it cannot be moved. */
-static bool klpx_inway_park(struct klpx_inway *w)
+static bool klpx_inway_park(struct klpx_inway_set *set, struct klpx_inway *w)
 {
 	char buf[KSYM_SYMBOL_LEN];
 	struct klpx_park *park;
@@ -311,14 +426,14 @@ static bool klpx_inway_park(struct klpx_inway *w)
 	init_task_work(&park->work, klpx_park_fn);
 	/* One for the switcher, one for the task_work. */
 	refcount_set(&park->refs, 2);
-	park->sw = klpx_inway_sw;
+	park->sw = set->sw;
 	if (task_work_add(w->task, &park->work, TWA_SIGNAL)) {
 		/* It is exiting: it leaves by itself. */
 		kfree(park);
 		return false;
 	}
-	trace_klpx_switch_move(klpx_inway_patch, w->seen.comm, w->seen.pid,
-			       klpx_inway_func(w, buf, sizeof(buf)));
+	trace_klpx_switch_move(set->patch, w->seen.comm, w->seen.pid,
+			       klpx_inway_func(set, w, buf, sizeof(buf)));
 	spin_lock(&klpx_inway_lock);
 	w->park = park;
 	w->moved_at = jiffies;
@@ -326,11 +441,11 @@ static bool klpx_inway_park(struct klpx_inway *w)
 	return true;
 }
 
-static bool klpx_inway_all_arrived(void)
+static bool klpx_inway_all_arrived(struct klpx_inway_set *set)
 {
 	struct klpx_inway *w;
 
-	list_for_each_entry(w, &klpx_inway, node)
+	list_for_each_entry(w, &set->tasks, node)
 		if (w->park && klpx_park_arrived(w->park) == KLPX_PARK_ON_WAY)
 			return false;
 	return true;
@@ -338,6 +453,7 @@ static bool klpx_inway_all_arrived(void)
 
 /**
  * klpx_inway_move() - move out every task the last pass found
+ * @set:	the switch's set
  *
  * Queues their parking and waits, for up to KLPX_PARK_ARRIVE_MS, until
  * each has reached it.  A task whose parking found it still inside
@@ -346,17 +462,17 @@ static bool klpx_inway_all_arrived(void)
  * Context: klpx_mutex held; sleeps.
  * Return: how many tasks are parked now.
  */
-unsigned int klpx_inway_move(void)
+unsigned int klpx_inway_move(struct klpx_inway_set *set)
 {
 	struct klpx_inway *w;
 	unsigned int parked = 0;
 
-	list_for_each_entry(w, &klpx_inway, node)
-		if (w->pass == klpx_inway_pass)
-			klpx_inway_park(w);
-	wait_event_timeout(klpx_park_wq, klpx_inway_all_arrived(),
+	list_for_each_entry(w, &set->tasks, node)
+		if (w->pass == set->pass)
+			klpx_inway_park(set, w);
+	wait_event_timeout(klpx_park_wq, klpx_inway_all_arrived(set),
 			   msecs_to_jiffies(KLPX_PARK_ARRIVE_MS));
-	list_for_each_entry(w, &klpx_inway, node) {
+	list_for_each_entry(w, &set->tasks, node) {
 		if (!w->park)
 			continue;
 		switch (klpx_park_arrived(w->park)) {
@@ -365,7 +481,7 @@ unsigned int klpx_inway_move(void)
 			break;
 		case KLPX_PARK_GAVE_UP:
 			pr_info("'%s': task %s (pid %d) runs task_work inside changed code: waiting for it instead\n",
-				klpx_inway_patch, w->seen.comm, w->seen.pid);
+				set->patch, w->seen.comm, w->seen.pid);
 			w->stuck = true;
 			break;
 		}
@@ -375,6 +491,7 @@ unsigned int klpx_inway_move(void)
 
 /**
  * klpx_inway_release() - let every parked task go
+ * @set:	the switch's set
  *
  * Called as soon as the step is taken or refused.  A task that has not
  * begun its parking yet never will.
@@ -382,16 +499,16 @@ unsigned int klpx_inway_move(void)
  * Context: klpx_mutex held; sleeps (only while a moved task is in the
  * middle of checking its own stack).
  */
-void klpx_inway_release(void)
+void klpx_inway_release(struct klpx_inway_set *set)
 {
 	struct klpx_inway *w;
 	struct klpx_park *park;
 
-	list_for_each_entry(w, &klpx_inway, node)
+	list_for_each_entry(w, &set->tasks, node)
 		if (w->park)
 			WRITE_ONCE(w->park->released, true);
 	wake_up_all(&klpx_park_wq);
-	list_for_each_entry(w, &klpx_inway, node) {
+	list_for_each_entry(w, &set->tasks, node) {
 		park = w->park;
 		if (!park)
 			continue;
@@ -410,28 +527,52 @@ void klpx_inway_release(void)
 }
 
 /**
+ * klpx_inway_pause() - an attempt is over, the switch is not
+ * @set:	the switch's set
+ *
+ * Releases every parked task and forgets the attempt's plan; the tasks in
+ * the way stay noted, with the time each was first seen, for the next
+ * attempt.
+ *
+ * Context: klpx_mutex held (dropped after it until the next attempt's
+ * klpx_inway_begin()); sleeps.
+ */
+void klpx_inway_pause(struct klpx_inway_set *set)
+{
+	klpx_inway_release(set);
+	spin_lock(&klpx_inway_lock);
+	set->sw = NULL;
+	spin_unlock(&klpx_inway_lock);
+}
+
+/**
  * klpx_inway_end() - the switch is over: release and forget every task
+ * @set:	the switch's set
  *
  * Context: klpx_mutex held; sleeps.
  */
-void klpx_inway_end(void)
+void klpx_inway_end(struct klpx_inway_set *set)
 {
 	LIST_HEAD(gone);
 
-	klpx_inway_release();
+	klpx_inway_release(set);
 	spin_lock(&klpx_inway_lock);
-	list_splice_init(&klpx_inway, &gone);
-	klpx_inway_sw = NULL;
-	klpx_inway_patch = NULL;
+	list_splice_init(&set->tasks, &gone);
+	set->sw = NULL;
+	set->patch = NULL;
+	set->started = false;
+	if (!list_empty(&set->node))
+		list_del_init(&set->node);
 	spin_unlock(&klpx_inway_lock);
 	klpx_inway_free(&gone);
 }
 
 /* Milliseconds from the start of the switch to @t, as seconds. */
-static void klpx_inway_show_time(struct seq_file *m, const char *what,
-				 unsigned long t)
+static void klpx_inway_show_time(struct seq_file *m,
+				 const struct klpx_inway_set *set,
+				 const char *what, unsigned long t)
 {
-	unsigned int ms = jiffies_to_msecs(t - klpx_inway_since);
+	unsigned int ms = jiffies_to_msecs(t - set->since);
 
 	seq_printf(m, " action=%s=%u.%03u", what, ms / 1000, ms % 1000);
 }
@@ -440,10 +581,13 @@ static void klpx_inway_show_time(struct seq_file *m, const char *what,
  * klpx_inway_show() - /sys/kernel/debug/klpx/transition
  * @m:	the file
  *
- * One line per task in the way of the switch in progress:
+ * One line per task in the way of a switch in progress (or of a teardown
+ * between its attempts):
  * pid=<pid> comm=<comm> state=<state> func=<name>
- * action=<waiting|signal-at=<s>|moved>, signal-at counting seconds from
- * the start of the switch: when the task will be (or was) interrupted.
+ * action=<waiting|signal-at=<s>|moved> patch=<patch>, signal-at counting
+ * seconds from the start of the switch: when the task will be (or was)
+ * interrupted.  <name> is one word: "?unreliable:<errno>" for a stack
+ * that cannot be walked reliably.
  *
  * Context: process context; takes klpx_inway_lock.
  * Return: 0.
@@ -452,24 +596,29 @@ int klpx_inway_show(struct seq_file *m)
 {
 	unsigned long after = READ_ONCE(signal_after) * HZ;
 	char buf[KSYM_SYMBOL_LEN];
+	struct klpx_inway_set *set;
 	struct klpx_inway *w;
 
 	spin_lock(&klpx_inway_lock);
-	list_for_each_entry(w, &klpx_inway, node) {
-		seq_printf(m, "pid=%d comm=%s state=%c func=%s", w->seen.pid,
-			   w->seen.comm, w->seen.state_char,
-			   klpx_inway_func(w, buf, sizeof(buf)));
-		if (w->park &&
-		    klpx_park_arrived(w->park) == KLPX_PARK_PARKED)
-			seq_puts(m, " action=moved");
-		else if (w->park)
-			klpx_inway_show_time(m, "signal-at", w->moved_at);
-		else if (w->seen.movable && !w->stuck)
-			klpx_inway_show_time(m, "signal-at",
-					     w->first_seen + after);
-		else
-			seq_puts(m, " action=waiting");
-		seq_putc(m, '\n');
+	list_for_each_entry(set, &klpx_inway_sets, node) {
+		list_for_each_entry(w, &set->tasks, node) {
+			seq_printf(m, "pid=%d comm=%s state=%c func=%s",
+				   w->seen.pid, w->seen.comm,
+				   w->seen.state_char,
+				   klpx_inway_func(set, w, buf, sizeof(buf)));
+			if (w->park &&
+			    klpx_park_arrived(w->park) == KLPX_PARK_PARKED)
+				seq_puts(m, " action=moved");
+			else if (w->park)
+				klpx_inway_show_time(m, set, "signal-at",
+						     w->moved_at);
+			else if (w->seen.movable && !w->stuck)
+				klpx_inway_show_time(m, set, "signal-at",
+						     w->first_seen + after);
+			else
+				seq_puts(m, " action=waiting");
+			seq_printf(m, " patch=%s\n", set->patch ?: "?");
+		}
 	}
 	spin_unlock(&klpx_inway_lock);
 	return 0;

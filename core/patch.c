@@ -349,6 +349,10 @@ int __klpx_enable_patch(struct klpx_patch *patch, struct list_head *released)
 
 	lockdep_assert_held(&klpx_mutex);
 
+	/* A teardown waiting without klpx_mutex counts on what it found. */
+	ret = klpx_teardown_refuse_enable(patch);
+	if (ret)
+		return ret;
 	ret = klpx_patch_prepare(patch);
 	if (ret)
 		return ret;
@@ -436,9 +440,12 @@ int __klpx_enable_patch(struct klpx_patch *patch, struct list_head *released)
  * shadow type conflict, shadow type struct listed twice, object name no
  * module can have), -ENOENT (unknown symbol), -EBUSY (a task stayed
  * inside changed code, another ftrace user owns a function, or ftrace is
- * disabled, or the calling task stands in changed code and cannot leave
- * the switch to its return to user mode: a kthread, an io_uring or other
- * user worker, a task with frames in more than 8 modules), -ENODEV (the
+ * disabled, or the patch is an atomic replace while a patch whose module
+ * goes is being torn down, or any patch while such a teardown brings
+ * back the patches it replaced, or the calling task stands in changed
+ * code and cannot leave the switch to its return to user mode: a
+ * kthread, an io_uring or other user worker, a task with frames in more
+ * than 8 modules), -ENODEV (the
  * patch module is going away), -ESRCH (the calling task is exiting and
  * stands in changed code), -ENOMEM, or what a pre_patch callback
  * returned.  0 with the switch pending is not yet an enabled patch: its
@@ -596,20 +603,15 @@ err_restore:
 	return ret;
 }
 
-/*
- * Disable an enabled patch.  With @check, the switch back waits for no task
- * to be inside the code it changes, and may fail; without, it cannot fail:
- * for a patch whose code goes away regardless.  With @restore (checked),
- * the patches @patch replaced come back in the same step.
+/**
+ * klpx_disable_begin() - a disable begins: its pre_unpatch callbacks
+ * @patch:	an enabled patch
+ *
+ * Context: klpx_mutex held; sleeps (the callbacks may).
  */
-int __klpx_disable_patch(struct klpx_patch *patch, bool check,
-			 struct list_head *restore)
+void klpx_disable_begin(struct klpx_patch *patch)
 {
-	struct klpx_release rel;
 	struct klpx_object *obj;
-	struct klpx_patch *old;
-	LIST_HEAD(leaving);
-	int ret, rel_ret;
 
 	lockdep_assert_held(&klpx_mutex);
 
@@ -617,6 +619,28 @@ int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 	klpx_for_each_object(patch, obj)
 		if (obj->patched)
 			klpx_pre_unpatch(obj);
+}
+
+/**
+ * klpx_disable_attempt() - one switch that takes a patch off
+ * @patch:	an enabled patch, klpx_disable_begin() done
+ * @check:	wait for no task to be inside the code it changes; without,
+ *		it cannot fail (for a patch whose code goes regardless)
+ * @restore:	with @check: the patches @patch replaced come back in the
+ *		same step; or NULL
+ *
+ * Context: klpx_mutex held; sleeps.
+ * Return: 0 when the switch happened; else as klpx_switch_run(), or
+ * -EPERM (ftrace refuses a function of @restore), -ENOMEM; nothing
+ * changed then.
+ */
+int klpx_disable_attempt(struct klpx_patch *patch, bool check,
+			 struct list_head *restore)
+{
+	struct klpx_object *obj;
+	int ret;
+
+	lockdep_assert_held(&klpx_mutex);
 
 	ret = klpx_disable_switch(patch, check, restore);
 	if (ret && !check) {
@@ -624,14 +648,49 @@ int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 			klpx_object_unlink(obj);
 		ret = 0;
 	}
-	if (ret) {
-		/* Still enabled: the pre_unpatch is answered, as upstream. */
-		klpx_for_each_object(patch, obj)
-			if (obj->patched)
-				klpx_post_patch(obj);
-		trace_klpx_patch_disable(klpx_patch_name(patch), check, ret);
-		return ret;
-	}
+	return ret;
+}
+
+/**
+ * klpx_disable_refused() - a disable gives up: the patch stays enabled
+ * @patch:	the patch
+ * @check:	as given to klpx_disable_attempt()
+ * @ret:	why, for the trace
+ *
+ * Answers the pre_unpatch callbacks with post_patch, as upstream.
+ *
+ * Context: klpx_mutex held; sleeps (the callbacks may).
+ */
+void klpx_disable_refused(struct klpx_patch *patch, bool check, int ret)
+{
+	struct klpx_object *obj;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	klpx_for_each_object(patch, obj)
+		if (obj->patched)
+			klpx_post_patch(obj);
+	trace_klpx_patch_disable(klpx_patch_name(patch), check, ret);
+}
+
+/**
+ * klpx_disable_finish() - what follows the switch that took a patch off
+ * @patch:	the patch, klpx_disable_attempt() returned 0
+ * @check:	as given to klpx_disable_attempt()
+ * @restore:	as given to klpx_disable_attempt(): these are enabled again
+ *
+ * Context: klpx_mutex held; sleeps.  Nothing here fails.
+ */
+void klpx_disable_finish(struct klpx_patch *patch, bool check,
+			 struct list_head *restore)
+{
+	struct klpx_release rel;
+	struct klpx_object *obj;
+	struct klpx_patch *old;
+	LIST_HEAD(leaving);
+	int rel_ret;
+
+	lockdep_assert_held(&klpx_mutex);
 
 	list_move(&patch->list, &leaving);
 	if (restore) {
@@ -664,6 +723,29 @@ int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 		klpx_object_detach(obj);
 	pr_info("'%s': disabled\n", klpx_patch_name(patch));
 	trace_klpx_patch_disable(klpx_patch_name(patch), check, 0);
+}
+
+/*
+ * Disable an enabled patch.  With @check, the switch back waits for no task
+ * to be inside the code it changes, and may fail; without, it cannot fail:
+ * for a patch whose code goes away regardless.  With @restore (checked),
+ * the patches @patch replaced come back in the same step.
+ */
+int __klpx_disable_patch(struct klpx_patch *patch, bool check,
+			 struct list_head *restore)
+{
+	int ret;
+
+	lockdep_assert_held(&klpx_mutex);
+
+	klpx_disable_begin(patch);
+	ret = klpx_disable_attempt(patch, check, restore);
+	if (ret) {
+		/* Still enabled: the pre_unpatch is answered, as upstream. */
+		klpx_disable_refused(patch, check, ret);
+		return ret;
+	}
+	klpx_disable_finish(patch, check, restore);
 	return 0;
 }
 
@@ -683,7 +765,8 @@ int __klpx_disable_patch(struct klpx_patch *patch, bool check,
  * Return: 0 (for a deferred disable: with the switch pending, its
  * outcome logged when the step is taken); -EINVAL when @patch is not
  * enabled; -EBUSY (it stays enabled) when a task stayed inside its code,
- * when its enable is still pending, or when the writer stands in its
+ * when its enable is still pending, when its module is going and its
+ * teardown disables it already, or when the writer stands in its
  * code and cannot leave the disable to its return (a kthread or worker,
  * frames in more than 8 modules); -ENODEV (the patch module is going
  * away); -ESRCH (the writer is exiting); -EINTR (the writer was killed
@@ -699,8 +782,16 @@ int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
 
 	mutex_lock(&klpx_mutex);
 	klpx_patch_settle_replace(&released);
-	ret = patch->enabled ? __klpx_disable_patch(patch, true, NULL) :
-			       klpx_defer_refuse_disable(patch);
+	if (klpx_teardown_of(patch)) {
+		/* Its module goes: the teardown disables it already. */
+		pr_err("'%s': cannot disable: its module is going and its teardown is waiting for tasks to leave its code\n",
+		       klpx_patch_name(patch));
+		ret = -EBUSY;
+	} else if (patch->enabled) {
+		ret = __klpx_disable_patch(patch, true, NULL);
+	} else {
+		ret = klpx_defer_refuse_disable(patch);
+	}
 	/* The writer stands in the code: the disable waits for its return. */
 	deferred = ret == -EINPROGRESS;
 	if (deferred)

@@ -86,6 +86,8 @@ MODULE_PARM_DESC(switch_timeout,
  * @self:	the asking task, once its own stack was found clean: the
  *		stop walks it again, for the frames of its own wait
  * @asking:	the asking task, checked by itself or (a teardown) not at all
+ * @inway:	the tasks in its way: its own, or its teardown's (kept across
+ *		the teardown's attempts)
  * @seen:	the last task found inside changed code
  * @busy:	the last one of them that had to be waited for
  */
@@ -93,6 +95,7 @@ struct klpx_switch_ctx {
 	struct klpx_switch *sw;
 	struct task_struct *self;
 	struct task_struct *asking;
+	struct klpx_inway_set *inway;
 	struct klpx_busy seen;
 	struct klpx_busy busy;
 };
@@ -168,7 +171,7 @@ static unsigned int klpx_precheck(struct klpx_switch_ctx *ctx)
 	unsigned int busy = 0;
 	int ret;
 
-	klpx_inway_begin_pass();
+	klpx_inway_begin_pass(ctx->inway);
 	klpx_ran_reset();
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
@@ -179,12 +182,12 @@ static unsigned int klpx_precheck(struct klpx_switch_ctx *ctx)
 			klpx_ran_note_running(t);
 		if (ret != -EBUSY)
 			continue;
-		klpx_inway_note(t, &ctx->seen);
+		klpx_inway_note(ctx->inway, t, &ctx->seen);
 		ctx->busy = ctx->seen;
 		busy++;
 	}
 	rcu_read_unlock();
-	klpx_inway_end_pass();
+	klpx_inway_end_pass(ctx->inway);
 	return busy;
 }
 
@@ -390,11 +393,20 @@ static void klpx_self_report(struct klpx_switch_ctx *ctx,
 			 ctx->busy.error);
 	else
 		where = klpx_busy_where(ctx, buf, sizeof(buf));
-	if (final)
+	if (final) {
 		pr_err("'%s': cannot switch: %s (pid %d), which asks for it, is itself inside %s\n",
 		       patch->mod->name, ctx->busy.comm, ctx->busy.pid, where);
-	else
-		strscpy(klpx_self_where, where, sizeof(klpx_self_where));
+		return;
+	}
+	/* One word, for debugfs's func= field. */
+	if (ctx->busy.range < 0) {
+		snprintf(klpx_self_where, sizeof(klpx_self_where),
+			 "?unreliable:%d", ctx->busy.error);
+		return;
+	}
+	strscpy(klpx_self_where, where, sizeof(klpx_self_where));
+	/* A replacement's symbol, without the " [module]" after it. */
+	klpx_self_where[strcspn(klpx_self_where, " ")] = '\0';
 }
 
 /**
@@ -402,8 +414,9 @@ static void klpx_self_report(struct klpx_switch_ctx *ctx,
  *
  * Context: klpx_mutex held, right after klpx_switch_run() answered
  * -EINPROGRESS.
- * Return: the changed function (or why its stack counts as standing in
- * one), valid until the next switch.
+ * Return: the changed function, or "?unreliable:<errno>" when its stack
+ * counts as standing in one because it cannot be walked reliably; one
+ * word, valid until the next switch.
  */
 const char *klpx_switch_self_where(void)
 {
@@ -421,6 +434,14 @@ const char *klpx_switch_self_where(void)
  * switch_timeout seconds, moving them out when all of them can be moved
  * and have stood there signal_after seconds (park.c), then switches
  * inside stop_machine().
+ *
+ * For the teardown of a patch whose module goes (klpx_teardown_of(), an
+ * attempt under way) it is one attempt: one pass, the tasks moved if they
+ * may be, one stop; it returns -EBUSY, having logged whom it waits for at
+ * most once every 5 s (klpx_teardown_may_report()), when a task is still
+ * in the way, for the teardown to try again after dropping klpx_mutex.  The tasks in the way
+ * and the time each has stood there are the teardown's, kept across its
+ * attempts.  The tearing-down task's own frames are not checked.
  *
  * Context: klpx_mutex held; process context; sleeps.
  * Return: 0 when the stacks changed; -EINPROGRESS (not logged: see
@@ -440,6 +461,10 @@ const char *klpx_switch_self_where(void)
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 {
 	struct klpx_switch_ctx ctx = { .sw = sw, .asking = current };
+	struct klpx_teardown *tearing = klpx_teardown_of(patch);
+	/* Only the teardown's own attempt; not a module's object meanwhile. */
+	struct klpx_teardown *td = tearing && tearing->attempting ? tearing :
+				   NULL;
 	unsigned int pause = KLPX_SWITCH_RETRY_MS;
 	unsigned long deadline, report;
 	unsigned int tries = 0, busy;
@@ -461,7 +486,7 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	 * teardown (a module going) cannot be left for later: it goes on as
 	 * before the asking task was checked, its own frames left as they are.
 	 */
-	if (sw->check && patch != klpx_teardown && klpx_self_busy(&ctx)) {
+	if (sw->check && !td && klpx_self_busy(&ctx)) {
 		if (!(current->flags & (PF_KTHREAD | KLPX_PF_WORKERS)) &&
 		    !klpx_defer_running()) {
 			klpx_self_report(&ctx, patch, false);
@@ -471,12 +496,13 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 		return -EBUSY;
 	}
 	/* A teardown leaves its own frames as they are, here too. */
-	if (patch != klpx_teardown)
+	if (!td)
 		ctx.self = current;
+	ctx.inway = td ? td->inway : klpx_inway_main_set();
 
 	deadline = jiffies + switch_timeout * HZ;
 	report = jiffies + KLPX_SWITCH_REPORT_SECS * HZ;
-	klpx_inway_begin(sw, patch->mod->name);
+	klpx_inway_begin(ctx.inway, sw, patch->mod->name);
 	/* Without it the stop walks every task: slower, as correct. */
 	if (sw->check && klpx_ran_arm())
 		pr_warn_once("cannot probe sched_switch: every switch walks every task inside the stop\n");
@@ -484,8 +510,8 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 		bool moved = false;
 
 		busy = sw->check ? klpx_precheck(&ctx) : 0;
-		if (busy && klpx_inway_ready_to_move()) {
-			klpx_inway_move();
+		if (busy && klpx_inway_ready_to_move(ctx.inway)) {
+			klpx_inway_move(ctx.inway);
 			moved = true;
 			busy = klpx_precheck(&ctx);
 		}
@@ -496,7 +522,7 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 				stopped += ktime_get_ns() - t0;
 			tries++;
 			/* Taken or refused: the moved tasks go on. */
-			klpx_inway_release();
+			klpx_inway_release(ctx.inway);
 			if (ret == -EDEADLK) {
 				klpx_self_report(&ctx, patch, true);
 				ret = -EBUSY;
@@ -511,19 +537,22 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 			pause = min(2 * pause, 1000U);
 		} else if (moved) {
 			/* Refused before the stop: a task could not move. */
-			klpx_inway_release();
+			klpx_inway_release(ctx.inway);
 		}
 		WRITE_ONCE(patch->transition, true);
+		/* A teardown's attempt: it tries again without klpx_mutex. */
+		if (td) {
+			if (klpx_teardown_may_report(td))
+				klpx_switch_report(&ctx, patch, false);
+			ret = -EBUSY;
+			break;
+		}
 		if (time_after(jiffies, deadline)) {
 			klpx_switch_report(&ctx, patch, true);
 			ret = -EBUSY;
 			break;
 		}
-		/*
-		 * The teardown of a module going away with its patch enabled
-		 * cannot give up: the code goes when it returns.
-		 */
-		if (fatal_signal_pending(current) && patch != klpx_teardown) {
+		if (fatal_signal_pending(current)) {
 			pr_err("'%s': cannot switch: killed while waiting\n",
 			       patch->mod->name);
 			ret = -EINTR;
@@ -536,9 +565,17 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 		msleep(pause);
 	}
 	klpx_ran_disarm();
-	klpx_inway_end();
-	/* A step of this patch left to a task's return is still to come. */
-	WRITE_ONCE(patch->transition, klpx_defer_pending(patch));
+	if (td)
+		klpx_inway_pause(ctx.inway);
+	else
+		klpx_inway_end(ctx.inway);
+	/*
+	 * A step of this patch left to a task's return is still to come, or
+	 * its teardown tries again (or is between two attempts while an
+	 * object of a module that comes or goes switches).
+	 */
+	WRITE_ONCE(patch->transition, (td && ret == -EBUSY) ||
+		   (tearing && !td) || klpx_defer_pending(patch));
 	trace_klpx_switch(patch->mod->name, tries, stopped, ctx.busy.comm,
 			  ctx.busy.pid, ret);
 

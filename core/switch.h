@@ -45,15 +45,19 @@ void klpx_ran_note_running(struct task_struct *t);
 int klpx_ran_for_each(bool (*fn)(struct task_struct *t, void *arg), void *arg);
 void klpx_ran_disarm(void);
 
-/* park.c: who is in the way of the switch in progress, and moving them */
-void klpx_inway_begin(const struct klpx_switch *sw, const char *patch);
-void klpx_inway_begin_pass(void);
-void klpx_inway_note(struct task_struct *t, const struct klpx_busy *seen);
-void klpx_inway_end_pass(void);
-bool klpx_inway_ready_to_move(void);
-unsigned int klpx_inway_move(void);
-void klpx_inway_release(void);
-void klpx_inway_end(void);
+/* park.c: who is in the way of a switch, and moving them */
+struct klpx_inway_set *klpx_inway_main_set(void);
+void klpx_inway_begin(struct klpx_inway_set *set,
+		      const struct klpx_switch *sw, const char *patch);
+void klpx_inway_begin_pass(struct klpx_inway_set *set);
+void klpx_inway_note(struct klpx_inway_set *set, struct task_struct *t,
+		     const struct klpx_busy *seen);
+void klpx_inway_end_pass(struct klpx_inway_set *set);
+bool klpx_inway_ready_to_move(struct klpx_inway_set *set);
+unsigned int klpx_inway_move(struct klpx_inway_set *set);
+void klpx_inway_release(struct klpx_inway_set *set);
+void klpx_inway_pause(struct klpx_inway_set *set);
+void klpx_inway_end(struct klpx_inway_set *set);
 int klpx_inway_show(struct seq_file *m);
 
 #endif /* _KLPX_CORE_SWITCH_H */

@@ -111,6 +111,8 @@ build() {
 	fi
 	${CC:-cc} -static -Os -Wall -o "$run/insmod" "$here/insmod.c" ||
 		fail_early "the guest's insmod does not build"
+	${CC:-cc} -static -Os -Wall -o "$run/uring-read" "$here/uring_read.c" ||
+		fail_early "the guest's klpx-uring-read does not build"
 }
 
 # Drop kbuild's notice that BTF needs a vmlinux the headers do not ship.
@@ -148,6 +150,7 @@ assemble() {
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 	echo "root:x:0:" >"$root/etc/group"
 	install -m 0755 "$run/insmod" "$root/bin/klpx-insmod"
+	install -m 0755 "$run/uring-read" "$root/bin/klpx-uring-read"
 
 	cp "$TOP/klpx.ko" "$root/lib/modules/$KVER/extra/"
 	# Only the modules of the last build (modules.order lists .ko up to

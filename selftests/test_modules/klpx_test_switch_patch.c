@@ -2,7 +2,9 @@
 /*
  * klpx_test_switch_patch - replaces the functions tasks sleep in
  * (klpx_test_switch_target): the readers' replacements answer "replaced"
- * at once, the kthread's sleeps on as the original does.
+ * at once, the kthread's sleeps on as the original does, until the module
+ * goes or 1 is written to the parameter "kt_leave".  The parameter
+ * "kt_in" counts the tasks inside the kthread's replacement.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,6 +14,34 @@
 #include <linux/wait.h>
 
 static DECLARE_WAIT_QUEUE_HEAD(switch_patch_wq);
+static atomic_t switch_patch_kt_in = ATOMIC_INIT(0);
+static bool kt_leave;
+
+static int kt_leave_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	wake_up_all(&switch_patch_wq);
+	return ret;
+}
+
+static const struct kernel_param_ops kt_leave_ops = {
+	.set = kt_leave_set,
+	.get = param_get_bool,
+};
+module_param_cb(kt_leave, &kt_leave_ops, &kt_leave, 0644);
+MODULE_PARM_DESC(kt_leave, "1: the kthread leaves the replacement");
+
+static int kt_in_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&switch_patch_kt_in));
+}
+
+static const struct kernel_param_ops kt_in_ops = {
+	.get = kt_in_get,
+};
+module_param_cb(kt_in, &kt_in_ops, NULL, 0444);
+MODULE_PARM_DESC(kt_in, "tasks inside the kthread's replacement");
 
 static const char *switch_patch_answer(int *ret)
 {
@@ -21,8 +51,14 @@ static const char *switch_patch_answer(int *ret)
 
 static int switch_patch_kt(void)
 {
-	return wait_event_interruptible(switch_patch_wq,
-					kthread_should_stop());
+	int ret;
+
+	atomic_inc(&switch_patch_kt_in);
+	ret = wait_event_interruptible(switch_patch_wq,
+				       kthread_should_stop() ||
+				       READ_ONCE(kt_leave));
+	atomic_dec(&switch_patch_kt_in);
+	return ret;
 }
 
 static struct klpx_func switch_patch_funcs[] = {

@@ -20,7 +20,10 @@
  * those, so its output alone would not tell).
  * Loaded with kthread=1, the module starts "klpx_switch_kt", a kthread
  * asleep in klpx_switch_wait_kt() until the module goes: a task that never
- * leaves and that no signal moves.
+ * leaves and that no signal moves.  Writing to the parameter "kt_cycle"
+ * makes it take one step of its loop: from klpx_switch_wait_kt() to
+ * klpx_switch_kt_idle() (a function no patch replaces), or from there
+ * into klpx_switch_wait_kt() again, which a patch may have replaced.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -46,6 +49,8 @@ static bool klpx_switch_released;
 static atomic_t klpx_switch_nr_waiters = ATOMIC_INIT(0);
 static atomic_t klpx_switch_nr_interrupted = ATOMIC_INIT(0);
 static struct task_struct *klpx_switch_kt;
+/* Bumped by each write to kt_cycle; the kthread moves on when it changes. */
+static atomic_t klpx_switch_kt_gen = ATOMIC_INIT(0);
 
 static unsigned int sleep_ms = 2000;
 module_param(sleep_ms, uint, 0644);
@@ -54,6 +59,25 @@ MODULE_PARM_DESC(sleep_ms, "longest sleep of the eintr and timed files");
 static bool kthread;
 module_param(kthread, bool, 0444);
 MODULE_PARM_DESC(kthread, "start a kthread asleep in klpx_switch_wait_kt()");
+
+static int kt_cycle_set(const char *val, const struct kernel_param *kp)
+{
+	atomic_inc(&klpx_switch_kt_gen);
+	wake_up_all(&klpx_switch_wq);
+	return 0;
+}
+
+static int kt_cycle_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&klpx_switch_kt_gen));
+}
+
+static const struct kernel_param_ops kt_cycle_ops = {
+	.set = kt_cycle_set,
+	.get = kt_cycle_get,
+};
+module_param_cb(kt_cycle, &kt_cycle_ops, NULL, 0644);
+MODULE_PARM_DESC(kt_cycle, "write: the kthread takes one step of its loop");
 
 static int waiters_get(char *buf, const struct kernel_param *kp)
 {
@@ -121,21 +145,39 @@ KLPX_SWITCH_FN const char *klpx_switch_wait_freezable(int *ret)
 	return "woke";
 }
 
+/* Until the module goes, or until the next write to kt_cycle. */
+static __always_inline int klpx_switch_kt_wait(void)
+{
+	int gen = atomic_read(&klpx_switch_kt_gen);
+
+	return wait_event_interruptible(klpx_switch_wq,
+					kthread_should_stop() ||
+					atomic_read(&klpx_switch_kt_gen) != gen);
+}
+
 KLPX_SWITCH_FN int klpx_switch_wait_kt(void)
 {
 	int ret;
 
 	atomic_inc(&klpx_switch_nr_waiters);
-	ret = wait_event_interruptible(klpx_switch_wq,
-				       kthread_should_stop());
+	ret = klpx_switch_kt_wait();
 	atomic_dec(&klpx_switch_nr_waiters);
 	return ret;
 }
 
+/* Between two steps of the loop, in code no patch replaces. */
+static noinline int klpx_switch_kt_idle(void)
+{
+	return klpx_switch_kt_wait();
+}
+
 static int klpx_switch_kthread(void *unused)
 {
-	while (!kthread_should_stop())
+	while (!kthread_should_stop()) {
 		klpx_switch_wait_kt();
+		if (!kthread_should_stop())
+			klpx_switch_kt_idle();
+	}
 	return 0;
 }
 

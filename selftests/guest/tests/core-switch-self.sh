@@ -44,9 +44,9 @@ INSMOD=$!
 #   step pending): the patch's transition file reads 1, and klpx's debugfs
 #   transition file lists the insmod, the function it stood in and that
 #   its step waits for its return
-MAX_RETRIES=200 loop_until "grep -q 'pid=$INSMOD .*action=deferred' $KLPX_DEBUGFS/transition" ||
+MAX_RETRIES=200 loop_until "grep -q 'pid=$INSMOD .*step=deferred' $KLPX_DEBUGFS/transition" ||
 	die "the debugfs transition file does not list the pending step: '$(cat $KLPX_DEBUGFS/transition)'"
-grep -Eq "^pid=$INSMOD comm=[^ ]+ state=. func=klpx_test_self_caller patch=$PATCH action=deferred$" $KLPX_DEBUGFS/transition ||
+grep -Eq "^pid=$INSMOD comm=[^ ]+ state=. func=klpx_test_self_caller action=waiting patch=$PATCH step=deferred$" $KLPX_DEBUGFS/transition ||
 	die "the pending step's line: '$(cat $KLPX_DEBUGFS/transition)'"
 assert_eq "transition while pending" 1 "$(cat $KLPX_SYSFS/$PATCH/transition)"
 assert_eq "enabled while pending" 0 "$(cat $KLPX_SYSFS/$PATCH/enabled)"
