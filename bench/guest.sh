@@ -6,7 +6,7 @@
 # line, each starting with "@":
 #
 #   @ MEASURE SET N IMPL ROUND NS OPS [TOTAL_NS TOTAL_OPS]
-#                                        a timing (see klpx_bench.c)
+#                                        a timing (see klpx_bench_main.c)
 #   @mem SET N STEP SLAB_KB VMALLOC_KB   /proc/meminfo after a fill step,
 #                                        once the slab caches shrank
 #   @memkept SET N STEP SLAB_KB VMALLOC_KB  the same, before they shrank

@@ -1,50 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * klpx_bench - klpx side by side with the kernel's own shadow variables
- * (klp_shadow_*) and livepatch, in the same boot.  Not a test: it asserts
- * nothing about speed, it prints numbers.
+ * klpx_bench_shadow.c - klpx's shadow variables against the kernel's own
+ * (klp_shadow_*): the commands fill, get, miss, resize, create, clear,
+ * freeall and gc of klpx_bench (klpx_bench_main.c lists them).
  *
- * Commands are written to /sys/kernel/debug/klpx_bench/ctl, one per
- * write; /sys/kernel/debug/klpx_bench/result then holds what the last one
- * printed.  A set is "one" (every variable of one id) or "spread" (the
- * variables spread over 64 ids, variable i of id i % 64):
- *
- *	fill SET IMPL N		grow SET to N variables of IMPL (klpx|klp)
- *	get SET ROUNDS		lookups of random present variables, with an
- *				empty loop ("base") timed in turn too
- *	miss SET ROUNDS		lookups of objects that have no variable
- *	resize ROUNDS		lookups of present variables while klpx's
- *				table of 32768 variables grows (set "grow")
- *	create SET ROUNDS K	K get_or_alloc() calls that create, per round
- *	clear SET		drop every variable of SET, both IMPLs
- *	freeall ROUNDS K	free_all of an id with K variables, while the
- *				"spread" set is live
- *	gc N ROUNDS		klpx: unregister an id holding N variables;
- *				klp: klp_shadow_free_all() of N variables,
- *				then rcu_barrier()
- *	call ROUNDS		calls of three identical trivial functions:
- *				klpx_bench_plain() (never patched),
- *				klpx_bench_by_klpx(), klpx_bench_by_klp()
- *	switch			the durations of the klpx switches seen so far
- *	stopmachine ROUNDS	stop_machine() of a function that does nothing
- *	settle			wait for RCU callbacks and deferred work
- *
- * Every measurement is printed as one line
- *
- *	@ MEASURE SET N IMPL ROUND NS OPS [TOTAL_NS TOTAL_OPS]
- *
- * (NS nanoseconds for OPS operations), so that the host computes per-op
- * figures and medians from the raw numbers.  Lookups, creations and calls
- * are timed in small batches: within a round the implementations take
- * turns batch by batch (A B A B ...), starting with a different one from
- * one round to the next, so that whatever else the machine does falls on
- * both alike; NS is then the round's median batch, TOTAL_NS the sum of
- * all of them.
- *
- * Objects are never dereferenced by either implementation, so the keys
- * are addresses in a range of their own, 64 bytes apart (48 and 96 in the
- * sets "one48" and "one96"), like objects of a slab cache; no memory
- * stands behind them.
+ * A set is "one" (every variable of one id) or "spread" (the variables
+ * spread over 64 ids, variable i of id i % 64).  Objects are never
+ * dereferenced by either implementation, so the keys are addresses in a
+ * range of their own, 64 bytes apart (48 and 96 in the sets "one48" and
+ * "one96"), like objects of a slab cache; no memory stands behind them.
  *
  * The lookups of "get" and "miss" also time a third contender, "base":
  * the same loop calling a function that does nothing, so that the host can
@@ -52,39 +16,20 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
-#include <linux/kprobes.h>
 #include <linux/klpx.h>
 #include <linux/ktime.h>
 #include <linux/livepatch.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
-#include <linux/spinlock.h>
-#include <linux/stop_machine.h>
-#include <linux/uaccess.h>
-#include <linux/version.h>
-#include <linux/vmalloc.h>
-#include <linux/workqueue.h>
+#include "klpx_bench.h"
 
 #define BENCH_MAX_IDS		64
 /* Lookups drawn once per measurement and replayed until the budget ends. */
 #define BENCH_NR_LOOKUPS	4096
-/* Operations per timed batch; the implementations take turns by batch. */
-#define BENCH_BATCH		512
-#define BENCH_BUDGET_NS		(40 * NSEC_PER_MSEC)
 #define BENCH_CREATE_CHUNK	50
-/* Batches kept per contender and round, for the median. */
-#define BENCH_MAX_BATCHES	2048
-#define BENCH_MAX_CONTENDERS	3
-#define BENCH_MAX_N		(4UL * 1000 * 1000)
-#define BENCH_MAX_ROUNDS	31
-#define BENCH_RESULT_SIZE	(64 * 1024)
-#define BENCH_MAX_SWITCHES	64
 
 /* "resize": variables before the one that makes klpx's table grow. */
 #define BENCH_RESIZE_N		32767
@@ -142,148 +87,14 @@ static struct bench_set bench_sets[] = {
 	  .key_base = 0xffff888700000000UL, .stride = 64 },
 };
 
-/* Serialises commands; guards the sets, the lookup arrays and the result. */
-static DEFINE_MUTEX(bench_mutex);
-static char *bench_result;
-static size_t bench_result_len;
-
 /* The lookups of one measurement: object and id index of each. */
 static void **bench_objs;
 static u8 *bench_kinds;
-
-/*
- * Trivial functions to redirect.  noipa: never inlined, cloned or assumed
- * about, so every call in the loop goes through the patched entry.
- */
-#define BENCH_FN __attribute__((__noipa__))
-
-/*
- * Global, so that each is one symbol the patches find by name; declared
- * here only because nothing else calls them (-Wmissing-prototypes).
- */
-int klpx_bench_plain(int x);
-int klpx_bench_by_klpx(int x);
-int klpx_bench_by_klp(int x);
-
-BENCH_FN int klpx_bench_plain(int x)
-{
-	return x + 1;
-}
-
-BENCH_FN int klpx_bench_by_klpx(int x)
-{
-	return x + 1;
-}
-
-BENCH_FN int klpx_bench_by_klp(int x)
-{
-	return x + 1;
-}
 
 /* The lookup of the empty loop: a call that finds nothing. */
 static BENCH_FN void *klpx_bench_get_nothing(void *obj, unsigned long kind)
 {
 	return NULL;
-}
-
-/* Durations of klpx switches, seen by kprobes; guarded by the lock. */
-static DEFINE_SPINLOCK(bench_switch_lock);
-static u64 bench_switch_ns[BENCH_MAX_SWITCHES];
-static unsigned int bench_nr_switches;
-static bool bench_switch_probed;
-
-static __printf(1, 2) void bench_out(const char *fmt, ...)
-{
-	va_list args;
-	int len;
-
-	if (bench_result_len >= BENCH_RESULT_SIZE - 1)
-		return;
-	va_start(args, fmt);
-	len = vsnprintf(bench_result + bench_result_len,
-			BENCH_RESULT_SIZE - bench_result_len, fmt, args);
-	va_end(args);
-	bench_result_len = min_t(size_t, bench_result_len + len,
-				 BENCH_RESULT_SIZE - 1);
-}
-
-static void bench_sample(const char *what, const char *set, unsigned long n,
-			 const char *impl, int round, u64 ns, u64 ops)
-{
-	bench_out("@ %s %s %lu %s %d %llu %llu\n", what, set, n, impl, round,
-		  ns, ops);
-}
-
-static int bench_cmp_u64(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/**
- * struct bench_turns - timed batches of several contenders taking turns
- * @ns:		time of each batch, per contender
- * @nr:		batches timed, per contender
- * @total:	their sum, per contender
- *
- * The figure of a round is the median batch: a batch during which the
- * host did not run the guest's CPU at all (QEMU shares the machine) is an
- * outlier, not a cost of the code under test.  The sum is printed too.
- */
-struct bench_turns {
-	u64 *ns[BENCH_MAX_CONTENDERS];
-	unsigned int nr[BENCH_MAX_CONTENDERS];
-	u64 total[BENCH_MAX_CONTENDERS];
-};
-
-static struct bench_turns bench_turns;
-
-static void bench_turns_reset(void)
-{
-	memset(bench_turns.nr, 0, sizeof(bench_turns.nr));
-	memset(bench_turns.total, 0, sizeof(bench_turns.total));
-}
-
-static void bench_turns_add(int who, u64 ns)
-{
-	struct bench_turns *t = &bench_turns;
-
-	if (t->nr[who] < BENCH_MAX_BATCHES)
-		t->ns[who][t->nr[who]++] = ns;
-	t->total[who] += ns;
-}
-
-/* More turns needed: someone is under the budget and there is room. */
-static bool bench_turns_more(int nr)
-{
-	bool more = false;
-	int who;
-
-	for (who = 0; who < nr; who++) {
-		if (bench_turns.nr[who] >= BENCH_MAX_BATCHES)
-			return false;
-		more |= bench_turns.total[who] < BENCH_BUDGET_NS;
-	}
-	return more;
-}
-
-/* Print a round: median batch and batch size, then total time and ops. */
-static void bench_turns_sample(int who, const char *what, const char *set,
-			       unsigned long n, const char *impl, int round,
-			       u64 batch_ops)
-{
-	struct bench_turns *t = &bench_turns;
-	unsigned int nr = t->nr[who];
-	u64 med;
-
-	if (!nr)
-		return;
-	sort(t->ns[who], nr, sizeof(u64), bench_cmp_u64, NULL);
-	med = nr % 2 ? t->ns[who][nr / 2] :
-		       (t->ns[who][nr / 2 - 1] + t->ns[who][nr / 2]) / 2;
-	bench_out("@ %s %s %lu %s %d %llu %llu %llu %llu\n", what, set, n, impl,
-		  round, med, batch_ops, t->total[who], batch_ops * nr);
 }
 
 static struct bench_set *bench_set_find(const char *name)
@@ -349,45 +160,6 @@ static void bench_set_clear_klp(struct bench_set *s)
 	for (k = 0; k < s->nr_ids; k++)
 		klp_shadow_free_all(s->base_id + k, NULL);
 	s->n[BENCH_KLP] = 0;
-}
-
-/*
- * flush_scheduled_work() warns at build time on 6.12: a module that
- * flushes the system workqueue while holding a lock some work item takes
- * deadlocks.  The benchmark flushes from a debugfs write, holding nothing,
- * and must wait for work klpx queued there.
- */
-static void bench_flush_system_wq(void)
-{
-	__flush_workqueue(system_wq);
-	/* klpx's table resizes run there. */
-	__flush_workqueue(system_unbound_wq);
-}
-
-/*
- * Wait until nothing is in flight: RCU frees, and the table resizes klpx
- * runs from the unbound workqueue, so that what follows is measured in a
- * steady state.
- */
-static void bench_settle(void)
-{
-	rcu_barrier();
-	bench_flush_system_wq();
-	/* A resize may have queued the next one, and its frees. */
-	bench_flush_system_wq();
-	rcu_barrier();
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-	/*
-	 * Upstream frees with kfree_rcu(), whose batches rcu_barrier() does
-	 * not wait for: without this its variables of the last round could
-	 * still be on their way back to kmalloc-64 while the next round
-	 * allocates, and only upstream would pay for fresh slabs.  6.1 has no
-	 * such barrier: there a batch of 1000 frees is queued after a jiffy
-	 * and freed a grace period later, so it may still overlap the first
-	 * chunks of a round, which the median chunk leaves out.
-	 */
-	kvfree_rcu_barrier();
-#endif
 }
 
 static void *bench_alloc(struct bench_set *s, enum bench_impl impl,
@@ -733,175 +505,13 @@ static int bench_gc(unsigned long n, int rounds)
 	return 0;
 }
 
-static u64 bench_call_batch(int which, int *sum)
+/* The shadow commands; -ENOENT for any other. */
+int bench_shadow_run(int argc, char **argv)
 {
-	int x = *sum, j;
-	u64 t0;
-
-	t0 = ktime_get_ns();
-	switch (which) {
-	case 0:
-		for (j = 0; j < BENCH_BATCH; j++)
-			x = klpx_bench_plain(x);
-		break;
-	case 1:
-		for (j = 0; j < BENCH_BATCH; j++)
-			x = klpx_bench_by_klpx(x);
-		break;
-	default:
-		for (j = 0; j < BENCH_BATCH; j++)
-			x = klpx_bench_by_klp(x);
-		break;
-	}
-	t0 = ktime_get_ns() - t0;
-	*sum = x;
-	return t0;
-}
-
-/* Rounds of batches of the three functions in turn, as bench_gets(). */
-static int bench_calls(int rounds)
-{
-	static const char *const fn[] = { "plain", "klpx", "klp" };
-	int sum[ARRAY_SIZE(fn)];
-	int r, o, which;
-
-	for (r = 0; r < rounds; r++) {
-		bench_turns_reset();
-		memset(sum, 0, sizeof(sum));
-		do {
-			for (o = 0; o < ARRAY_SIZE(fn); o++) {
-				which = (r + o) % ARRAY_SIZE(fn);
-				bench_turns_add(which,
-						bench_call_batch(which, &sum[which]));
-			}
-			cond_resched();
-		} while (bench_turns_more(ARRAY_SIZE(fn)));
-		for (which = 0; which < ARRAY_SIZE(fn); which++) {
-			/* Every version adds one: a wrong sum means a lost call. */
-			if (sum[which] != (int)(bench_turns.nr[which] * BENCH_BATCH))
-				bench_out("error: %s: %d after %u calls\n", fn[which],
-					  sum[which], bench_turns.nr[which] * BENCH_BATCH);
-			bench_turns_sample(which, "call", "-", 0, fn[which], r,
-					   BENCH_BATCH);
-		}
-	}
-	return 0;
-}
-
-static int bench_nop(void *arg)
-{
-	return 0;
-}
-
-/* stop_machine() of a function that does nothing: the floor of a switch. */
-static int bench_stop_machine(int rounds)
-{
-	u64 t0;
-	int r, ret;
-
-	for (r = 0; r < rounds; r++) {
-		t0 = ktime_get_ns();
-		ret = stop_machine(bench_nop, NULL, NULL);
-		if (ret)
-			return ret;
-		bench_sample("stopmachine", "-", 0, "klpx", r,
-			     ktime_get_ns() - t0, 1);
-	}
-	return 0;
-}
-
-static void bench_switches(void)
-{
-	unsigned int i, nr;
-
-	if (!bench_switch_probed) {
-		bench_out("error: no probe on klpx_switch_run\n");
-		return;
-	}
-	spin_lock(&bench_switch_lock);
-	nr = bench_nr_switches;
-	spin_unlock(&bench_switch_lock);
-	for (i = 0; i < nr; i++)
-		bench_sample("switch", "-", 0, "klpx", i, bench_switch_ns[i], 1);
-}
-
-/*
- * The switch is timed from the entry of klpx_switch_run() to that of
- * klpx_plan_free(), which klpx calls right after it returns.  Plain
- * kprobes rather than a kretprobe: a kretprobe's trampoline on the
- * stack of the task waiting in stop_machine() would make that stack
- * unreliable for klpx's activeness check.  klpx_mutex serialises
- * switches, so one start time is enough.
- */
-static u64 bench_switch_start;
-
-static int bench_switch_entry(struct kprobe *p, struct pt_regs *regs)
-{
-	WRITE_ONCE(bench_switch_start, ktime_get_ns());
-	return 0;
-}
-
-static int bench_switch_done(struct kprobe *p, struct pt_regs *regs)
-{
-	u64 start = READ_ONCE(bench_switch_start);
-	unsigned long flags;
-
-	if (!start)
-		return 0;
-	WRITE_ONCE(bench_switch_start, 0);
-	spin_lock_irqsave(&bench_switch_lock, flags);
-	if (bench_nr_switches < BENCH_MAX_SWITCHES)
-		bench_switch_ns[bench_nr_switches++] = ktime_get_ns() - start;
-	spin_unlock_irqrestore(&bench_switch_lock, flags);
-	return 0;
-}
-
-static struct kprobe bench_switch_begin_probe = {
-	.symbol_name	= "klpx_switch_run",
-	.pre_handler	= bench_switch_entry,
-};
-
-static struct kprobe bench_switch_end_probe = {
-	.symbol_name	= "klpx_plan_free",
-	.pre_handler	= bench_switch_done,
-};
-
-static struct kprobe *bench_switch_probes[] = {
-	&bench_switch_begin_probe,
-	&bench_switch_end_probe,
-};
-
-static int bench_run(char *cmd)
-{
-	char *argv[4] = { };
 	unsigned long a = 0, b = 0;
 	struct bench_set *s = NULL;
-	int argc = 0, impl;
-	char *p;
+	int impl;
 
-	while ((p = strsep(&cmd, " \t\n")) && argc < ARRAY_SIZE(argv)) {
-		if (*p)
-			argv[argc++] = p;
-	}
-	if (!argc)
-		return -EINVAL;
-	if (argc > 1)
-		s = bench_set_find(argv[1]);
-
-	if (!strcmp(argv[0], "settle")) {
-		bench_settle();
-		return 0;
-	}
-	if (!strcmp(argv[0], "stopmachine") && argc == 2 &&
-	    !kstrtoul(argv[1], 0, &a) && a && a <= BENCH_MAX_ROUNDS)
-		return bench_stop_machine(a);
-	if (!strcmp(argv[0], "switch")) {
-		bench_switches();
-		return 0;
-	}
-	if (!strcmp(argv[0], "call") && argc == 2 && !kstrtoul(argv[1], 0, &a) &&
-	    a && a <= BENCH_MAX_ROUNDS)
-		return bench_calls(a);
 	if (!strcmp(argv[0], "gc") && argc == 3 && !kstrtoul(argv[1], 0, &a) &&
 	    !kstrtoul(argv[2], 0, &b) && a && a <= BENCH_MAX_N && b &&
 	    b <= BENCH_MAX_ROUNDS)
@@ -914,7 +524,13 @@ static int bench_run(char *cmd)
 	    a <= BENCH_MAX_ROUNDS && b && b <= BENCH_MAX_N)
 		return bench_freeall(a, b);
 
+	if (strcmp(argv[0], "clear") && strcmp(argv[0], "fill") &&
+	    strcmp(argv[0], "get") && strcmp(argv[0], "miss") &&
+	    strcmp(argv[0], "create"))
+		return -ENOENT;
 	/* The rest name a set of their own: "one", "spread", "one48", "one96". */
+	if (argc > 1)
+		s = bench_set_find(argv[1]);
 	if (!s || !strcmp(s->name, "victim") || !strcmp(s->name, "gc") ||
 	    !strcmp(s->name, "grow"))
 		return -EINVAL;
@@ -939,120 +555,30 @@ static int bench_run(char *cmd)
 	return -EINVAL;
 }
 
-static ssize_t bench_ctl_write(struct file *file, const char __user *ubuf,
-			       size_t count, loff_t *ppos)
+int bench_shadow_init(void)
 {
-	char *cmd;
-	int ret;
-
-	if (count > 128)
-		return -EINVAL;
-	cmd = memdup_user_nul(ubuf, count);
-	if (IS_ERR(cmd))
-		return PTR_ERR(cmd);
-
-	mutex_lock(&bench_mutex);
-	bench_result_len = 0;
-	bench_result[0] = '\0';
-	ret = bench_run(cmd);
-	mutex_unlock(&bench_mutex);
-	kfree(cmd);
-	return ret ? ret : count;
-}
-
-static ssize_t bench_result_read(struct file *file, char __user *ubuf,
-				 size_t count, loff_t *ppos)
-{
-	ssize_t ret;
-
-	mutex_lock(&bench_mutex);
-	ret = simple_read_from_buffer(ubuf, count, ppos, bench_result,
-				      bench_result_len);
-	mutex_unlock(&bench_mutex);
-	return ret;
-}
-
-static const struct file_operations bench_ctl_fops = {
-	.owner = THIS_MODULE,
-	.write = bench_ctl_write,
-	.llseek = noop_llseek,
-};
-
-static const struct file_operations bench_result_fops = {
-	.owner = THIS_MODULE,
-	.read = bench_result_read,
-	.llseek = default_llseek,
-};
-
-static struct dentry *bench_dir;
-
-static int __init bench_init(void)
-{
-	int i, ret;
-
-	bench_result = vzalloc(BENCH_RESULT_SIZE);
 	bench_objs = kvmalloc_array(BENCH_NR_LOOKUPS, sizeof(*bench_objs),
 				    GFP_KERNEL);
 	bench_kinds = kvmalloc_array(BENCH_NR_LOOKUPS, sizeof(*bench_kinds),
 				     GFP_KERNEL);
-	if (!bench_result || !bench_objs || !bench_kinds) {
-		ret = -ENOMEM;
-		goto err_free;
+	if (!bench_objs || !bench_kinds) {
+		kvfree(bench_kinds);
+		kvfree(bench_objs);
+		return -ENOMEM;
 	}
-	for (i = 0; i < BENCH_MAX_CONTENDERS; i++) {
-		bench_turns.ns[i] = kvmalloc_array(BENCH_MAX_BATCHES, sizeof(u64),
-						   GFP_KERNEL);
-		if (!bench_turns.ns[i]) {
-			ret = -ENOMEM;
-			goto err_free;
-		}
-	}
-
-	/* Without the probe the switch time is missing, nothing else. */
-	ret = register_kprobes(bench_switch_probes,
-			       ARRAY_SIZE(bench_switch_probes));
-	if (ret)
-		pr_warn("cannot probe klpx_switch_run/klpx_plan_free: %d; no switch times\n",
-			ret);
-	bench_switch_probed = !ret;
-
-	bench_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	debugfs_create_file("ctl", 0200, bench_dir, NULL, &bench_ctl_fops);
-	debugfs_create_file("result", 0400, bench_dir, NULL,
-			    &bench_result_fops);
 	return 0;
-
-err_free:
-	for (i = 0; i < BENCH_MAX_CONTENDERS; i++)
-		kvfree(bench_turns.ns[i]);
-	kvfree(bench_kinds);
-	kvfree(bench_objs);
-	vfree(bench_result);
-	return ret;
 }
 
-static void __exit bench_exit(void)
+void bench_shadow_exit(void)
 {
 	int i;
 
-	debugfs_remove_recursive(bench_dir);
-	if (bench_switch_probed)
-		unregister_kprobes(bench_switch_probes,
-				   ARRAY_SIZE(bench_switch_probes));
 	for (i = 0; i < ARRAY_SIZE(bench_sets); i++) {
 		bench_set_unregister(&bench_sets[i]);
 		bench_set_clear_klp(&bench_sets[i]);
 	}
 	/* klp_shadow_free_all() frees after a grace period. */
 	rcu_barrier();
-	for (i = 0; i < BENCH_MAX_CONTENDERS; i++)
-		kvfree(bench_turns.ns[i]);
 	kvfree(bench_kinds);
 	kvfree(bench_objs);
-	vfree(bench_result);
 }
-
-module_init(bench_init);
-module_exit(bench_exit);
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("klpx benchmark: shadow variables and redirection against the kernel's own");
