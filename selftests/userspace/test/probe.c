@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Probe ctor and dtors; see probe.h. */
+/* Probe ctor and dtors, the gate ctor, registrations by id; see probe.h. */
+#include <sched.h>
 #include <string.h>
 
 #include <shim.h>
 
 #include "probe.h"
+#include "shadow.h"
 
 struct probe probe;
 
@@ -56,4 +58,47 @@ void probe_dtor_a(void *obj, void *data)
 void probe_dtor_b(void *obj, void *data)
 {
 	probe_dtor(1, obj, data);
+}
+
+struct refs_query {
+	unsigned long id;
+	unsigned long refs;
+};
+
+static void refs_of(const struct klpx_shadow_stat *st, void *arg)
+{
+	struct refs_query *q = arg;
+
+	if (st->id == q->id)
+		q->refs = st->refs;
+}
+
+unsigned long shadow_refs_of(unsigned long id)
+{
+	struct refs_query q = { .id = id };
+
+	klpx_shadow_walk_classes(refs_of, &q);
+	return q.refs;
+}
+
+struct probe_gate probe_gate;
+
+void probe_gate_close(void *obj)
+{
+	__atomic_store_n(&probe_gate.inside, false, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&probe_gate.release, false, __ATOMIC_SEQ_CST);
+	probe_gate.obj = obj;
+}
+
+int probe_gate_ctor(void *obj, void *data, void *ctor_data)
+{
+	__atomic_store_n(&probe_gate.inside, true, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&probe_gate.release, __ATOMIC_SEQ_CST))
+		sched_yield();
+	return 0;
+}
+
+void *probe_gate_alloc_fn(void *type)
+{
+	return klpx_shadow_alloc(probe_gate.obj, type, GFP_KERNEL, NULL);
 }

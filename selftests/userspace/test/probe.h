@@ -60,4 +60,29 @@ void probe_dtor_b(void *obj, void *data);
 	.ctor = probe_ctor, .dtor = probe_dtor_a,			\
 }
 
+/* registrations of @id as the registry reports them (0: not registered) */
+unsigned long shadow_refs_of(unsigned long id);
+
+/**
+ * struct probe_gate - a ctor that holds its id's lock until the test opens
+ * @inside:	the ctor runs (the id's lock is held)
+ * @release:	the test lets the ctor return
+ * @obj:	the object probe_gate_alloc_fn() creates a variable for
+ *
+ * probe_gate_close() makes it ready; a thread runs probe_gate_alloc_fn()
+ * with a type whose ctor is probe_gate_ctor(); the test waits for @inside
+ * and later sets @release.
+ */
+struct probe_gate {
+	bool inside;
+	bool release;
+	void *obj;
+};
+
+extern struct probe_gate probe_gate;
+
+void probe_gate_close(void *obj);
+int probe_gate_ctor(void *obj, void *data, void *ctor_data);
+void *probe_gate_alloc_fn(void *type);
+
 #endif /* _KLPX_TEST_PROBE_H */

@@ -24,27 +24,6 @@ static char objs[1 << 14];
 
 #define OBJ(i)	((void *)&objs[i])
 
-struct refs_query {
-	unsigned long id;
-	unsigned long refs;
-};
-
-static void refs_of(const struct klpx_shadow_stat *st, void *arg)
-{
-	struct refs_query *q = arg;
-
-	if (st->id == q->id)
-		q->refs = st->refs;
-}
-
-static unsigned long shadow_refs_of(unsigned long id)
-{
-	struct refs_query q = { .id = id };
-
-	klpx_shadow_walk_classes(refs_of, &q);
-	return q.refs;
-}
-
 /* live allocations once frees in flight have landed */
 static long settled_live(void)
 {
