@@ -24,7 +24,7 @@
  * redirect.c).  It answers "who patches what" on a machine with stacked patches; a line
  * goes when the last patch on its function does.
  *
- * transition lists, while a switch waits, the tasks in its way (park.c):
+ * transition lists, while a switch waits, the tasks in its way (inway.c):
  *
  *	pid=<pid> comm=<comm> state=<state> func=<name>
  *	action=<waiting|signal-at=<s>|moved>

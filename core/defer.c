@@ -503,7 +503,7 @@ void klpx_defer_exit(void)
  * @m:	the file
  *
  * One line per task whose step is left to its return to user mode, the
- * fields of park.c's lines first:
+ * fields of inway.c's lines first:
  * pid=<pid> comm=<comm> state=<state> func=<name> action=waiting
  * patch=<patch> step=deferred (the step waits for the task's return;
  * "taking" while the task takes it).

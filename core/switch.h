@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Private to switch.c and park.c: the tasks a switch finds in its way.
+ * Private to switch.c, inway.c and park.c: the tasks a switch finds in its
+ * way.
  */
 #ifndef _KLPX_CORE_SWITCH_H
 #define _KLPX_CORE_SWITCH_H
@@ -45,7 +46,7 @@ void klpx_ran_note_running(struct task_struct *t);
 int klpx_ran_for_each(bool (*fn)(struct task_struct *t, void *arg), void *arg);
 void klpx_ran_disarm(void);
 
-/* park.c: who is in the way of a switch, and moving them */
+/* inway.c: who is in the way of a switch */
 struct klpx_inway_set *klpx_inway_main_set(void);
 void klpx_inway_begin(struct klpx_inway_set *set,
 		      const struct klpx_switch *sw, const char *patch);
@@ -54,10 +55,12 @@ void klpx_inway_note(struct klpx_inway_set *set, struct task_struct *t,
 		     const struct klpx_busy *seen);
 void klpx_inway_end_pass(struct klpx_inway_set *set);
 bool klpx_inway_ready_to_move(struct klpx_inway_set *set);
+int klpx_inway_show(struct seq_file *m);
+
+/* park.c: moving them out, and releasing them */
 unsigned int klpx_inway_move(struct klpx_inway_set *set);
 void klpx_inway_release(struct klpx_inway_set *set);
 void klpx_inway_pause(struct klpx_inway_set *set);
 void klpx_inway_end(struct klpx_inway_set *set);
-int klpx_inway_show(struct seq_file *m);
 
 #endif /* _KLPX_CORE_SWITCH_H */
