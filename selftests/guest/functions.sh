@@ -285,6 +285,20 @@ ctl() {
 	write_file "$*" "/sys/kernel/debug/$mod/ctl"
 }
 
+# insmod_async(mod, file) - load mod in the background, its messages into
+# file, its pid in $loader; the caller logs the command and waits for it
+insmod_async() {
+	(cd "$KLPX_MODDIR" && "$KLPX_INSMOD" $1.ko >"$2" 2>&1)&
+	loader=$!
+}
+
+# transition_lists(pattern, who) - wait until a line of the debugfs
+# transition file matches the grep pattern; else die saying who is missing
+transition_lists() {
+	loop_until "grep -q '$1' $KLPX_DEBUGFS/transition" ||
+		die "the transition file does not list $2: $(cat $KLPX_DEBUGFS/transition)"
+}
+
 # start_test(title) - begin a transcript: everything logged from here on
 # is what check_result compares
 start_test() {

@@ -3,8 +3,8 @@
  * klpx_bench.h - what the parts of the klpx_bench module share: the
  * result buffer, timed batches taken in turn, and each part's commands.
  *
- *	klpx_bench_main.c	the debugfs files, the command line, the
- *				result, batches in turn, settling
+ *	klpx_bench_main.c	the debugfs files and the command line
+ *	klpx_bench_out.c	the result, batches in turn, settling
  *	klpx_bench_shadow.c	shadow variables: fill, get, miss, resize,
  *				create, clear, freeall, gc
  *	klpx_bench_calls.c	redirected calls, stop_machine() and the
@@ -48,7 +48,7 @@ struct bench_turns {
 
 extern struct bench_turns bench_turns;
 
-/* klpx_bench_main.c, called under the command mutex */
+/* klpx_bench_out.c, called under the command mutex */
 __printf(1, 2) void bench_out(const char *fmt, ...);
 void bench_sample(const char *what, const char *set, unsigned long n,
 		  const char *impl, int round, u64 ns, u64 ops);
@@ -59,6 +59,10 @@ void bench_turns_sample(int who, const char *what, const char *set,
 			unsigned long n, const char *impl, int round,
 			u64 batch_ops);
 void bench_settle(void);
+void bench_out_reset(void);
+ssize_t bench_out_read(char __user *ubuf, size_t count, loff_t *ppos);
+int bench_out_init(void);
+void bench_out_exit(void);
 
 /*
  * Each part: its command, or -ENOENT when the command is not one of its

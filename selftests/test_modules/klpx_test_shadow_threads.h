@@ -3,10 +3,12 @@
  * klpx_test_shadow_threads.h - the commands of the shadow test modules
  * that run kthreads: "race", several threads creating the same variables
  * at once, and "readers", threads looking variables up until stopped.
- * Part of the body in klpx_test_shadow.h, which includes it once.
+ * Part of the body in klpx_test_shadow.h.
  */
 #ifndef _KLPX_TEST_SHADOW_THREADS_H
 #define _KLPX_TEST_SHADOW_THREADS_H
+
+#include "klpx_test_shadow_base.h"
 
 struct klpx_test_race {
 	struct completion start;

@@ -144,8 +144,7 @@ write_file 3 $TIMEOUT || die "cannot set switch_timeout"
 load_mod $TARGET kthread=1
 loop_until "[ \"\$(cat $WAITERS)\" = 1 ]" || die "the kthread does not sleep"
 log "% insmod $PATCH.ko"
-(cd "$KLPX_MODDIR" && "$KLPX_INSMOD" $PATCH.ko >/tmp/core-busy.err 2>&1)&
-loader=$!
+insmod_async $PATCH /tmp/core-busy.err
 loop_until "[ \"\$(cat $KLPX_SYSFS/$PATCH/transition 2>/dev/null)\" = 1 ]" ||
 	die "transition never read 1"
 log "% cat $KLPX_SYSFS/$PATCH/transition"

@@ -105,29 +105,36 @@ check_result "% insmod $TARGET.ko
 % rmmod $PATCH
 % rmmod $TARGET"
 
-# - basic patches a function of vmlinux and one of klpx_target, loaded
-#   before it: both take klpx's default path, hooked in one batch
-# - the task that disables it calls synchronize_rcu_tasks_rude() once
+# two_objects first second waits - basic patches a function of vmlinux
+# and one of klpx_target: load modules first and second, then check that
+# both functions take klpx's default path and that the task disabling
+# basic calls $WAITER waits times
+two_objects() {
+	load_mod $1
+	load_mod $2
+	assert_eq "functions on the $path path" 2 \
+		"$(grep -cE "^func=.* object=(vmlinux|$MODTARGET) .* path=$path\$" $KLPX_DEBUGFS/funcs)"
+	assert_eq "RCU-tasks waits of the disabling task" $3 "$(disable_waits $BASIC)"
+	klpx_unhooked
+	unload_mod $BASIC
+	unload_mod $MODTARGET
 
-start_test "a disable of functions in vmlinux and a module waits once ($path path)"
-
-load_mod $MODTARGET
-load_mod $BASIC
-assert_eq "functions on the $path path" 2 \
-	"$(grep -cE "^func=.* object=(vmlinux|$MODTARGET) .* path=$path\$" $KLPX_DEBUGFS/funcs)"
-assert_eq "RCU-tasks waits of the disabling task" 1 "$(disable_waits $BASIC)"
-klpx_unhooked
-unload_mod $BASIC
-unload_mod $MODTARGET
-
-check_result "% insmod $MODTARGET.ko
-% insmod $BASIC.ko
+	check_result "% insmod $1.ko
+% insmod $2.ko
 % echo p:$PROBE $WAITER > $TRACEFS/kprobe_events
 % echo 1 > $TRACEFS/events/kprobes/$PROBE/enable
 % echo 1 > $TRACEFS/tracing_on
 % echo 0 > $KLPX_SYSFS/$BASIC/enabled
 % rmmod $BASIC
 % rmmod $MODTARGET"
+}
+
+# - klpx_target loaded before basic: both functions are hooked in one
+#   batch
+# - the task that disables it calls synchronize_rcu_tasks_rude() once
+
+start_test "a disable of functions in vmlinux and a module waits once ($path path)"
+two_objects $MODTARGET $BASIC 1
 
 # - basic enabled first, klpx_target loaded after it: the module's
 #   function joins in a batch of its own when it loads
@@ -136,23 +143,6 @@ check_result "% insmod $MODTARGET.ko
 
 [ "$path" = direct ] && want=2 || want=1
 start_test "a module loaded after the enable adds its own batch ($path path: $want waits)"
-
-load_mod $BASIC
-load_mod $MODTARGET
-assert_eq "functions on the $path path" 2 \
-	"$(grep -cE "^func=.* object=(vmlinux|$MODTARGET) .* path=$path\$" $KLPX_DEBUGFS/funcs)"
-assert_eq "RCU-tasks waits of the disabling task" $want "$(disable_waits $BASIC)"
-klpx_unhooked
-unload_mod $BASIC
-unload_mod $MODTARGET
-
-check_result "% insmod $BASIC.ko
-% insmod $MODTARGET.ko
-% echo p:$PROBE $WAITER > $TRACEFS/kprobe_events
-% echo 1 > $TRACEFS/events/kprobes/$PROBE/enable
-% echo 1 > $TRACEFS/tracing_on
-% echo 0 > $KLPX_SYSFS/$BASIC/enabled
-% rmmod $BASIC
-% rmmod $MODTARGET"
+two_objects $BASIC $MODTARGET $want
 
 exit 0

@@ -87,10 +87,8 @@ load_mod $TARGET
 start_reader klpx_switch_freezable
 loop_until "[ \"\$(cat $WAITERS)\" = 1 ]" || die "the reader does not sleep"
 log "% insmod $PATCH.ko"
-(cd "$KLPX_MODDIR" && "$KLPX_INSMOD" $PATCH.ko >$OUT.load 2>&1)&
-loader=$!
-loop_until "grep -q 'comm=cat state=S func=klpx_switch_wait_freezable action=signal-at=' $KLPX_DEBUGFS/transition" ||
-	die "the transition file does not list the reader"
+insmod_async $PATCH $OUT.load
+transition_lists 'comm=cat state=S func=klpx_switch_wait_freezable action=signal-at=' "the reader"
 wait $loader || die "the enable failed: $(cat $OUT.load)"
 loader=
 LOADED_MODS="$PATCH $LOADED_MODS"

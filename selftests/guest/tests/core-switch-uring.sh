@@ -47,10 +47,8 @@ rm -f $OUT.status
 reader=$!
 loop_until "[ \"\$(cat $WAITERS)\" = 1 ]" || die "the io_uring read does not sleep"
 log "% insmod $PATCH.ko &"
-(cd "$KLPX_MODDIR" && "$KLPX_INSMOD" $PATCH.ko >$OUT.load 2>&1)&
-loader=$!
-loop_until "grep -q 'comm=iou-wrk-[0-9]* state=S func=klpx_switch_wait_eintr action=waiting' $KLPX_DEBUGFS/transition" ||
-	die "the transition file does not list the io-wq worker as waited for: $(cat $KLPX_DEBUGFS/transition)"
+insmod_async $PATCH $OUT.load
+transition_lists 'comm=iou-wrk-[0-9]* state=S func=klpx_switch_wait_eintr action=waiting' "the io-wq worker as waited for"
 wait "$reader"
 reader=
 log "$(cat $OUT.out)"

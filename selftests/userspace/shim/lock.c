@@ -9,40 +9,10 @@
  * usage of the class, the order of classes taken while others are held,
  * and, in PREEMPT_RT mode, where a sleeping spinlock_t may be taken.
  */
-#include <stdlib.h>
-#include <string.h>
 
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <shim.h>
-
-static bool shim_rt_mode;
-static pthread_once_t shim_rt_once = PTHREAD_ONCE_INIT;
-
-static void shim_rt_from_env(void)
-{
-	const char *v = getenv("KLPX_SHIM_PREEMPT_RT");
-
-	if (v && *v == '1')
-		shim_rt_mode = true;
-}
-
-void shim_set_preempt_rt(bool on)
-{
-	pthread_once(&shim_rt_once, shim_rt_from_env);
-	__atomic_store_n(&shim_rt_mode, on, __ATOMIC_SEQ_CST);
-}
-
-bool shim_preempt_rt(void)
-{
-	pthread_once(&shim_rt_once, shim_rt_from_env);
-	return __atomic_load_n(&shim_rt_mode, __ATOMIC_RELAXED);
-}
-
-bool shim_kconfig_enabled(const char *option)
-{
-	return !strcmp(option, "CONFIG_PREEMPT_RT") && shim_preempt_rt();
-}
 
 /* ------------------------------------------------------------------ */
 /* classes                                                             */

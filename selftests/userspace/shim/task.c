@@ -1,13 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The calling context as the kernel would see it: spinlocks held,
- * preemption and IRQs disabled, RCU readers entered.  Used to report
- * sleeping where the kernel may not sleep.
+ * preemption and IRQs disabled, RCU readers entered, and whether the
+ * kernel is a PREEMPT_RT one.  Used to report sleeping where the kernel
+ * may not sleep.
  */
+#include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <linux/kernel.h>
 #include <shim.h>
+
+/* PREEMPT_RT mode: which kernel the calling context is that of. */
+static bool shim_rt_mode;
+static pthread_once_t shim_rt_once = PTHREAD_ONCE_INIT;
+
+static void shim_rt_from_env(void)
+{
+	const char *v = getenv("KLPX_SHIM_PREEMPT_RT");
+
+	if (v && *v == '1')
+		shim_rt_mode = true;
+}
+
+void shim_set_preempt_rt(bool on)
+{
+	pthread_once(&shim_rt_once, shim_rt_from_env);
+	__atomic_store_n(&shim_rt_mode, on, __ATOMIC_SEQ_CST);
+}
+
+bool shim_preempt_rt(void)
+{
+	pthread_once(&shim_rt_once, shim_rt_from_env);
+	return __atomic_load_n(&shim_rt_mode, __ATOMIC_RELAXED);
+}
+
+bool shim_kconfig_enabled(const char *option)
+{
+	return !strcmp(option, "CONFIG_PREEMPT_RT") && shim_preempt_rt();
+}
 
 static __thread struct shim_task shim_self;
 __thread unsigned int shim_hash_last_bits;
