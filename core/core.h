@@ -97,14 +97,33 @@ static inline const char *klpx_patch_name(const struct klpx_patch *patch)
 	return patch->mod->name;
 }
 
-/* patch.c: enable, disable, and the replaced patches of a replace */
-int klpx_plan_nomem(const struct klpx_patch *patch, const char *what, int ret);
-int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
-			     const struct attribute *attr);
-struct klpx_patch *klpx_patch_find_module(struct list_head *patches,
-					  struct module *mod);
-struct klpx_patch *klpx_patch_of_module(struct module *mod);
+/* Planning a switch allocates: say so when that is what failed. */
+static inline int klpx_plan_nomem(const struct klpx_patch *patch,
+				  const char *what, int ret)
+{
+	pr_err("'%s': %s: no memory to plan the switch\n",
+	       klpx_patch_name(patch), what);
+	return ret;
+}
+
+/**
+ * struct klpx_dir_ops - a patch's directory, as the interface provides it
+ * @add:	create it (klpx_mutex held); on failure what was created
+ *		stays, for @del
+ * @del:	remove it, if any (klpx_mutex NOT held: waits for the users
+ *		of its files)
+ *
+ * Registered once by sysfs.c at init, before any patch.
+ */
+struct klpx_dir_ops {
+	int (*add)(struct klpx_patch *patch);
+	void (*del)(struct klpx_patch *patch);
+};
+
+/* enable.c: validate, resolve, register types, plan, switch, commit */
 int __klpx_enable_patch(struct klpx_patch *patch, struct list_head *released);
+
+/* disable.c: pre_unpatch, the switch that takes a patch off, what follows */
 int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 			 struct list_head *restore);
 void klpx_disable_begin(struct klpx_patch *patch);
@@ -113,6 +132,9 @@ int klpx_disable_attempt(struct klpx_patch *patch, bool check,
 void klpx_disable_refused(struct klpx_patch *patch, bool check, int ret);
 void klpx_disable_finish(struct klpx_patch *patch, bool check,
 			 struct list_head *restore);
+
+/* replace.c: the patches an atomic replace replaced leave, or come back */
+void klpx_replace_done(struct klpx_patch *patch, struct list_head *released);
 void klpx_patch_settle_replace(struct list_head *released);
 void klpx_patch_settle_replace_for(struct module *mod,
 				   struct list_head *released);
@@ -121,6 +143,16 @@ struct klpx_patch *klpx_patch_take_replacing(struct module *mod,
 					     struct list_head *released);
 void klpx_replaced_leave(struct klpx_patch *patch,
 			 struct list_head *released);
+
+/* release.c: the enabled patches; a patch that leaves them */
+void klpx_release_set_dir_ops(const struct klpx_dir_ops *ops);
+int klpx_patch_dir_add(struct klpx_patch *patch);
+void klpx_patch_dir_del(struct klpx_patch *patch);
+void klpx_patch_releasing_begin(void);
+void klpx_patch_releasing_done(void);
+struct klpx_patch *klpx_patch_find_module(struct list_head *patches,
+					  struct module *mod);
+struct klpx_patch *klpx_patch_of_module(struct module *mod);
 void klpx_patch_leave(struct klpx_patch *patch, struct list_head *released);
 void klpx_patch_release_left(struct list_head *released);
 void klpx_patch_wait_released(void);
@@ -207,11 +239,9 @@ int klpx_module_init(void);
 void klpx_module_exit(void);
 struct module *klpx_module_live(const char *name);
 
-/* sysfs.c */
+/* sysfs.c: the files of /sys/kernel/klpx */
 int klpx_sysfs_init(void);
 void klpx_sysfs_exit(void);
-int klpx_sysfs_add_patch(struct klpx_patch *patch);
-void klpx_sysfs_del_patch(struct klpx_patch *patch);
 
 /* debugfs.c */
 void klpx_debugfs_init(void);

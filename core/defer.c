@@ -466,7 +466,7 @@ void klpx_defer_release(struct list_head *cancelled)
 	list_for_each_entry_safe(patch, tmp, cancelled, list) {
 		list_del_init(&patch->list);
 		WRITE_ONCE(patch->transition, false);
-		klpx_sysfs_del_patch(patch);
+		klpx_patch_dir_del(patch);
 		module_put(patch->mod);
 	}
 }

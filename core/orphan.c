@@ -308,7 +308,7 @@ void klpx_patch_release_orphans(struct list_head *gone, bool run_exit)
 
 	list_for_each_entry_safe(patch, tmp, gone, list) {
 		list_del_init(&patch->list);
-		klpx_sysfs_del_patch(patch);
+		klpx_patch_dir_del(patch);
 		mod = patch->mod;
 		module_put(mod);
 		/* Given back by the disable. */
