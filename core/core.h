@@ -88,7 +88,31 @@ void klpx_direct_set(struct klpx_direct_slot *slot, void *target);
 struct ftrace_ops *klpx_direct_register(unsigned long *ips, unsigned int n);
 int klpx_direct_unregister(struct ftrace_ops *fops);
 
+struct klpx_teardown;
+
+/**
+ * struct klpx_switch_ops - what the switch asks of the lifecycle above it
+ * @teardown_of:	the teardown in progress of a patch, or NULL
+ *			(klpx_teardown_of())
+ * @teardown_may_report: may that teardown say whom it waits for now?
+ *			(klpx_teardown_may_report())
+ * @defer_running:	is the current task taking its deferred step?
+ *			(klpx_defer_running())
+ * @defer_pending:	is a step of a patch left to a task's return?
+ *			(klpx_defer_pending())
+ *
+ * Registered once by main.c at init, before any patch; each is called
+ * with klpx_mutex held.
+ */
+struct klpx_switch_ops {
+	struct klpx_teardown *(*teardown_of)(const struct klpx_patch *patch);
+	bool (*teardown_may_report)(struct klpx_teardown *td);
+	bool (*defer_running)(void);
+	bool (*defer_pending)(const struct klpx_patch *patch);
+};
+
 /* switch.c: the consistent step */
+void klpx_switch_set_ops(const struct klpx_switch_ops *ops);
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch);
 const char *klpx_switch_self_where(void);
 
@@ -132,6 +156,7 @@ int klpx_disable_attempt(struct klpx_patch *patch, bool check,
 void klpx_disable_refused(struct klpx_patch *patch, bool check, int ret);
 void klpx_disable_finish(struct klpx_patch *patch, bool check,
 			 struct list_head *restore);
+int klpx_disable_deferred(struct klpx_patch *patch, struct list_head *released);
 
 /* replace.c: the patches an atomic replace replaced leave, or come back */
 void klpx_replace_done(struct klpx_patch *patch, struct list_head *released);
@@ -161,7 +186,9 @@ void klpx_patch_wait_released(void);
 bool klpx_defer_running(void);
 bool klpx_defer_enabling(const struct module *mod);
 bool klpx_defer_pending(const struct klpx_patch *patch);
-int klpx_defer_queue(struct klpx_patch *patch, bool disable);
+int klpx_defer_queue(struct klpx_patch *patch, bool disable,
+		     int (*take)(struct klpx_patch *patch,
+				 struct list_head *released));
 int klpx_defer_refuse_disable(struct klpx_patch *patch);
 void klpx_defer_module_going(struct module *mod, struct list_head *cancelled);
 void klpx_defer_release(struct list_head *cancelled);
@@ -175,7 +202,7 @@ void klpx_inway_set_free(struct klpx_inway_set *set);
 
 /**
  * struct klpx_teardown - a patch disabled while its module goes
- * @node:	entry in orphan.c's list of teardowns in progress
+ * @node:	entry in teardown.c's list of teardowns in progress
  * @patch:	the patch
  * @restoring:	the patches it replaced come back in its switch; cleared
  *		when a module they concern comes or goes meanwhile
@@ -197,7 +224,7 @@ struct klpx_teardown {
 	unsigned long next_report;
 };
 
-/* orphan.c: a patch module that goes away while its patch is enabled */
+/* teardown.c: a patch module that goes away while its patch is enabled */
 struct klpx_teardown *klpx_teardown_of(const struct klpx_patch *patch);
 bool klpx_teardown_may_report(struct klpx_teardown *td);
 int klpx_teardown_refuse_enable(const struct klpx_patch *patch);
@@ -208,7 +235,7 @@ void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 void klpx_patch_release_orphans(struct list_head *gone, bool run_exit);
 void klpx_patch_run_exit(struct module *mod);
 
-/* object.c: one object: checks, resolution, callbacks, its module */
+/* object.c: one object: checks, resolution, callbacks, its stacks */
 int klpx_patch_init(struct klpx_patch *patch);
 int klpx_patch_check_duplicates(struct klpx_patch *patch);
 int klpx_object_resolve(struct klpx_object *obj);
@@ -219,8 +246,6 @@ int klpx_pre_patch(struct klpx_object *obj);
 void klpx_post_patch(struct klpx_object *obj);
 void klpx_pre_unpatch(struct klpx_object *obj);
 void klpx_post_unpatch(struct klpx_object *obj);
-int klpx_object_patch_loading(struct klpx_object *obj, struct module *mod);
-void klpx_object_unpatch_unloading(struct klpx_object *obj);
 
 /* types.c: the shadow types an object owns */
 int klpx_object_register_types(struct klpx_object *obj);
@@ -234,10 +259,17 @@ void klpx_release_patches(struct klpx_release *rel, int plan_error,
 void klpx_patch_hold_exit(struct klpx_patch *patch);
 void klpx_patch_give_exit(struct klpx_patch *patch);
 
-/* module.c: objects of modules that come and go */
+/* loading.c: objects of modules that come and go */
+struct module *klpx_module_live(const char *name);
+int klpx_loading_coming(struct module *mod);
+void klpx_loading_live(struct module *mod);
+void klpx_loading_going(struct module *mod);
+bool klpx_loading_init_failed(struct module *mod);
+void klpx_loading_exit(void);
+
+/* notifier.c: the module notifiers */
 int klpx_module_init(void);
 void klpx_module_exit(void);
-struct module *klpx_module_live(const char *name);
 
 /* sysfs.c: the files of /sys/kernel/klpx */
 int klpx_sysfs_init(void);

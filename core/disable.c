@@ -227,3 +227,21 @@ int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 	klpx_disable_finish(patch, check, restore);
 	return 0;
 }
+
+/**
+ * klpx_disable_deferred() - a disable left to the writer's return
+ * @patch:	the patch a write of 0 to "enabled" asked to disable
+ * @released:	unused: a disable replaces nothing
+ *
+ * What a write of 0 to "enabled" would do, for klpx_defer_queue().
+ *
+ * Context: klpx_mutex held; sleeps.
+ * Return: 0 when disabled; -EALREADY when @patch is no longer enabled;
+ * else as __klpx_disable_patch().
+ */
+int klpx_disable_deferred(struct klpx_patch *patch, struct list_head *released)
+{
+	if (!patch->enabled)
+		return -EALREADY;
+	return __klpx_disable_patch(patch, true, NULL);
+}

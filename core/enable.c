@@ -280,7 +280,7 @@ int klpx_enable_patch(struct klpx_patch *patch)
 	 * outcome is traced when it is taken.
 	 */
 	if (ret == -EINPROGRESS) {
-		ret = klpx_defer_queue(patch, false);
+		ret = klpx_defer_queue(patch, false, __klpx_enable_patch);
 		if (ret)
 			trace_klpx_patch_enable(klpx_patch_name(patch),
 						patch->replace, ret);

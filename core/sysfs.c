@@ -89,7 +89,7 @@ static int klpx_sysfs_disable(struct klpx_patch *patch, struct kobject *kobj,
 	/* The writer stands in the code: the disable waits for its return. */
 	deferred = ret == -EINPROGRESS;
 	if (deferred)
-		ret = klpx_defer_queue(patch, true);
+		ret = klpx_defer_queue(patch, true, klpx_disable_deferred);
 	/*
 	 * We are writing a file of a directory that goes now: @patch's, or
 	 * that of a patch replaced while we waited for klpx_mutex, which may

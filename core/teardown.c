@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * orphan.c - a patch module that goes away while its patch is enabled.
+ * teardown.c - a patch module that goes away while its patch is enabled.
  *
  * While its patch is enabled a module keeps a reference and has no exit,
  * so rmmod refuses it; only a failed init and a forced removal still free
