@@ -235,8 +235,7 @@ void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 void klpx_patch_release_orphans(struct list_head *gone, bool run_exit);
 void klpx_patch_run_exit(struct module *mod);
 
-/* object.c: one object: checks, resolution, callbacks, its stacks */
-int klpx_patch_init(struct klpx_patch *patch);
+/* object.c: one object: resolution, callbacks, its stacks */
 int klpx_patch_check_duplicates(struct klpx_patch *patch);
 int klpx_object_resolve(struct klpx_object *obj);
 void klpx_object_detach(struct klpx_object *obj);

@@ -12,6 +12,11 @@
  * A directory is removed (kobject_del) before its patch module is unpinned,
  * and removal waits for every reader and writer of its files, so the show
  * and store methods may follow @patch and @obj into the patch module.
+ *
+ * A write of 0 to "enabled" disables the patch (disable.c), or leaves the
+ * disable to the writer's return (defer.c), and removes the directory it
+ * writes in before it returns.  The lifecycle creates and removes
+ * directories through struct klpx_dir_ops, registered here at init.
  */
 #define pr_fmt(fmt) "klpx: " fmt
 
