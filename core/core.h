@@ -88,7 +88,31 @@ void klpx_direct_set(struct klpx_direct_slot *slot, void *target);
 struct ftrace_ops *klpx_direct_register(unsigned long *ips, unsigned int n);
 int klpx_direct_unregister(struct ftrace_ops *fops);
 
+struct klpx_teardown;
+
+/**
+ * struct klpx_switch_ops - what the switch asks of the lifecycle above it
+ * @teardown_of:	the teardown in progress of a patch, or NULL
+ *			(klpx_teardown_of())
+ * @teardown_may_report: may that teardown say whom it waits for now?
+ *			(klpx_teardown_may_report())
+ * @defer_running:	is the current task taking its deferred step?
+ *			(klpx_defer_running())
+ * @defer_pending:	is a step of a patch left to a task's return?
+ *			(klpx_defer_pending())
+ *
+ * Registered once by main.c at init, before any patch; each is called
+ * with klpx_mutex held.
+ */
+struct klpx_switch_ops {
+	struct klpx_teardown *(*teardown_of)(const struct klpx_patch *patch);
+	bool (*teardown_may_report)(struct klpx_teardown *td);
+	bool (*defer_running)(void);
+	bool (*defer_pending)(const struct klpx_patch *patch);
+};
+
 /* switch.c: the consistent step */
+void klpx_switch_set_ops(const struct klpx_switch_ops *ops);
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch);
 const char *klpx_switch_self_where(void);
 
@@ -97,14 +121,33 @@ static inline const char *klpx_patch_name(const struct klpx_patch *patch)
 	return patch->mod->name;
 }
 
-/* patch.c: enable, disable, and the replaced patches of a replace */
-int klpx_plan_nomem(const struct klpx_patch *patch, const char *what, int ret);
-int klpx_patch_disable_store(struct klpx_patch *patch, struct kobject *kobj,
-			     const struct attribute *attr);
-struct klpx_patch *klpx_patch_find_module(struct list_head *patches,
-					  struct module *mod);
-struct klpx_patch *klpx_patch_of_module(struct module *mod);
+/* Planning a switch allocates: say so when that is what failed. */
+static inline int klpx_plan_nomem(const struct klpx_patch *patch,
+				  const char *what, int ret)
+{
+	pr_err("'%s': %s: no memory to plan the switch\n",
+	       klpx_patch_name(patch), what);
+	return ret;
+}
+
+/**
+ * struct klpx_dir_ops - a patch's directory, as the interface provides it
+ * @add:	create it (klpx_mutex held); on failure what was created
+ *		stays, for @del
+ * @del:	remove it, if any (klpx_mutex NOT held: waits for the users
+ *		of its files)
+ *
+ * Registered once by sysfs.c at init, before any patch.
+ */
+struct klpx_dir_ops {
+	int (*add)(struct klpx_patch *patch);
+	void (*del)(struct klpx_patch *patch);
+};
+
+/* enable.c: validate, resolve, register types, plan, switch, commit */
 int __klpx_enable_patch(struct klpx_patch *patch, struct list_head *released);
+
+/* disable.c: pre_unpatch, the switch that takes a patch off, what follows */
 int __klpx_disable_patch(struct klpx_patch *patch, bool check,
 			 struct list_head *restore);
 void klpx_disable_begin(struct klpx_patch *patch);
@@ -113,6 +156,10 @@ int klpx_disable_attempt(struct klpx_patch *patch, bool check,
 void klpx_disable_refused(struct klpx_patch *patch, bool check, int ret);
 void klpx_disable_finish(struct klpx_patch *patch, bool check,
 			 struct list_head *restore);
+int klpx_disable_deferred(struct klpx_patch *patch, struct list_head *released);
+
+/* replace.c: the patches an atomic replace replaced leave, or come back */
+void klpx_replace_done(struct klpx_patch *patch, struct list_head *released);
 void klpx_patch_settle_replace(struct list_head *released);
 void klpx_patch_settle_replace_for(struct module *mod,
 				   struct list_head *released);
@@ -121,6 +168,16 @@ struct klpx_patch *klpx_patch_take_replacing(struct module *mod,
 					     struct list_head *released);
 void klpx_replaced_leave(struct klpx_patch *patch,
 			 struct list_head *released);
+
+/* release.c: the enabled patches; a patch that leaves them */
+void klpx_release_set_dir_ops(const struct klpx_dir_ops *ops);
+int klpx_patch_dir_add(struct klpx_patch *patch);
+void klpx_patch_dir_del(struct klpx_patch *patch);
+void klpx_patch_releasing_begin(void);
+void klpx_patch_releasing_done(void);
+struct klpx_patch *klpx_patch_find_module(struct list_head *patches,
+					  struct module *mod);
+struct klpx_patch *klpx_patch_of_module(struct module *mod);
 void klpx_patch_leave(struct klpx_patch *patch, struct list_head *released);
 void klpx_patch_release_left(struct list_head *released);
 void klpx_patch_wait_released(void);
@@ -129,7 +186,9 @@ void klpx_patch_wait_released(void);
 bool klpx_defer_running(void);
 bool klpx_defer_enabling(const struct module *mod);
 bool klpx_defer_pending(const struct klpx_patch *patch);
-int klpx_defer_queue(struct klpx_patch *patch, bool disable);
+int klpx_defer_queue(struct klpx_patch *patch, bool disable,
+		     int (*take)(struct klpx_patch *patch,
+				 struct list_head *released));
 int klpx_defer_refuse_disable(struct klpx_patch *patch);
 void klpx_defer_module_going(struct module *mod, struct list_head *cancelled);
 void klpx_defer_release(struct list_head *cancelled);
@@ -143,7 +202,7 @@ void klpx_inway_set_free(struct klpx_inway_set *set);
 
 /**
  * struct klpx_teardown - a patch disabled while its module goes
- * @node:	entry in orphan.c's list of teardowns in progress
+ * @node:	entry in teardown.c's list of teardowns in progress
  * @patch:	the patch
  * @restoring:	the patches it replaced come back in its switch; cleared
  *		when a module they concern comes or goes meanwhile
@@ -165,7 +224,7 @@ struct klpx_teardown {
 	unsigned long next_report;
 };
 
-/* orphan.c: a patch module that goes away while its patch is enabled */
+/* teardown.c: a patch module that goes away while its patch is enabled */
 struct klpx_teardown *klpx_teardown_of(const struct klpx_patch *patch);
 bool klpx_teardown_may_report(struct klpx_teardown *td);
 int klpx_teardown_refuse_enable(const struct klpx_patch *patch);
@@ -176,8 +235,7 @@ void klpx_patch_teardown_orphan(struct module *mod, bool init_failed,
 void klpx_patch_release_orphans(struct list_head *gone, bool run_exit);
 void klpx_patch_run_exit(struct module *mod);
 
-/* object.c: one object: checks, resolution, callbacks, its module */
-int klpx_patch_init(struct klpx_patch *patch);
+/* object.c: one object: resolution, callbacks, its stacks */
 int klpx_patch_check_duplicates(struct klpx_patch *patch);
 int klpx_object_resolve(struct klpx_object *obj);
 void klpx_object_detach(struct klpx_object *obj);
@@ -187,8 +245,6 @@ int klpx_pre_patch(struct klpx_object *obj);
 void klpx_post_patch(struct klpx_object *obj);
 void klpx_pre_unpatch(struct klpx_object *obj);
 void klpx_post_unpatch(struct klpx_object *obj);
-int klpx_object_patch_loading(struct klpx_object *obj, struct module *mod);
-void klpx_object_unpatch_unloading(struct klpx_object *obj);
 
 /* types.c: the shadow types an object owns */
 int klpx_object_register_types(struct klpx_object *obj);
@@ -202,16 +258,21 @@ void klpx_release_patches(struct klpx_release *rel, int plan_error,
 void klpx_patch_hold_exit(struct klpx_patch *patch);
 void klpx_patch_give_exit(struct klpx_patch *patch);
 
-/* module.c: objects of modules that come and go */
+/* loading.c: objects of modules that come and go */
+struct module *klpx_module_live(const char *name);
+int klpx_loading_coming(struct module *mod);
+void klpx_loading_live(struct module *mod);
+void klpx_loading_going(struct module *mod);
+bool klpx_loading_init_failed(struct module *mod);
+void klpx_loading_exit(void);
+
+/* notifier.c: the module notifiers */
 int klpx_module_init(void);
 void klpx_module_exit(void);
-struct module *klpx_module_live(const char *name);
 
-/* sysfs.c */
+/* sysfs.c: the files of /sys/kernel/klpx */
 int klpx_sysfs_init(void);
 void klpx_sysfs_exit(void);
-int klpx_sysfs_add_patch(struct klpx_patch *patch);
-void klpx_sysfs_del_patch(struct klpx_patch *patch);
 
 /* debugfs.c */
 void klpx_debugfs_init(void);

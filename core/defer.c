@@ -60,6 +60,7 @@ KLPX_SYMBOLS(vmlinux, KLPX_SYMPOS(__module_text_address, 0));
  * @name:	the patch's name, for the transition file
  * @where:	the changed function the task stood in when it asked
  * @disable:	the step disables @patch; else it enables it
+ * @take:	takes the step, klpx_mutex held
  * @taking:	the task is taking the step now: no longer pending
  * @mods:	modules the task had frames in, each referenced
  * @nr:		number of @mods
@@ -74,6 +75,7 @@ struct klpx_defer {
 	char name[MODULE_NAME_LEN];
 	char where[KSYM_SYMBOL_LEN];
 	bool disable;
+	int (*take)(struct klpx_patch *patch, struct list_head *released);
 	bool taking;
 	struct module *mods[KLPX_DEFER_PINS];
 	unsigned int nr;
@@ -199,14 +201,6 @@ static void klpx_defer_unpin(struct klpx_defer *d)
 		module_put(d->mods[--d->nr]);
 }
 
-/* Take a deferred disable: what a write of 0 to "enabled" would do. */
-static int klpx_defer_disable(struct klpx_patch *patch)
-{
-	if (!patch->enabled)
-		return -EALREADY;
-	return __klpx_disable_patch(patch, true, NULL);
-}
-
 /* The step itself, for a patch still there. */
 static void klpx_defer_take(struct klpx_defer *d, struct list_head *released)
 {
@@ -216,13 +210,10 @@ static void klpx_defer_take(struct klpx_defer *d, struct list_head *released)
 	/* A replace still in its init settles first, as for any step. */
 	klpx_patch_settle_replace(released);
 	klpx_defer_task = current;
-	if (d->disable) {
-		ret = klpx_defer_disable(patch);
-	} else {
-		ret = __klpx_enable_patch(patch, released);
+	ret = d->take(patch, released);
+	if (!d->disable)
 		trace_klpx_patch_enable(klpx_patch_name(patch),
 					patch->replace, ret);
-	}
 	klpx_defer_task = NULL;
 	WRITE_ONCE(patch->transition, klpx_defer_pending(patch));
 	if (!ret && !d->disable)
@@ -323,6 +314,10 @@ static void klpx_defer_fn(struct callback_head *work)
  * @disable:	the step disables @patch (an enabled patch); else it enables
  *		it (the enable's module reference and sysfs directory pass to
  *		the pending step)
+ * @take:	the step itself, called with klpx_mutex held by the task at
+ *		its return to user mode (@released as __klpx_enable_patch()'s):
+ *		0 when it was taken, -EALREADY when a disable found nothing
+ *		to do, else why it failed
  *
  * Context: klpx_mutex held; process context, a user task; sleeps.
  * Return: 0 with the step pending ("transition" reads 1; logged, naming
@@ -330,7 +325,9 @@ static void klpx_defer_fn(struct callback_head *work)
  * KLPX_DEFER_PINS modules), -ENODEV (the patch module is going away) or
  * -ESRCH (the task is exiting): logged, nothing pending.
  */
-int klpx_defer_queue(struct klpx_patch *patch, bool disable)
+int klpx_defer_queue(struct klpx_patch *patch, bool disable,
+		     int (*take)(struct klpx_patch *patch,
+				 struct list_head *released))
 {
 	struct klpx_defer *d;
 	int ret;
@@ -349,6 +346,7 @@ int klpx_defer_queue(struct klpx_patch *patch, bool disable)
 	strscpy(d->name, klpx_patch_name(patch), sizeof(d->name));
 	strscpy(d->where, klpx_switch_self_where(), sizeof(d->where));
 	d->disable = disable;
+	d->take = take;
 	ret = klpx_defer_pin(d);
 	if (ret)
 		goto err_unpin;
@@ -466,7 +464,7 @@ void klpx_defer_release(struct list_head *cancelled)
 	list_for_each_entry_safe(patch, tmp, cancelled, list) {
 		list_del_init(&patch->list);
 		WRITE_ONCE(patch->transition, false);
-		klpx_sysfs_del_patch(patch);
+		klpx_patch_dir_del(patch);
 		module_put(patch->mod);
 	}
 }

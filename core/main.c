@@ -14,10 +14,19 @@
 #include "core.h"
 #include "../shadow/shadow.h"
 
+/* What the switch asks of the teardowns and deferred steps above it. */
+static const struct klpx_switch_ops klpx_switch_lifecycle = {
+	.teardown_of = klpx_teardown_of,
+	.teardown_may_report = klpx_teardown_may_report,
+	.defer_running = klpx_defer_running,
+	.defer_pending = klpx_defer_pending,
+};
+
 static int __init klpx_init(void)
 {
 	int ret;
 
+	klpx_switch_set_ops(&klpx_switch_lifecycle);
 	ret = klpx_sysfs_init();
 	if (ret) {
 		pr_err("cannot create /sys/kernel/klpx: %pe\n", ERR_PTR(ret));

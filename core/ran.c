@@ -22,7 +22,7 @@
 #include <linux/spinlock.h>
 #include <linux/klpx.h>
 #include <trace/events/sched.h>
-#include "switch.h"
+#include "ran.h"
 
 /* Not exported: the tracepoint itself (see kallsyms.c). */
 KLPX_SYMBOLS(vmlinux, KLPX_SYMPOS(__tracepoint_sched_switch, 0));

@@ -31,7 +31,7 @@
 #include <asm/unwind.h>
 #include "compat.h"
 #include "core.h"
-#include "switch.h"
+#include "stacks.h"
 
 #ifndef CONFIG_UNWINDER_ORC
 #error "klpx walks stacks with the ORC unwinder: this kernel has another"

@@ -54,6 +54,8 @@
 #include <linux/timekeeping.h>
 #include "compat.h"
 #include "core.h"
+#include "ran.h"
+#include "stacks.h"
 #include "switch.h"
 #include "trace.h"
 
@@ -99,6 +101,20 @@ struct klpx_switch_ctx {
 	struct klpx_busy seen;
 	struct klpx_busy busy;
 };
+
+/* What it asks the lifecycle; set once at init, before any patch. */
+static const struct klpx_switch_ops *klpx_switch_ops;
+
+/**
+ * klpx_switch_set_ops() - register what the switch asks of the lifecycle
+ * @ops:	the teardowns and deferred steps in progress
+ *
+ * Context: klpx's init, before any patch can be enabled.
+ */
+void klpx_switch_set_ops(const struct klpx_switch_ops *ops)
+{
+	klpx_switch_ops = ops;
+}
 
 /*
  * Where the asking task stood when klpx_switch_run() last answered
@@ -461,7 +477,7 @@ const char *klpx_switch_self_where(void)
 int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 {
 	struct klpx_switch_ctx ctx = { .sw = sw, .asking = current };
-	struct klpx_teardown *tearing = klpx_teardown_of(patch);
+	struct klpx_teardown *tearing = klpx_switch_ops->teardown_of(patch);
 	/* Only the teardown's own attempt; not a module's object meanwhile. */
 	struct klpx_teardown *td = tearing && tearing->attempting ? tearing :
 				   NULL;
@@ -488,7 +504,7 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	 */
 	if (sw->check && !td && klpx_self_busy(&ctx)) {
 		if (!(current->flags & (PF_KTHREAD | KLPX_PF_WORKERS)) &&
-		    !klpx_defer_running()) {
+		    !klpx_switch_ops->defer_running()) {
 			klpx_self_report(&ctx, patch, false);
 			return -EINPROGRESS;
 		}
@@ -542,7 +558,7 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 		WRITE_ONCE(patch->transition, true);
 		/* A teardown's attempt: it tries again without klpx_mutex. */
 		if (td) {
-			if (klpx_teardown_may_report(td))
+			if (klpx_switch_ops->teardown_may_report(td))
 				klpx_switch_report(&ctx, patch, false);
 			ret = -EBUSY;
 			break;
@@ -575,7 +591,8 @@ int klpx_switch_run(struct klpx_switch *sw, struct klpx_patch *patch)
 	 * object of a module that comes or goes switches).
 	 */
 	WRITE_ONCE(patch->transition, (td && ret == -EBUSY) ||
-		   (tearing && !td) || klpx_defer_pending(patch));
+		   (tearing && !td) ||
+		   klpx_switch_ops->defer_pending(patch));
 	trace_klpx_switch(patch->mod->name, tries, stopped, ctx.busy.comm,
 			  ctx.busy.pid, ret);
 

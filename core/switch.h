@@ -34,18 +34,6 @@ struct klpx_busy {
 	bool movable;
 };
 
-/* stacks.c: a stack walked to its real end, or not at all */
-int klpx_stacks_prepare(void);
-int klpx_stack_walk(struct task_struct *t, unsigned long *entries,
-		    unsigned int size);
-
-/* ran.c: the tasks that may have run since the pre-check looked */
-int klpx_ran_arm(void);
-void klpx_ran_reset(void);
-void klpx_ran_note_running(struct task_struct *t);
-int klpx_ran_for_each(bool (*fn)(struct task_struct *t, void *arg), void *arg);
-void klpx_ran_disarm(void);
-
 /* inway.c: who is in the way of a switch */
 struct klpx_inway_set *klpx_inway_main_set(void);
 void klpx_inway_begin(struct klpx_inway_set *set,

@@ -12,6 +12,11 @@
  * A directory is removed (kobject_del) before its patch module is unpinned,
  * and removal waits for every reader and writer of its files, so the show
  * and store methods may follow @patch and @obj into the patch module.
+ *
+ * A write of 0 to "enabled" disables the patch (disable.c), or leaves the
+ * disable to the writer's return (defer.c), and removes the directory it
+ * writes in before it returns.  The lifecycle creates and removes
+ * directories through struct klpx_dir_ops, registered here at init.
  */
 #define pr_fmt(fmt) "klpx: " fmt
 
@@ -41,6 +46,83 @@ static struct klpx_kobj *to_klpx_kobj(struct kobject *kobj)
 	return container_of(kobj, struct klpx_kobj, kobj);
 }
 
+static void klpx_sysfs_del_patch(struct klpx_patch *patch);
+
+/**
+ * klpx_sysfs_disable() - disable a patch on behalf of its "enabled" file
+ * @patch:	the patch
+ * @kobj:	its sysfs directory
+ * @attr:	the file being written ("enabled")
+ *
+ * Disables @patch, removes its sysfs directory and unpins its module, all
+ * before returning, so that "echo 0 > enabled; rmmod" works.  When the
+ * writer itself stands in code the disable changes (a patch of the
+ * sysfs-write path), the disable is left to its return to user mode
+ * (defer.c): it returns 0 with the switch pending.
+ *
+ * Context: a sysfs store; sleeps.
+ * Return: 0 (for a deferred disable: with the switch pending, its
+ * outcome logged when the step is taken); -EINVAL when @patch is not
+ * enabled; -EBUSY (it stays enabled) when a task stayed inside its code,
+ * when its enable is still pending, when its module is going and its
+ * teardown disables it already, or when the writer stands in its
+ * code and cannot leave the disable to its return (a kthread or worker,
+ * frames in more than 8 modules); -ENODEV (the patch module is going
+ * away); -ESRCH (the writer is exiting); -EINTR (the writer was killed
+ * while waiting); -ENOMEM.
+ */
+static int klpx_sysfs_disable(struct klpx_patch *patch, struct kobject *kobj,
+			      const struct attribute *attr)
+{
+	struct kernfs_node *kn = NULL;
+	bool removing, disabled, deferred;
+	LIST_HEAD(released);
+	int ret;
+
+	mutex_lock(&klpx_mutex);
+	klpx_patch_settle_replace(&released);
+	if (klpx_teardown_of(patch)) {
+		/* Its module goes: the teardown disables it already. */
+		pr_err("'%s': cannot disable: its module is going and its teardown is waiting for tasks to leave its code\n",
+		       klpx_patch_name(patch));
+		ret = -EBUSY;
+	} else if (patch->enabled) {
+		ret = __klpx_disable_patch(patch, true, NULL);
+	} else {
+		ret = klpx_defer_refuse_disable(patch);
+	}
+	/* The writer stands in the code: the disable waits for its return. */
+	deferred = ret == -EINPROGRESS;
+	if (deferred)
+		ret = klpx_defer_queue(patch, true, klpx_disable_deferred);
+	/*
+	 * We are writing a file of a directory that goes now: @patch's, or
+	 * that of a patch replaced while we waited for klpx_mutex, which may
+	 * be @patch itself.  Removal waits for writers, us included, unless
+	 * we step out of that count.  Any other writer is either done or
+	 * will find the patch disabled.  Out of it, we count as releasing
+	 * until we are done: that holds @patch's module and klpx.ko.
+	 */
+	disabled = !ret && !deferred;
+	removing = disabled || !list_empty(&released);
+	if (removing)
+		klpx_patch_releasing_begin();
+	mutex_unlock(&klpx_mutex);
+
+	if (removing)
+		kn = sysfs_break_active_protection(kobj, attr);
+	klpx_patch_release_left(&released);
+	if (disabled)
+		klpx_sysfs_del_patch(patch);
+	if (kn)
+		sysfs_unbreak_active_protection(kn);
+	if (disabled)
+		module_put(patch->mod);
+	if (removing)
+		klpx_patch_releasing_done();
+	return ret;
+}
+
 static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
@@ -61,7 +143,7 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 	/* Enabling happens at module load; a disabled patch is done. */
 	if (enable)
 		return -EINVAL;
-	ret = klpx_patch_disable_store(patch, kobj, &attr->attr);
+	ret = klpx_sysfs_disable(patch, kobj, &attr->attr);
 	return ret ? ret : count;
 }
 
@@ -158,7 +240,7 @@ static void klpx_kobj_del(struct klpx_kobj *k)
  * Context: klpx_mutex held (creation does not wait for file users).
  * Return: 0; -EEXIST when a patch of that name has a directory; -ENOMEM.
  */
-int klpx_sysfs_add_patch(struct klpx_patch *patch)
+static int klpx_sysfs_add_patch(struct klpx_patch *patch)
 {
 	struct klpx_object *obj;
 	struct klpx_kobj *k;
@@ -188,7 +270,7 @@ int klpx_sysfs_add_patch(struct klpx_patch *patch)
  *
  * Context: klpx_mutex NOT held (a writer of "enabled" takes it); sleeps.
  */
-void klpx_sysfs_del_patch(struct klpx_patch *patch)
+static void klpx_sysfs_del_patch(struct klpx_patch *patch)
 {
 	struct klpx_object *obj;
 
@@ -204,10 +286,18 @@ void klpx_sysfs_del_patch(struct klpx_patch *patch)
 	patch->kobj = NULL;
 }
 
+static const struct klpx_dir_ops klpx_sysfs_dir_ops = {
+	.add = klpx_sysfs_add_patch,
+	.del = klpx_sysfs_del_patch,
+};
+
 int klpx_sysfs_init(void)
 {
 	klpx_root = kobject_create_and_add("klpx", kernel_kobj);
-	return klpx_root ? 0 : -ENOMEM;
+	if (!klpx_root)
+		return -ENOMEM;
+	klpx_release_set_dir_ops(&klpx_sysfs_dir_ops);
+	return 0;
 }
 
 void klpx_sysfs_exit(void)

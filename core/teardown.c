@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * orphan.c - a patch module that goes away while its patch is enabled.
+ * teardown.c - a patch module that goes away while its patch is enabled.
  *
  * While its patch is enabled a module keeps a reference and has no exit,
  * so rmmod refuses it; only a failed init and a forced removal still free
@@ -308,7 +308,7 @@ void klpx_patch_release_orphans(struct list_head *gone, bool run_exit)
 
 	list_for_each_entry_safe(patch, tmp, gone, list) {
 		list_del_init(&patch->list);
-		klpx_sysfs_del_patch(patch);
+		klpx_patch_dir_del(patch);
 		mod = patch->mod;
 		module_put(mod);
 		/* Given back by the disable. */
