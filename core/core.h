@@ -195,7 +195,7 @@ void klpx_defer_release(struct list_head *cancelled);
 void klpx_defer_exit(void);
 int klpx_defer_show(struct seq_file *m);
 
-/* park.c: the tasks in a switch's way, kept across a teardown's attempts */
+/* inway.c, park.c: the tasks in a switch's way, kept across a teardown's attempts */
 struct klpx_inway_set;
 struct klpx_inway_set *klpx_inway_set_new(void);
 void klpx_inway_set_free(struct klpx_inway_set *set);

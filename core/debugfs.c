@@ -38,7 +38,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include "core.h"
-#include "switch.h"
+#include "inway.h"
 #include "../shadow/shadow.h"
 
 static struct dentry *klpx_debugfs_dir;

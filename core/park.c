@@ -37,6 +37,7 @@
 #include "compat.h"
 #include "core.h"
 #include "inway.h"
+#include "park.h"
 #include "trace.h"
 
 /* Parked tasks wait here for their release; the switcher for arrivals. */

@@ -54,9 +54,10 @@
 #include <linux/timekeeping.h>
 #include "compat.h"
 #include "core.h"
+#include "inway.h"
+#include "park.h"
 #include "ran.h"
 #include "stacks.h"
-#include "switch.h"
 #include "trace.h"
 
 #ifndef CONFIG_HAVE_RELIABLE_STACKTRACE
