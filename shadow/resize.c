@@ -49,9 +49,10 @@
 #include "table.h"
 
 /*
- * Small tables at a lower load.  A table sized for its count (load between
- * 1 and 2) makes a lookup step on 1.5 to 2 variables per hit; upstream's
- * fixed table of 4096 chains, at 10^3 variables, on barely more than one.
+ * Small tables at a lower load.  A table sized for its count (dense: load
+ * between 1 and 2, see table.h) makes a lookup step on 1.5 to 2 variables
+ * per hit; upstream's fixed table of 4096 chains, at 10^3 variables, on
+ * barely more than one.
  * So while the tables of every id, at the size their counts ask for, take
  * no more than the allowance (the size of upstream's table: 32 KiB), a
  * resize may make its table up to eight times larger (load 1/8 to 1/4),
@@ -208,9 +209,10 @@ static bool __klpx_shadow_backing_off(struct klpx_shadow_class *class)
  * __klpx_shadow_maybe_resize() - queue a resize if the table needs one
  * @class:	the class whose count just changed
  *
- * Queues a resize if the count left the table's load between 1/2 and 2,
- * unless one is queued or running, the class is dead, or resizes back
- * off after a failed allocation.
+ * Queues a resize if the count left the loads the table's natural size
+ * keeps (between 1/2 and 2 for a dense table, 1/4 and 1 for a larger
+ * one, see table.h), unless one is queued or running, the class is dead,
+ * or resizes back off after a failed allocation.
  *
  * Context: any context but NMI; class->lock held.
  */
@@ -225,12 +227,13 @@ void __klpx_shadow_maybe_resize(struct klpx_shadow_class *class)
 	tbl = klpx_shadow_locked_tbl(class, &class->tbl);
 	shift = klpx_shadow_target_shift(class->count);
 	/*
-	 * Grow at load 2, to load 1; shrink below load 1/2, to a load
-	 * between 1 and 2: loads of the table's natural size, before any
-	 * boost.
+	 * Grow when the count asks for more chains; shrink when twice the
+	 * count would still ask for fewer: loads of the table's natural
+	 * size, before any boost.
 	 */
 	if (shift > __klpx_shadow_natural_shift(class, tbl) ||
-	    shift + 1 < __klpx_shadow_natural_shift(class, tbl)) {
+	    klpx_shadow_too_large(class->count,
+				  __klpx_shadow_natural_shift(class, tbl))) {
 		class->resize_pending = true;
 		irq_work_queue(&class->resize_kick);
 	}
@@ -399,7 +402,8 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 	count = class->count;
 	shift = klpx_shadow_target_shift(count);
 	natural = __klpx_shadow_natural_shift(class, old);
-	if (class->dead || (shift <= natural && shift + 1 >= natural)) {
+	if (class->dead ||
+	    (shift <= natural && !klpx_shadow_too_large(count, natural))) {
 		/* Nothing to do. */
 		if (!class->dead)
 			__klpx_shadow_resize_done(class);

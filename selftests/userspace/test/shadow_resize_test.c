@@ -215,7 +215,7 @@ KLPX_TEST(shadow_small_tables_take_a_lower_load_within_the_allowance)
 	EXPECT_EQ(natural, 9);
 	EXPECT_EQ(boosted, 12);
 	EXPECT_EQ(second, 10);
-	EXPECT_EQ(large, 13);
+	EXPECT_EQ(large, 14);
 	EXPECT_EQ(after, 9);
 }
 
@@ -278,7 +278,7 @@ static void *miss_reader(void *arg)
 /*
  * A lookup that misses while a resize moves variables looks again only if
  * the moves reached its own chain meanwhile: each batch publishes the
- * range of chains it may touch, a few hundred of the 8192 here.  With one
+ * range of chains it may touch, a few hundred of the 16384 here.  With one
  * counter for the whole id, every batch anywhere in the table made it
  * look again, and a miss could go on looking for as long as the resize
  * lasted.  The reader's keys are odd addresses: no variable has one.
@@ -290,7 +290,7 @@ KLPX_TEST(shadow_get_miss_retries_only_when_its_own_chain_moved)
 
 	M.t = (struct klpx_shadow_type){ .id = 604, .name = "growing", .size = 8 };
 	ASSERT_EQ(klpx_shadow_register(&M.t), 0);
-	/* even addresses: one variable every other byte; 2^13 chains */
+	/* even addresses: one variable every other byte; 2^14 chains */
 	for (i = 0; i < n / 2; i++)
 		ASSERT_NOT_NULL(klpx_shadow_alloc(&grow_objs[2 * i], &M.t,
 						  GFP_KERNEL, NULL));
@@ -298,7 +298,7 @@ KLPX_TEST(shadow_get_miss_retries_only_when_its_own_chain_moved)
 	M.main_task = shim_current()->id;
 	shim_set_resched_hook(pace_resize);
 	ASSERT_EQ(shim_thread_create(&reader, miss_reader, NULL), 0);
-	/* the last of these grows the table to 2^14 chains */
+	/* the last of these grows the table to 2^15 chains */
 	for (; i < n; i++)
 		ASSERT_NOT_NULL(klpx_shadow_alloc(&grow_objs[2 * i], &M.t,
 						  GFP_KERNEL, NULL));
@@ -308,7 +308,7 @@ KLPX_TEST(shadow_get_miss_retries_only_when_its_own_chain_moved)
 	shim_set_resched_hook(NULL);
 	klpx_shadow_unregister(&M.t);
 
-	kt_info("%lu misses during a resize of 2^13 chains, %lu looked again",
+	kt_info("%lu misses during a resize of 2^14 chains, %lu looked again",
 		M.slow, M.again);
 	EXPECT_TRUE(M.slow >= 100);
 	/* at most one miss in 64 looks again (one in 12 did) */
