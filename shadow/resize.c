@@ -245,9 +245,10 @@ void __klpx_shadow_maybe_resize(struct klpx_shadow_class *class)
  *
  * Context: any context but NMI; class->lock held.
  * Return: true if the table new variables go to is at load 4 or more
- * (twice the load a resize is queued at: the worker had the time of as
- * many creations as the table held; and the class lives and does not back
- * off): a creator that may sleep then grows it before it returns.
+ * (twice the load a dense table grows at, four times a larger one's: the
+ * worker had the time of as many creations as the table held; and the
+ * class lives and does not back off): a creator that may sleep then grows
+ * it before it returns.
  */
 bool __klpx_shadow_overloaded(struct klpx_shadow_class *class)
 {
