@@ -7,7 +7,9 @@
  */
 #include <kunit/test.h>
 #include <linux/klpx.h>
+#include <linux/irq_work.h>
 #include <linux/limits.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -450,6 +452,92 @@ static void klpx_shadow_registry_calls_after_the_last_unregister_do_nothing(stru
 	check_calls_on_unregistered(test, fx, type);
 }
 
+/*
+ * Grace periods, counted with RCU's polling cookies, in units of what one
+ * synchronize_rcu() right after another advances them by.
+ */
+static unsigned long grace_unit(void)
+{
+	unsigned long before;
+
+	synchronize_rcu();
+	before = get_state_synchronize_rcu();
+	synchronize_rcu();
+	return get_state_synchronize_rcu() - before;
+}
+
+#define GC_BATCH	64
+
+/*
+ * Register @nr ids with a variable each and collect them together with
+ * klpx_shadow_unregister_many(); return how far RCU's cookie moved
+ * meanwhile.  The classes of earlier collections are freed first, so that
+ * their keys' grace periods do not fall into the count.
+ */
+static unsigned long collect_ids(struct kunit *test, int nr)
+{
+	struct klpx_shadow_type *types, **ptrs;
+	unsigned long before, waited;
+	int i;
+
+	types = kunit_kcalloc(test, nr, sizeof(*types), GFP_KERNEL);
+	ptrs = kunit_kcalloc(test, nr, sizeof(*ptrs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, types);
+	KUNIT_ASSERT_NOT_NULL(test, ptrs);
+	for (i = 0; i < nr; i++) {
+		types[i].id = klpx_kunit_new_id();
+		types[i].name = "registry_gc_batch";
+		types[i].size = sizeof(struct klpx_kunit_rec);
+		ptrs[i] = &types[i];
+		KUNIT_ASSERT_EQ(test, klpx_shadow_register(&types[i]), 0);
+		KUNIT_ASSERT_NOT_NULL(test, klpx_shadow_alloc(objs, &types[i],
+							      GFP_KERNEL, NULL));
+	}
+	klpx_shadow_flush_collected();
+
+	before = get_state_synchronize_rcu();
+	klpx_shadow_unregister_many(ptrs, nr);
+	waited = get_state_synchronize_rcu() - before;
+
+	for (i = 0; i < nr; i++)
+		KUNIT_EXPECT_FALSE(test, snapshot(types[i].id).found);
+	klpx_shadow_flush_collected();
+	return waited;
+}
+
+static void nop_irq_work(struct irq_work *work)
+{
+}
+
+/*
+ * Collecting many ids at once waits for as many grace periods as
+ * collecting one, whatever the kernel's debugging: with lockdep (this
+ * configuration has it), each id's lock key must not cost the collection
+ * a grace period of its own.  One wait per id is the kernel's, not the
+ * store's, and is counted apart: irq_work_sync() of each id's resize
+ * kick, which waits for a grace period where IRQ work has no interrupt
+ * of its own (UML), and spins elsewhere.
+ */
+static void klpx_shadow_registry_gc_of_many_ids_waits_as_for_one(struct kunit *test)
+{
+	struct irq_work kick = IRQ_WORK_INIT_HARD(nop_irq_work);
+	unsigned long unit, sync, before, one, many;
+
+	unit = grace_unit();
+	KUNIT_ASSERT_GT(test, unit, 0UL);
+	before = get_state_synchronize_rcu();
+	irq_work_sync(&kick);
+	sync = get_state_synchronize_rcu() - before;
+
+	one = collect_ids(test, 1);
+	many = collect_ids(test, GC_BATCH);
+	/* Room for a few unrelated grace periods. */
+	KUNIT_EXPECT_LE_MSG(test, many,
+			    one + (GC_BATCH - 1) * sync + GC_BATCH / 4 * unit,
+			    "1 id collected in %lu grace periods, %d in %lu (irq_work_sync(): %lu)",
+			    one / unit, GC_BATCH, many / unit, sync / unit);
+}
+
 static struct kunit_case klpx_shadow_registry_cases[] = {
 	KUNIT_CASE(klpx_shadow_registry_register_lists_the_id),
 	KUNIT_CASE(klpx_shadow_registry_lists_ids_in_registration_order),
@@ -468,6 +556,7 @@ static struct kunit_case klpx_shadow_registry_cases[] = {
 	KUNIT_CASE(klpx_shadow_registry_gc_without_dtor_frees_every_variable),
 	KUNIT_CASE(klpx_shadow_registry_reregistered_id_starts_empty),
 	KUNIT_CASE(klpx_shadow_registry_gc_leaves_other_ids_alone),
+	KUNIT_CASE(klpx_shadow_registry_gc_of_many_ids_waits_as_for_one),
 	KUNIT_CASE(klpx_shadow_registry_unregistering_an_unregistered_type_warns),
 	KUNIT_CASE(klpx_shadow_registry_calls_on_a_never_registered_type_do_nothing),
 	KUNIT_CASE(klpx_shadow_registry_calls_after_the_last_unregister_do_nothing),

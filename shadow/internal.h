@@ -105,7 +105,8 @@ struct klpx_shadow_cache {
  *		@reg_next: changed under klpx_shadow_mutex and @lock both,
  *		so that a resize, under @lock, updates each one's @tbl
  * @version:	the highest version among @regs, likewise
- * @gc_node:	entry in a list of classes being collected together
+ * @gc_node:	entry in a list of classes being collected together, then
+ *		in the registry's list of collected classes to free
  * @gc_type:	the type whose unregistration collects the class: its dtor
  *		destroys the variables; NULL when no owner is left to call
  * @gc_release: call @gc_type's release once the variables are gone (not

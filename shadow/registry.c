@@ -11,8 +11,10 @@
 #include <linux/mutex.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <linux/workqueue.h>
 
 #include "class.h"
 #include "ids.h"
@@ -62,11 +64,12 @@
  *   RCU-tasks, which do not wait for them.
  *
  * - With lockdep, each id's lock has a lockdep key of its own, so that
- *   lockdep tells ids apart; lockdep_unregister_key() waits for a grace
- *   period per key, so collecting N ids at once waits N + 2 grace periods,
- *   not 2, under klpx_shadow_mutex.  Only kernels with lockdep pay it
- *   (Debian's do not).  Sharing keys among ids would carry one id's lock
- *   ordering over to another, and a false report is worse than the wait.
+ *   lockdep tells ids apart (sharing keys among ids would carry one id's
+ *   lock ordering over to another).  lockdep_unregister_key() waits for a
+ *   grace period per key, so with lockdep the keys of collected ids are
+ *   unregistered, and their classes freed, by a work item after the
+ *   collection, out of klpx_shadow_mutex: collecting N ids at once waits
+ *   for the same grace periods as collecting one, lockdep or not.
  *
  * - A type's setup and release run under klpx_shadow_mutex, in process
  *   context: setup when the id's first registration is made, release
@@ -78,6 +81,55 @@
 /* The classes, one per registered id, and the slab caches: see DOC. */
 static LIST_HEAD(klpx_shadow_classes);
 static LIST_HEAD(klpx_shadow_caches);
+
+/*
+ * With lockdep, classes collected and drained, linked by their @gc_node,
+ * whose keys are still to be unregistered and memory freed: by
+ * klpx_shadow_reap_work, which waits for one grace period per key, out
+ * of klpx_shadow_mutex.  The list is guarded by klpx_shadow_reap_lock.
+ */
+static LIST_HEAD(klpx_shadow_reaped);
+static DEFINE_SPINLOCK(klpx_shadow_reap_lock);
+
+static void klpx_shadow_free_classes(struct list_head *classes)
+{
+	struct klpx_shadow_class *class, *tmp;
+
+	list_for_each_entry_safe(class, tmp, classes, gc_node)
+		klpx_shadow_class_free(class);
+	INIT_LIST_HEAD(classes);
+}
+
+static void klpx_shadow_reap(struct work_struct *work)
+{
+	LIST_HEAD(reap);
+
+	spin_lock(&klpx_shadow_reap_lock);
+	list_splice_init(&klpx_shadow_reaped, &reap);
+	spin_unlock(&klpx_shadow_reap_lock);
+	klpx_shadow_free_classes(&reap);
+}
+
+static DECLARE_WORK(klpx_shadow_reap_work, klpx_shadow_reap);
+
+/*
+ * Free the classes on @dead, collected and drained: at once without
+ * lockdep, where dropping their keys costs nothing; with lockdep, through
+ * klpx_shadow_reap_work, queued once for the batch, so that their keys'
+ * grace periods are waited for neither under klpx_shadow_mutex nor one
+ * by one by the collection.
+ */
+static void klpx_shadow_retire(struct list_head *dead)
+{
+	if (!IS_ENABLED(CONFIG_LOCKDEP)) {
+		klpx_shadow_free_classes(dead);
+		return;
+	}
+	spin_lock(&klpx_shadow_reap_lock);
+	list_splice_tail_init(dead, &klpx_shadow_reaped);
+	spin_unlock(&klpx_shadow_reap_lock);
+	schedule_work(&klpx_shadow_reap_work);
+}
 
 /* Make @class findable, or no longer.  Under klpx_shadow_mutex. */
 static void klpx_shadow_class_list(struct klpx_shadow_class *class)
@@ -193,14 +245,14 @@ klpx_shadow_class_add(struct klpx_shadow_type *type)
 /*
  * Collect the classes on @dead, which have left the list and hold no
  * registration: one wait for readers and one for pending frees serve them
- * all.  Then each id's release, once its variables are gone.  Called with
+ * all.  Then each id's release, once its variables are gone, and the
+ * classes' own memory (klpx_shadow_retire()).  Called with
  * klpx_shadow_mutex held.
  */
 static void __klpx_shadow_collect(struct list_head *dead)
 {
-	struct klpx_shadow_class *class, *tmp;
 	struct klpx_shadow_type *release;
-	struct klpx_shadow_cache *cache;
+	struct klpx_shadow_class *class;
 	u64 start = 0;
 
 	lockdep_assert_held(&klpx_shadow_mutex);
@@ -220,18 +272,17 @@ static void __klpx_shadow_collect(struct list_head *dead)
 					class->gc_type->dtor : NULL);
 	/* Variables freed earlier wait in call_rcu() for their caches. */
 	rcu_barrier();
-	list_for_each_entry_safe(class, tmp, dead, gc_node) {
+	list_for_each_entry(class, dead, gc_node) {
 		/* Dead and drained: the count stands still. */
 		trace_klpx_shadow_gc(class->id, class->name,
 				     READ_ONCE(class->count),
 				     start ? ktime_get_ns() - start : 0);
 		release = class->gc_release ? class->gc_type : NULL;
-		cache = class->cache;
-		klpx_shadow_class_free(class);
-		klpx_shadow_cache_put(cache);
+		klpx_shadow_cache_put(class->cache);
 		if (release && release->release)
 			release->release(release);
 	}
+	klpx_shadow_retire(dead);
 }
 
 /* Drop @type's registration; queue its class on @dead if it was the last. */
@@ -386,6 +437,11 @@ void klpx_shadow_unregister_many(struct klpx_shadow_type **types,
 	mutex_unlock(&klpx_shadow_mutex);
 }
 
+void klpx_shadow_flush_collected(void)
+{
+	flush_work(&klpx_shadow_reap_work);
+}
+
 void klpx_shadow_walk_classes(void (*fn)(const struct klpx_shadow_stat *st,
 					 void *arg),
 			      void *arg)
@@ -424,6 +480,8 @@ void klpx_shadow_exit(void)
 	}
 	__klpx_shadow_collect(&dead);
 	mutex_unlock(&klpx_shadow_mutex);
-	/* No call_rcu() callback of ours may outlive the module. */
+	/* Nor may the freeing of collected classes... */
+	klpx_shadow_flush_collected();
+	/* ...or any call_rcu() callback of ours. */
 	rcu_barrier();
 }

@@ -14,10 +14,10 @@
  * attaching a variable to every object of a kind) keeps the worker off
  * that CPU, and on one CPU, or with every CPU so busy, off all of them.
  * So a creator that may sleep helps: when its creation left the table at
- * load 2 or more, it resizes the table itself before it returns, in its
+ * load 4 or more, it resizes the table itself before it returns, in its
  * own context and with its own gfp flags (less the promise never to fail:
  * growth is optional).  A creation costs O(1) amortised either way, and
- * no chain gets longer than a table at load 2 holds.  A creator that may
+ * no chain gets longer than a table at load 4 holds.  A creator that may
  * not sleep cannot allocate a large table, nor wait for a resize to end;
  * its creations rely on the worker running on some CPU, and it should not
  * stay atomic for long anyway.
@@ -49,18 +49,20 @@
 #include "table.h"
 
 /*
- * Small tables at a lower load.  A table sized for its count (load between
- * 1/2 and 1) makes a lookup step on 1.5 variables per hit; upstream's
- * fixed table of 4096 chains, at 10^3 variables, on barely more than one.
+ * Small tables at a lower load.  A table sized for its count (dense: load
+ * between 1 and 2, see table.h) makes a lookup step on 1.5 to 2 variables
+ * per hit; upstream's fixed table of 4096 chains, at 10^3 variables, on
+ * barely more than one.
  * So while the tables of every id, at the size their counts ask for, take
  * no more than the allowance (the size of upstream's table: 32 KiB), a
- * resize may make its table up to four times larger, as long as what all
- * such extra chains take stays within the allowance too.  Past that, as
- * from about 10^4 variables, tables are at their natural size and the
- * memory per variable is what it was.  @boost, @natural_charged and
- * @boost_charged of each class say what it holds of the two totals.
+ * resize may make its table up to eight times larger (load 1/8 to 1/4),
+ * as long as what all such extra chains take stays within the allowance
+ * too.  Past that, as from about 10^4 variables, tables are at their
+ * natural size and the memory per variable is what it was.  @boost,
+ * @natural_charged and @boost_charged of each class say what it holds of
+ * the two totals.
  */
-#define KLPX_SHADOW_MAX_BOOST		2
+#define KLPX_SHADOW_MAX_BOOST		3
 unsigned long klpx_shadow_boost_allowance = 32UL << 10;
 static atomic_long_t klpx_shadow_natural_bytes = ATOMIC_LONG_INIT(0);
 static atomic_long_t klpx_shadow_boost_bytes = ATOMIC_LONG_INIT(0);
@@ -207,9 +209,10 @@ static bool __klpx_shadow_backing_off(struct klpx_shadow_class *class)
  * __klpx_shadow_maybe_resize() - queue a resize if the table needs one
  * @class:	the class whose count just changed
  *
- * Queues a resize if the count left the table's load between 1/4 and 1,
- * unless one is queued or running, the class is dead, or resizes back
- * off after a failed allocation.
+ * Queues a resize if the count left the loads the table's natural size
+ * keeps (between 1/2 and 2 for a dense table, 1/4 and 1 for a larger
+ * one, see table.h), unless one is queued or running, the class is dead,
+ * or resizes back off after a failed allocation.
  *
  * Context: any context but NMI; class->lock held.
  */
@@ -224,12 +227,13 @@ void __klpx_shadow_maybe_resize(struct klpx_shadow_class *class)
 	tbl = klpx_shadow_locked_tbl(class, &class->tbl);
 	shift = klpx_shadow_target_shift(class->count);
 	/*
-	 * Grow at load 1, to load 1/2; shrink below load 1/4, to a load
-	 * between 1/2 and 1: loads of the table's natural size, before any
-	 * boost.
+	 * Grow when the count asks for more chains; shrink when twice the
+	 * count would still ask for fewer: loads of the table's natural
+	 * size, before any boost.
 	 */
 	if (shift > __klpx_shadow_natural_shift(class, tbl) ||
-	    shift + 1 < __klpx_shadow_natural_shift(class, tbl)) {
+	    klpx_shadow_too_large(class->count,
+				  __klpx_shadow_natural_shift(class, tbl))) {
 		class->resize_pending = true;
 		irq_work_queue(&class->resize_kick);
 	}
@@ -240,9 +244,11 @@ void __klpx_shadow_maybe_resize(struct klpx_shadow_class *class)
  * @class:	the class a creation just added a variable to
  *
  * Context: any context but NMI; class->lock held.
- * Return: true if the table new variables go to is at load 2 or more
- * (and the class lives and does not back off): a creator that may sleep
- * then grows it before it returns.
+ * Return: true if the table new variables go to is at load 4 or more
+ * (twice the load a dense table grows at, four times a larger one's: the
+ * worker had the time of as many creations as the table held; and the
+ * class lives and does not back off): a creator that may sleep then grows
+ * it before it returns.
  */
 bool __klpx_shadow_overloaded(struct klpx_shadow_class *class)
 {
@@ -253,7 +259,7 @@ bool __klpx_shadow_overloaded(struct klpx_shadow_class *class)
 	tbl = klpx_shadow_locked_tbl(class, &class->new_tbl);
 	if (!tbl)
 		tbl = klpx_shadow_locked_tbl(class, &class->tbl);
-	return class->count >> 1 >= 1UL << klpx_shadow_tbl_shift(tbl);
+	return class->count >> 2 >= 1UL << klpx_shadow_tbl_shift(tbl);
 }
 
 /* From an interrupt, holding none of the caller's locks. */
@@ -397,7 +403,8 @@ static void __klpx_shadow_resize(struct klpx_shadow_class *class, gfp_t gfp)
 	count = class->count;
 	shift = klpx_shadow_target_shift(count);
 	natural = __klpx_shadow_natural_shift(class, old);
-	if (class->dead || (shift <= natural && shift + 1 >= natural)) {
+	if (class->dead ||
+	    (shift <= natural && !klpx_shadow_too_large(count, natural))) {
 		/* Nothing to do. */
 		if (!class->dead)
 			__klpx_shadow_resize_done(class);
@@ -509,7 +516,7 @@ static void klpx_shadow_resize_work(struct work_struct *work)
  * @type:	the type a creation just added a variable of
  * @gfp_flags:	the creation's flags; they allow blocking
  *
- * Called after a creation that left its table at load 2 or more.  Waits
+ * Called after a creation that left its table at load 4 or more.  Waits
  * for a resize already running, if any, and then resizes the table if it
  * still needs it.
  *

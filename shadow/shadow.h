@@ -45,6 +45,14 @@ void klpx_shadow_unregister_many(struct klpx_shadow_type **types,
 				 unsigned int nr);
 
 /*
+ * Wait until the ids collected so far are freed: their lockdep keys
+ * unregistered (a grace period each, with lockdep) and their memory
+ * given back, which garbage collection leaves to a work item.  For tests
+ * and klpx_shadow_exit().  May sleep.
+ */
+void klpx_shadow_flush_collected(void);
+
+/*
  * The length of the longest chain of @type's id, in either table while a
  * resize moves variables: what a lookup walks at worst.  Walks every
  * chain under the id's lock, IRQs off: for tests and debugging only.

@@ -97,15 +97,16 @@ static __always_inline bool __klpx_shadow_insert(struct klpx_shadow_class *class
 	hlist_add_head(&var->node, &class->vars);
 	WRITE_ONCE(class->count, class->count + 1);
 	/*
-	 * Below the size the current table has for it, with no resize under
+	 * Below the count the current table grows at, with no resize under
 	 * way (the table is flagged then) and none backing off, a count that
-	 * went up needs no resize, and the table no help (that takes twice
-	 * the size): one comparison, inline, on every creation, where the two
-	 * checks are calls.
+	 * went up needs no resize, and the table no help (that takes load 4):
+	 * one comparison, inline, on every creation, where the two checks
+	 * are calls.
 	 */
 	tbl = klpx_shadow_locked_tbl(class, &class->tbl);
 	if (likely(!klpx_shadow_tbl_moving(tbl) && !class->resize_failed_at &&
-		   !(class->count >> __klpx_shadow_natural_shift(class, tbl))))
+		   !(class->count >>
+		     klpx_shadow_grow_shift(__klpx_shadow_natural_shift(class, tbl)))))
 		return false;
 	__klpx_shadow_maybe_resize(class);
 	return __klpx_shadow_overloaded(class);

@@ -84,12 +84,48 @@ klpx_shadow_bucket(struct klpx_shadow_table *tbl, const void *obj)
 					     (u32)(low >> rshift)];
 }
 
-/* Size of table for @count variables: load factor between 1/2 and 1. */
+/*
+ * Tables for fewer than 1 << KLPX_SHADOW_DENSE_SHIFT variables are dense:
+ * load between 1 and 2, a bucket's 8 bytes for one or two variables,
+ * where many ids with a few hundred variables each would otherwise pay
+ * more in buckets than in variables.  A hit there steps on 1.5 to 2
+ * variables; upstream's fixed table, at 10^4 variables, on 2.4.  Larger
+ * tables have a load between 1/2 and 1, where a miss most often finds an
+ * empty chain: their buckets are a small part of the memory, and the
+ * variables they hold are read far more often than a few small ids'.
+ * Small tables take a lower load still within an allowance (resize.c).
+ */
+#define KLPX_SHADOW_DENSE_SHIFT		13
+
+/* Size of table for @count variables. */
 static inline unsigned int klpx_shadow_target_shift(unsigned long count)
 {
-	if (count < (1UL << KLPX_SHADOW_MIN_SHIFT))
+	if (count < (2UL << KLPX_SHADOW_MIN_SHIFT))
 		return KLPX_SHADOW_MIN_SHIFT;
+	if (count < (1UL << KLPX_SHADOW_DENSE_SHIFT))
+		return ilog2(count);
 	return ilog2(count) + 1;
+}
+
+/*
+ * A table of natural size 1 << @natural grows once its count reaches
+ * 1 << klpx_shadow_grow_shift(@natural): at load 2 if dense, else 1.
+ */
+static inline unsigned int klpx_shadow_grow_shift(unsigned int natural)
+{
+	return natural < KLPX_SHADOW_DENSE_SHIFT ? natural + 1 : natural;
+}
+
+/*
+ * Whether a table of natural size 1 << @natural is too large for @count:
+ * a dense table below load 1/2, a larger one below load 1/4.  Twice the
+ * count would still ask for a smaller table: shrinking leaves room to
+ * double before it grows again.
+ */
+static inline bool klpx_shadow_too_large(unsigned long count,
+					 unsigned int natural)
+{
+	return klpx_shadow_target_shift(2 * count) < natural;
 }
 
 /*

@@ -101,7 +101,7 @@ static const void *mv_old_chain_head(void)
 enum mv_result { MV_RETRIED, MV_INCONCLUSIVE, MV_MISSED, MV_NO_HOLD };
 
 /*
- * One try: grow @a's table from 256 to 512 chains, held after the first
+ * One try: grow @a's table from 128 to 256 chains, held after the first
  * batch; make a variable for the @nth new key whose old chain is not
  * moved yet; hold a reader of it on that chain's first node, in its
  * second look at the old table; let the resize finish.

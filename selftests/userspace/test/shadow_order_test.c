@@ -107,10 +107,12 @@ static void nt_hold_resize(void)
 
 /*
  * A key never given a variable whose lookup walks a variable at each
- * stage, so that the hooks fire: its chain of the first table (256
- * chains, variables 0..199) and of the second (512 chains, 0..255) have
- * variables; the second's is not in the first batch a resize to 1024
- * chains moves, so its chain of the third table is still empty then.
+ * stage, so that the hooks fire: its chain of the first table (128
+ * chains, variables 0..199) and of the second (256 chains, 0..255) have
+ * variables; the second's is in that table's second half, which the
+ * first batch of a resize to 512 chains does not reach (it stops after
+ * 64 moves, and the table holds 512 variables then), so its chain of the
+ * third table is still empty then.
  */
 static void *nt_pick_key(void)
 {
@@ -120,15 +122,15 @@ static void *nt_pick_key(void)
 	for (j = 0; j < 4096; j++) {
 		void *key = KEY(DIRECT_MAP + 32, 64, j);
 
-		if (store_chain(key, 9) < RESIZE_BATCH)
+		if (store_chain(key, 8) < RESIZE_BATCH / 2)
 			continue;
 		first = second = false;
 		for (i = 0; i < 256; i++) {
 			void *obj = KEY(DIRECT_MAP, 64, i);
 
-			if (i < 200 && store_chain(obj, 8) == store_chain(key, 8))
+			if (i < 200 && store_chain(obj, 7) == store_chain(key, 7))
 				first = true;
-			if (store_chain(obj, 9) == store_chain(key, 9))
+			if (store_chain(obj, 8) == store_chain(key, 8))
 				second = true;
 		}
 		if (first && second)
@@ -168,7 +170,7 @@ KLPX_TEST(shadow_get_sees_a_new_table_initialised_as_soon_as_it_is_published)
 						  GFP_KERNEL, NULL));
 	shim_workqueue_drain();
 
-	/* the reader, held in the first table: it resizes to 512 chains */
+	/* the reader, held in the first table: it resizes to 256 chains */
 	ASSERT_EQ(shim_thread_create(&reader, nt_reader, NULL), 0);
 	KT_WAIT_FOR(__atomic_load_n(&nt.in_fast, __ATOMIC_SEQ_CST));
 	works = shim_work_executed();
@@ -178,7 +180,7 @@ KLPX_TEST(shadow_get_sees_a_new_table_initialised_as_soon_as_it_is_published)
 	KT_WAIT_FOR(shim_work_executed() >= works + 2);
 	shim_workqueue_drain();
 
-	/* the reader, held in the second table: it resizes to 1024 chains */
+	/* the reader, held in the second table: it resizes to 512 chains */
 	__atomic_store_n(&nt.armed, true, __ATOMIC_SEQ_CST);
 	shim_set_resched_hook(nt_hold_resize);
 	__atomic_store_n(&nt.release_fast, true, __ATOMIC_SEQ_CST);

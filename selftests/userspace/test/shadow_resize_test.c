@@ -90,7 +90,7 @@ KLPX_TEST(shadow_resize_over_long_chains_moves_64_variables_per_hold)
 /*
  * With the worker held, as a caller that never yields holds it off its
  * CPU, creations that may sleep grow the table themselves: no chain gets
- * longer than a table at load 2 holds.
+ * longer than a table at load 4 holds.
  */
 KLPX_TEST(shadow_creations_that_may_sleep_grow_the_table_with_the_worker_held)
 {
@@ -112,7 +112,8 @@ KLPX_TEST(shadow_creations_that_may_sleep_grow_the_table_with_the_worker_held)
 
 	kt_info("longest chain %zu with %lu variables in 2^%u chains",
 		longest, n, table_bits(OBJ(0), &a));
-	EXPECT_LE(longest, 16);
+	/* consecutive bytes: up to about 28 at load 4 (see kunit/growth) */
+	EXPECT_LE(longest, 32);
 	EXPECT_TRUE(table_bits(OBJ(0), &a) >= 11);
 	for (i = 0; i < n; i++)
 		EXPECT_NOT_NULL(klpx_shadow_get(OBJ(i), &a));
@@ -124,11 +125,11 @@ KLPX_TEST(shadow_creations_that_may_sleep_grow_the_table_with_the_worker_held)
 /* ------------------------------------------------------------------ */
 
 /*
- * A table that 4096 variables grew to 2^13 chains shrinks when frees
- * leave it below load 1/4 (1500 variables, load 0.18): at load 1/8 it
- * would hold 64 bytes of buckets per variable.
+ * A table that 4096 variables grew to 2^12 chains shrinks when frees
+ * leave it below load 1/2 (1500 variables, load 0.37), to a load between
+ * 1 and 2: at load 1/8 it would hold 64 bytes of buckets per variable.
  */
-KLPX_TEST(shadow_table_shrinks_below_load_a_quarter)
+KLPX_TEST(shadow_table_shrinks_below_load_a_half)
 {
 	struct klpx_shadow_type a = { .id = 602, .name = "shrink", .size = 8 };
 	unsigned long n = 4096, left = 1500, i;
@@ -139,7 +140,7 @@ KLPX_TEST(shadow_table_shrinks_below_load_a_quarter)
 		ASSERT_NOT_NULL(klpx_shadow_alloc(OBJ(i), &a, GFP_KERNEL, NULL));
 	shim_workqueue_drain();
 	grown = table_bits(OBJ(0), &a);
-	EXPECT_EQ(grown, 13);
+	EXPECT_EQ(grown, 12);
 
 	for (i = left; i < n; i++)
 		klpx_shadow_free(OBJ(i), &a);
@@ -147,7 +148,7 @@ KLPX_TEST(shadow_table_shrinks_below_load_a_quarter)
 	shrunk = table_bits(OBJ(0), &a);
 	kt_info("2^%u chains for %lu variables, 2^%u for %lu", grown, n,
 		shrunk, left);
-	EXPECT_EQ(shrunk, 11);
+	EXPECT_EQ(shrunk, 10);
 	for (i = 0; i < left; i++)
 		EXPECT_NOT_NULL(klpx_shadow_get(OBJ(i), &a));
 	klpx_shadow_unregister(&a);
@@ -168,7 +169,7 @@ static void fill(struct klpx_shadow_type *type, unsigned long n)
 }
 
 /*
- * Within the allowance, the 1000 variables of an id live in a table four
+ * Within the allowance, the 1000 variables of an id live in a table eight
  * times larger than their count asks for: load 1/4, as in upstream's
  * fixed table at that count.  Without the allowance, at the natural size.
  * A second such id gets what the first left of the allowance.
@@ -192,7 +193,7 @@ KLPX_TEST(shadow_small_tables_take_a_lower_load_within_the_allowance)
 	ASSERT_EQ(klpx_shadow_register(&a), 0);
 	fill(&a, 1000);
 	boosted = table_bits(OBJ(0), &a);
-	/* a second id gets what is left: 8 KiB more, twice its size */
+	/* a second id gets what is left: 4 KiB more, twice its size */
 	ASSERT_EQ(klpx_shadow_register(&c), 0);
 	fill(&c, 1000);
 	second = table_bits(OBJ(0), &c);
@@ -211,11 +212,11 @@ KLPX_TEST(shadow_small_tables_take_a_lower_load_within_the_allowance)
 	klpx_shadow_unregister(&a);
 	klpx_shadow_unregister(&b);
 
-	EXPECT_EQ(natural, 10);
+	EXPECT_EQ(natural, 9);
 	EXPECT_EQ(boosted, 12);
-	EXPECT_EQ(second, 11);
+	EXPECT_EQ(second, 10);
 	EXPECT_EQ(large, 14);
-	EXPECT_EQ(after, 10);
+	EXPECT_EQ(after, 9);
 }
 
 /* ------------------------------------------------------------------ */

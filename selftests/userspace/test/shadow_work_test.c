@@ -135,7 +135,7 @@ KLPX_TEST(shadow_free_all_visits_only_its_own_id)
 	kt_info("free_all of %lu variables: %lu links read", n,
 		shim_hlist_walks - walks);
 	EXPECT_LE(shim_hlist_nodes - nodes, 4 * n);
-	/* load between 1/2 and 1 once settled: at most 2 chains a variable */
+	/* load between 1 and 2 once settled: at most a chain a variable */
 	EXPECT_LE(shim_hlist_walks - walks, 4 * (2 * n + n));
 	EXPECT_EQ(klpx_shadow_count(&big), 0);
 	klpx_shadow_unregister(&small);
