@@ -51,9 +51,7 @@ void klpx_inway_end_pass(struct klpx_inway_set *set);
 bool klpx_inway_ready_to_move(struct klpx_inway_set *set);
 int klpx_inway_show(struct seq_file *m);
 
-
-/* Shared by inway.c and park.c only. */
-
+/* The rest is shared by inway.c and park.c only. */
 
 /* How long the moved tasks have to reach their parking place. */
 #define KLPX_PARK_ARRIVE_MS	2000
