@@ -7,10 +7,12 @@
 #
 #   @ MEASURE SET N IMPL ROUND NS OPS [TOTAL_NS TOTAL_OPS]
 #                                        a timing (see klpx_bench_main.c)
-#   @mem SET N STEP SLAB_KB VMALLOC_KB   /proc/meminfo after a fill step,
+#   @mem SET N STEP SLAB_KB VMALLOC_KB ROUND
+#                                        /proc/meminfo after a fill step,
 #                                        once the slab caches shrank
-#   @memkept SET N STEP SLAB_KB VMALLOC_KB  the same, before they shrank
-#   @slab SET N STEP CACHE OBJS OBJSIZE SLABS PAGES_PER_SLAB
+#   @memkept SET N STEP SLAB_KB VMALLOC_KB ROUND
+#                                        the same, before they shrank
+#   @slab SET N STEP CACHE OBJS OBJSIZE SLABS PAGES_PER_SLAB ROUND
 #   @error TEXT                          something went wrong
 #   @kernel LINE                         a kernel warning logged meanwhile
 #   @done                                the end of the run
@@ -20,12 +22,13 @@
 # default 1000), BENCH_CYCLES (enable/disable cycles of the patches, 3),
 # BENCH_PHASES (default "redirect direct stop many shadow"; "memory" is the growth
 # steps of the shadow phase alone, with their memory records and no
-# timings).
+# timings), BENCH_MEM_ROUNDS (memory rounds per size and set, default 3).
 
 ROUNDS=${BENCH_ROUNDS:-5}
 SIZES=${BENCH_SIZES:-"1000 10000 100000 1000000"}
 CREATE=${BENCH_CREATE:-1000}
 CYCLES=${BENCH_CYCLES:-3}
+MEM_ROUNDS=${BENCH_MEM_ROUNDS:-3}
 PHASES=${BENCH_PHASES:-"redirect direct stop many shadow"}
 # Threads asleep (one run per count) and enable/disable cycles of the
 # 200-function patch while the time the machine stays stopped is measured.
@@ -54,17 +57,17 @@ bench() {
 	cat "$RESULT"
 }
 
-# meminfo RECORD SET N STEP - Slab and VmallocUsed, one record
+# meminfo RECORD SET N STEP ROUND - Slab and VmallocUsed, one record
 meminfo() {
 	# Fold the per-CPU counter deltas in: meminfo is exact to a page then.
 	echo 1 >/proc/sys/vm/stat_refresh 2>/dev/null
-	awk -v tag="$1 $2 $3 $4" '
+	awk -v tag="$1 $2 $3 $4" -v round="$5" '
 		/^Slab:/ { slab = $2 }
 		/^VmallocUsed:/ { vm = $2 }
-		END { print tag " " slab " " vm }' /proc/meminfo
+		END { print tag " " slab " " vm " " round }' /proc/meminfo
 }
 
-# mem SET N STEP - memory accounting after a fill step
+# mem SET N STEP ROUND - memory accounting after a fill step
 mem() {
 	local f
 	# As the caches stand (@memkept, for comparison), then once they
@@ -73,14 +76,14 @@ mem() {
 	# what the step freed (the tables a resize replaced, in kmalloc
 	# caches shared with the whole kernel), and Slab counts them against
 	# whichever implementation grew last.
-	meminfo @memkept $1 $2 $3
+	meminfo @memkept $1 $2 $3 $4
 	for f in /sys/kernel/slab/*/shrink; do
 		echo 1 >"$f" 2>/dev/null
 	done
-	meminfo @mem $1 $2 $3
-	awk -v tag="$1 $2 $3" '
+	meminfo @mem $1 $2 $3 $4
+	awk -v tag="$1 $2 $3" -v round="$4" '
 		$1 == "kmalloc-64" || $1 ~ /^klpx_shadow_/ {
-			print "@slab " tag " " $1 " " $3 " " $4 " " $15 " " $6
+			print "@slab " tag " " $1 " " $3 " " $4 " " $15 " " $6 " " round
 		}' /proc/slabinfo
 }
 
@@ -99,17 +102,31 @@ param() {
 	cat "/sys/module/$1/parameters/$2" 2>/dev/null || echo 0
 }
 
-# grow SET N - grow SET to N variables in each implementation, with the
-# memory records of each step
+# grow SET N - fill SET with N variables in each implementation, from
+# empty, MEM_ROUNDS times, with the memory records of each step; SET is
+# left full.  Each round starts from a cleared set, and the implementation
+# that fills first alternates from one round to the next (klpx in the even
+# ones), so that the slabs one leaves behind in caches both share are not
+# always counted against the other.  The delta of a step is against the
+# record before it in the same round.
 grow() {
-	bench settle
-	mem $1 $2 base
-	bench fill $1 klpx $2
-	bench settle
-	mem $1 $2 klpx
-	bench fill $1 klp $2
-	bench settle
-	mem $1 $2 klp
+	local r first second
+	for r in $(seq 0 $((MEM_ROUNDS - 1))); do
+		if [ $((r % 2)) = 0 ]; then
+			first=klpx second=klp
+		else
+			first=klp second=klpx
+		fi
+		bench clear $1
+		bench settle
+		mem $1 $2 base $r
+		bench fill $1 $first $2
+		bench settle
+		mem $1 $2 $first $r
+		bench fill $1 $second $2
+		bench settle
+		mem $1 $2 $second $r
+	done
 }
 
 memory_phase() {

@@ -26,6 +26,8 @@
 #   BENCH_PHASES="..."    phases of bench/guest.sh (default "redirect direct
 #                         stop many shadow"; "memory": the shadow growth
 #                         steps alone)
+#   BENCH_MEM_ROUNDS=N    memory rounds per size and set (default 3): each
+#                         fills both implementations from empty, in turns
 #   BENCH_TIMEOUT=SECONDS limit on the guest run (default 780)
 #   BENCH_STOP_THREADS="..." sleeping kthreads of the stop phase (default
 #                         "1000 10000 100000"; 10^5 need about 4G of guest
@@ -63,6 +65,8 @@ guest_input() {
 	[ -n "$BENCH_ROUNDS" ] && env="$env BENCH_ROUNDS='$BENCH_ROUNDS'"
 	[ -n "$BENCH_SIZES" ] && env="$env BENCH_SIZES='$BENCH_SIZES'"
 	[ -n "$BENCH_PHASES" ] && env="$env BENCH_PHASES='$BENCH_PHASES'"
+	[ -n "$BENCH_MEM_ROUNDS" ] &&
+		env="$env BENCH_MEM_ROUNDS='$BENCH_MEM_ROUNDS'"
 	[ -n "$BENCH_STOP_THREADS" ] &&
 		env="$env BENCH_STOP_THREADS='$BENCH_STOP_THREADS'"
 	echo "stty -F /dev/ttyS0 -echo"
