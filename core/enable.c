@@ -20,73 +20,63 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/panic.h>
-#include <linux/string.h>
 #include "core.h"
 #include "trace.h"
 
 /* ---- validate ---------------------------------------------------- */
 
-/*
- * A module object's name must be one a loaded module can have, and must
- * not take a name the patch's sysfs directory already uses.  The kernel
- * turns '-' into '_' when it loads a module, so a name with '-' would
- * never match: it is refused rather than rewritten, so that the name in
- * sysfs and in the logs stays the one the author wrote and the mistake
- * shows at once.
- */
-static int klpx_object_check_name(struct klpx_object *obj)
+/* Say what plan_check.c found wrong in @patch. */
+static void klpx_patch_report(struct klpx_patch *patch,
+			      const struct klpx_plan_check *check)
 {
-	const char *patch = klpx_patch_name(obj->patch);
-	const char *name = obj->name;
+	const char *name = klpx_patch_name(patch);
+	const struct klpx_shadow_type *type = check->type;
+	const struct klpx_object *obj = check->obj;
 
-	if (!name)
-		return 0;
-	if (!*name || strlen(name) >= MODULE_NAME_LEN) {
+	switch (check->fault) {
+	case KLPX_FAULT_OBJECT_TWICE:
+		pr_err("'%s': object %s appears twice\n",
+		       name, klpx_object_name(obj));
+		break;
+	case KLPX_FAULT_TYPE_TWICE:
+		pr_err("'%s': shadow type %s (id 0x%lx) is listed by %s and again by %s: each object needs a struct of its own (the same id is fine)\n",
+		       name, type->name ? type->name : "(null)", type->id,
+		       klpx_object_name(check->other), klpx_object_name(obj));
+		break;
+	case KLPX_FAULT_NAME_LENGTH:
 		pr_err("'%s': object name '%s' cannot be a module's name (1 to %zu characters)\n",
-		       patch, name, MODULE_NAME_LEN - 1);
-		return -EINVAL;
-	}
-	if (strchr(name, '-')) {
+		       name, obj->name, MODULE_NAME_LEN - 1);
+		break;
+	case KLPX_FAULT_NAME_DASH:
 		pr_err("'%s': object name '%s' never matches: loaded modules are named with '_' where their file has '-'\n",
-		       patch, name);
-		return -EINVAL;
-	}
-	if (!strcmp(name, "vmlinux")) {
+		       name, obj->name);
+		break;
+	case KLPX_FAULT_NAME_VMLINUX:
 		pr_err("'%s': object name 'vmlinux': the vmlinux object is the one whose name is NULL\n",
-		       patch);
-		return -EINVAL;
-	}
-	if (!strcmp(name, "enabled") || !strcmp(name, "replace") ||
-	    !strcmp(name, "transition")) {
+		       name);
+		break;
+	case KLPX_FAULT_NAME_FILE:
 		pr_err("'%s': object name '%s' is taken by a file of the patch's sysfs directory\n",
-		       patch, name);
-		return -EINVAL;
+		       name, obj->name);
+		break;
+	case KLPX_FAULT_NO_REPLACEMENT:
+		pr_err("'%s': '%s' of %s has no replacement\n",
+		       name, check->func->old_name, klpx_object_name(obj));
+		break;
+	case KLPX_FAULT_NONE:
+		break;
 	}
-	return 0;
 }
 
-/* Check what the author filled in and reset what klpx owns. */
+/*
+ * Reset what klpx owns, then check what the author filled in: what
+ * plan_check.c decides, then what symbols.c does.
+ */
 static int klpx_patch_init(struct klpx_patch *patch)
 {
-	struct klpx_object *obj, *other;
-	struct klpx_shadow_type *type;
+	struct klpx_plan_check check;
+	struct klpx_object *obj;
 	struct klpx_func *func;
-
-	obj = klpx_plan_duplicate_object(patch);
-	if (obj) {
-		pr_err("'%s': object %s appears twice\n",
-		       klpx_patch_name(patch), klpx_object_name(obj));
-		return -EINVAL;
-	}
-	/* Caught late, the second registration would fail, or a module load. */
-	type = klpx_plan_duplicate_type(patch, &other, &obj);
-	if (type) {
-		pr_err("'%s': shadow type %s (id 0x%lx) is listed by %s and again by %s: each object needs a struct of its own (the same id is fine)\n",
-		       klpx_patch_name(patch),
-		       type->name ? type->name : "(null)", type->id,
-		       klpx_object_name(other), klpx_object_name(obj));
-		return -EINVAL;
-	}
 
 	INIT_LIST_HEAD(&patch->list);
 	INIT_LIST_HEAD(&patch->replaced);
@@ -94,20 +84,12 @@ static int klpx_patch_init(struct klpx_patch *patch)
 	patch->enabled = false;
 	klpx_for_each_object(patch, obj) {
 		obj->patch = patch;
-		if (klpx_object_check_name(obj))
-			return -EINVAL;
 		obj->mod = NULL;
 		obj->kobj = NULL;
 		obj->nr_types = 0;
 		obj->patched = false;
 		obj->relocated = false;
 		klpx_for_each_func(obj, func) {
-			if (!func->new_func) {
-				pr_err("'%s': '%s' of %s has no replacement\n",
-				       klpx_patch_name(patch), func->old_name,
-				       klpx_object_name(obj));
-				return -EINVAL;
-			}
 			func->obj = obj;
 			func->old_addr = 0;
 			func->old_size = 0;
@@ -116,6 +98,11 @@ static int klpx_patch_init(struct klpx_patch *patch)
 			INIT_LIST_HEAD(&func->stack_node);
 			func->patched = false;
 		}
+	}
+
+	if (klpx_plan_check_patch(patch, &check)) {
+		klpx_patch_report(patch, &check);
+		return -EINVAL;
 	}
 	return klpx_symbols_check(patch);
 }

@@ -96,6 +96,47 @@ static inline const char *klpx_object_name(const struct klpx_object *obj)
 
 struct klpx_func *klpx_stack_top(struct klpx_func_stack *stack);
 
+/**
+ * enum klpx_plan_fault - what the author of a patch got wrong
+ * @KLPX_FAULT_NONE:		nothing
+ * @KLPX_FAULT_OBJECT_TWICE:	@obj has the name of an object before it
+ * @KLPX_FAULT_TYPE_TWICE:	@type is listed by @other, then by @obj
+ * @KLPX_FAULT_NAME_LENGTH:	@obj's name is empty, or longer than a
+ *				module's name can be
+ * @KLPX_FAULT_NAME_DASH:	@obj's name has a '-'
+ * @KLPX_FAULT_NAME_VMLINUX:	@obj is named "vmlinux"
+ * @KLPX_FAULT_NAME_FILE:	@obj's name is a file of the patch's directory
+ * @KLPX_FAULT_NO_REPLACEMENT:	@func of @obj has no new_func
+ */
+enum klpx_plan_fault {
+	KLPX_FAULT_NONE,
+	KLPX_FAULT_OBJECT_TWICE,
+	KLPX_FAULT_TYPE_TWICE,
+	KLPX_FAULT_NAME_LENGTH,
+	KLPX_FAULT_NAME_DASH,
+	KLPX_FAULT_NAME_VMLINUX,
+	KLPX_FAULT_NAME_FILE,
+	KLPX_FAULT_NO_REPLACEMENT,
+};
+
+/**
+ * struct klpx_plan_check - the first fault found in a patch
+ * @fault:	what it is
+ * @obj:	the object it concerns
+ * @other:	for KLPX_FAULT_TYPE_TWICE, the object that lists @type first
+ * @type:	for KLPX_FAULT_TYPE_TWICE, the struct listed twice
+ * @func:	for KLPX_FAULT_NO_REPLACEMENT, the function
+ */
+struct klpx_plan_check {
+	enum klpx_plan_fault fault;
+	struct klpx_object *obj;
+	struct klpx_object *other;
+	struct klpx_shadow_type *type;
+	struct klpx_func *func;
+};
+
+enum klpx_plan_fault klpx_plan_check_patch(struct klpx_patch *patch,
+					   struct klpx_plan_check *check);
 struct klpx_object *klpx_plan_duplicate_object(struct klpx_patch *patch);
 struct klpx_shadow_type *klpx_plan_duplicate_type(struct klpx_patch *patch,
 						  struct klpx_object **first,

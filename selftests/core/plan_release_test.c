@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/errno.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include "plan_test.h"
 
@@ -91,6 +92,97 @@ void test_a_type_struct_listed_twice_is_found(void)
 	CHECK(klpx_plan_duplicate_type(&pw, &first, &second) == &type_c);
 	CHECK(first == &within[0] && second == &within[0]);
 	CHECK(klpx_plan_duplicate_type(&pf, &first, &second) == NULL);
+}
+
+#define R(n) { .old_name = n, .new_func = (void *)1 }
+
+/* The first fault of a patch, in the order the enable reports it. */
+static enum klpx_plan_fault first_fault(struct klpx_object *objs,
+					struct klpx_plan_check *found)
+{
+	struct klpx_patch patch = { .objs = objs };
+
+	init_patch(&patch);
+	return klpx_plan_check_patch(&patch, found);
+}
+
+void test_author_faults_are_found_in_order(void)
+{
+	char longest[MODULE_NAME_LEN], too_long[MODULE_NAME_LEN + 1];
+	struct klpx_object fine[] = {
+		{ .funcs = FUNCS(R("f0")) },
+		{ .name = longest, .funcs = FUNCS(R("f1")) },
+		{ .name = "empty_is_fine", .funcs = FUNCS(R("f2")) },
+		{ }
+	};
+	struct klpx_object twice[] = {
+		{ .name = "m", .funcs = FUNCS(F("f0")) },
+		{ .name = "m-x", .funcs = FUNCS(R("f1")) },
+		{ .name = "m", .funcs = FUNCS(R("f2")) },
+		{ }
+	};
+	struct klpx_object type_twice[] = {
+		{ .name = "m-x", .funcs = FUNCS(F("f0")),
+		  .shadow_types = TYPES(&type_c) },
+		{ .funcs = FUNCS(R("f1")), .shadow_types = TYPES(&type_c) },
+		{ }
+	};
+	struct klpx_object names[] = {
+		{ .funcs = FUNCS(R("f0"), F("f1")) },
+		{ .name = "m-x", .funcs = FUNCS(R("f2")) },
+		{ }
+	};
+	struct klpx_object no_new[] = {
+		{ .funcs = FUNCS(R("f0"), F("f1"), F("f2")) },
+		{ .name = "m-x", .funcs = FUNCS(R("f3")) },
+		{ }
+	};
+	struct klpx_object bad[] = {
+		{ .name = "", .funcs = FUNCS(R("f0")) },
+		{ .name = too_long, .funcs = FUNCS(R("f0")) },
+		{ .name = "vmlinux", .funcs = FUNCS(R("f0")) },
+		{ .name = "enabled", .funcs = FUNCS(R("f0")) },
+		{ .name = "replace", .funcs = FUNCS(R("f0")) },
+		{ .name = "transition", .funcs = FUNCS(R("f0")) },
+	};
+	static const enum klpx_plan_fault bad_fault[] = {
+		KLPX_FAULT_NAME_LENGTH, KLPX_FAULT_NAME_LENGTH,
+		KLPX_FAULT_NAME_VMLINUX, KLPX_FAULT_NAME_FILE,
+		KLPX_FAULT_NAME_FILE, KLPX_FAULT_NAME_FILE,
+	};
+	struct klpx_plan_check found;
+	unsigned int i;
+
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	memset(too_long, 'a', sizeof(too_long) - 1);
+	too_long[sizeof(too_long) - 1] = '\0';
+	reset_stacks();
+
+	CHECK(first_fault(fine, &found) == KLPX_FAULT_NONE);
+	CHECK(found.fault == KLPX_FAULT_NONE && !found.obj);
+	/* An object named twice comes before every other fault... */
+	CHECK(first_fault(twice, &found) == KLPX_FAULT_OBJECT_TWICE);
+	CHECK(found.obj == &twice[2]);
+	/* ...then a type struct listed twice... */
+	CHECK(first_fault(type_twice, &found) == KLPX_FAULT_TYPE_TWICE);
+	CHECK(found.type == &type_c && found.other == &type_twice[0] &&
+	      found.obj == &type_twice[1]);
+	/* ...then object by object: its name, then its functions. */
+	CHECK(first_fault(names, &found) == KLPX_FAULT_NO_REPLACEMENT);
+	CHECK(found.obj == &names[0] && found.func == &names[0].funcs[1]);
+	names[0].funcs[1].new_func = (void *)1;
+	CHECK(first_fault(names, &found) == KLPX_FAULT_NAME_DASH);
+	CHECK(found.obj == &names[1] && !found.func);
+	CHECK(first_fault(no_new, &found) == KLPX_FAULT_NO_REPLACEMENT);
+	CHECK(found.func == &no_new[0].funcs[1]);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct klpx_object one[] = { bad[i], { } };
+
+		CHECK(first_fault(one, &found) == bad_fault[i]);
+		CHECK(found.obj == &one[0]);
+	}
 }
 
 void test_replace_drops_only_ids_the_new_patch_does_not_carry(void)

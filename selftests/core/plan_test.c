@@ -162,6 +162,7 @@ static const struct {
 	CASE(test_hit_finds_each_of_many_ranges_and_no_gap),
 	CASE(test_duplicates_are_found),
 	CASE(test_a_type_struct_listed_twice_is_found),
+	CASE(test_author_faults_are_found_in_order),
 	CASE(test_replace_drops_only_ids_the_new_patch_does_not_carry),
 	CASE(test_an_id_is_dropped_by_its_last_leaving_registration),
 	CASE(test_disable_keeps_ids_another_enabled_patch_holds),

@@ -46,6 +46,7 @@ void test_hit_finds_each_of_many_ranges_and_no_gap(void);
 /* plan_release_test.c: duplicates, shadow types, restores, failures */
 void test_duplicates_are_found(void);
 void test_a_type_struct_listed_twice_is_found(void);
+void test_author_faults_are_found_in_order(void);
 void test_replace_drops_only_ids_the_new_patch_does_not_carry(void);
 void test_an_id_is_dropped_by_its_last_leaving_registration(void);
 void test_disable_keeps_ids_another_enabled_patch_holds(void);
