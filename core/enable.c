@@ -25,15 +25,22 @@
 
 /* ---- validate ---------------------------------------------------- */
 
-/* Say what plan_check.c found wrong in @patch. */
-static void klpx_patch_report(struct klpx_patch *patch,
-			      const struct klpx_plan_check *check)
+/*
+ * Ask plan_check.c what the author got wrong, and say it: the first fault
+ * found, -EINVAL.
+ */
+static int klpx_patch_check(struct klpx_patch *patch)
 {
 	const char *name = klpx_patch_name(patch);
-	const struct klpx_shadow_type *type = check->type;
-	const struct klpx_object *obj = check->obj;
+	const struct klpx_shadow_type *type;
+	const struct klpx_object *obj;
+	struct klpx_plan_check check;
 
-	switch (check->fault) {
+	if (!klpx_plan_check_patch(patch, &check))
+		return 0;
+	type = check.type;
+	obj = check.obj;
+	switch (check.fault) {
 	case KLPX_FAULT_OBJECT_TWICE:
 		pr_err("'%s': object %s appears twice\n",
 		       name, klpx_object_name(obj));
@@ -41,7 +48,7 @@ static void klpx_patch_report(struct klpx_patch *patch,
 	case KLPX_FAULT_TYPE_TWICE:
 		pr_err("'%s': shadow type %s (id 0x%lx) is listed by %s and again by %s: each object needs a struct of its own (the same id is fine)\n",
 		       name, type->name ? type->name : "(null)", type->id,
-		       klpx_object_name(check->other), klpx_object_name(obj));
+		       klpx_object_name(check.other), klpx_object_name(obj));
 		break;
 	case KLPX_FAULT_NAME_LENGTH:
 		pr_err("'%s': object name '%s' cannot be a module's name (1 to %zu characters)\n",
@@ -61,11 +68,12 @@ static void klpx_patch_report(struct klpx_patch *patch,
 		break;
 	case KLPX_FAULT_NO_REPLACEMENT:
 		pr_err("'%s': '%s' of %s has no replacement\n",
-		       name, check->func->old_name, klpx_object_name(obj));
+		       name, check.func->old_name, klpx_object_name(obj));
 		break;
 	case KLPX_FAULT_NONE:
 		break;
 	}
+	return -EINVAL;
 }
 
 /*
@@ -74,9 +82,9 @@ static void klpx_patch_report(struct klpx_patch *patch,
  */
 static int klpx_patch_init(struct klpx_patch *patch)
 {
-	struct klpx_plan_check check;
 	struct klpx_object *obj;
 	struct klpx_func *func;
+	int ret;
 
 	INIT_LIST_HEAD(&patch->list);
 	INIT_LIST_HEAD(&patch->replaced);
@@ -100,10 +108,9 @@ static int klpx_patch_init(struct klpx_patch *patch)
 		}
 	}
 
-	if (klpx_plan_check_patch(patch, &check)) {
-		klpx_patch_report(patch, &check);
-		return -EINVAL;
-	}
+	ret = klpx_patch_check(patch);
+	if (ret)
+		return ret;
 	return klpx_symbols_check(patch);
 }
 
