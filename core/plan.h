@@ -2,11 +2,13 @@
 /*
  * The pure decisions of the core: which functions a switch pushes onto and
  * pops off the per-address redirection stacks, which code ranges the
- * activeness check must look for, and which shadow types leave (and which
- * of them drop their id) when patches or objects go.
+ * activeness check must look for (plan.c), what a patch's author got wrong
+ * in the structs it passes (plan_check.c), and which shadow types leave,
+ * and which of them drop their id, when patches or objects go
+ * (plan_release.c).
  *
  * Nothing here touches ftrace, kallsyms, stop_machine or the shadow store:
- * core/plan.c is also compiled in userspace against a small shim
+ * the three files are also compiled in userspace against a small shim
  * (selftests/core/) and tested there.
  */
 #ifndef _KLPX_CORE_PLAN_H
