@@ -22,7 +22,8 @@
 # default 1000), BENCH_CYCLES (enable/disable cycles of the patches, 3),
 # BENCH_PHASES (default "redirect direct stop many shadow"; "memory" is the growth
 # steps of the shadow phase alone, with their memory records and no
-# timings), BENCH_MEM_ROUNDS (memory rounds per size and set, default 3).
+# timings; "lookups" its get and miss of one id alone, without memory
+# rounds), BENCH_MEM_ROUNDS (memory rounds per size and set, default 3).
 
 ROUNDS=${BENCH_ROUNDS:-5}
 SIZES=${BENCH_SIZES:-"1000 10000 100000 1000000"}
@@ -137,6 +138,20 @@ memory_phase() {
 		done
 		bench clear $set
 	done
+}
+
+# Lookups alone, one id: fill both implementations to each size, then get
+# and miss; minutes where the shadow phase takes half an hour at 10^6.
+lookups_phase() {
+	local n
+	for n in $SIZES; do
+		bench fill one klpx $n
+		bench fill one klp $n
+		bench settle
+		bench get one "$ROUNDS"
+		bench miss one "$ROUNDS"
+	done
+	bench clear one
 }
 
 shadow_phase() {
@@ -303,7 +318,7 @@ echo "@start $(uname -r) $(nproc) cpus $(awk '/^MemTotal:/ { print $2 }' /proc/m
 if insmod "$MODDIR/klpx_bench.ko"; then
 	for phase in $PHASES; do
 		case $phase in
-		redirect|direct|stop|many|shadow|memory) ${phase}_phase ;;
+		redirect|direct|stop|many|shadow|memory|lookups) ${phase}_phase ;;
 		*) error "no phase '$phase'" ;;
 		esac
 	done

@@ -25,7 +25,7 @@
 #   BENCH_SIZES="..."     live variables (default "1000 10000 100000 1000000")
 #   BENCH_PHASES="..."    phases of bench/guest.sh (default "redirect direct
 #                         stop many shadow"; "memory": the shadow growth
-#                         steps alone)
+#                         steps alone; "lookups": get and miss of one id)
 #   BENCH_MEM_ROUNDS=N    memory rounds per size and set (default 3): each
 #                         fills both implementations from empty, in turns
 #   BENCH_TIMEOUT=SECONDS limit on the guest run (default 780)
