@@ -140,16 +140,22 @@ memory_phase() {
 	done
 }
 
-# Lookups alone, one id: fill both implementations to each size, then get
-# and miss; minutes where the shadow phase takes half an hour at 10^6.
+# lookups SET N - fill SET to N variables in each implementation, without
+# memory records, then time get and miss
+lookups() {
+	bench fill $1 klpx $2
+	bench fill $1 klp $2
+	bench settle
+	bench get $1 "$ROUNDS"
+	bench miss $1 "$ROUNDS"
+}
+
+# Lookups alone, one id, at each size: minutes where the shadow phase
+# takes half an hour at 10^6.
 lookups_phase() {
 	local n
 	for n in $SIZES; do
-		bench fill one klpx $n
-		bench fill one klp $n
-		bench settle
-		bench get one "$ROUNDS"
-		bench miss one "$ROUNDS"
+		lookups one $n
 	done
 	bench clear one
 }
@@ -169,11 +175,7 @@ shadow_phase() {
 	# Key strides that a single golden-ratio multiply spreads badly.
 	for set in one48 one96; do
 		for n in 1000 10000; do
-			bench fill $set klpx $n
-			bench fill $set klp $n
-			bench settle
-			bench get $set "$ROUNDS"
-			bench miss $set "$ROUNDS"
+			lookups $set $n
 		done
 		bench clear $set
 	done
