@@ -38,6 +38,7 @@ struct seq_file;
 
 extern struct mutex klpx_mutex;
 extern struct list_head klpx_patches;
+extern struct list_head klpx_pending;
 
 /**
  * struct klpx_symbol_query - a symbol looked up by name and position
@@ -121,6 +122,35 @@ static inline const char *klpx_patch_name(const struct klpx_patch *patch)
 	return patch->mod->name;
 }
 
+/* The patch of @mod on @patches (linked by klpx_patch.list), if any. */
+static inline struct klpx_patch *
+klpx_patch_find_module(struct list_head *patches, const struct module *mod)
+{
+	struct klpx_patch *patch;
+
+	lockdep_assert_held(&klpx_mutex);
+	list_for_each_entry(patch, patches, list)
+		if (patch->mod == mod)
+			return patch;
+	return NULL;
+}
+
+/* The enabled patch of @mod, if it has one. */
+static inline struct klpx_patch *klpx_patch_of_module(const struct module *mod)
+{
+	return klpx_patch_find_module(&klpx_patches, mod);
+}
+
+/*
+ * Has @mod a patch already, enabled or with its enable pending?  A module
+ * enables one patch at a time.
+ */
+static inline bool klpx_module_has_patch(const struct module *mod)
+{
+	return klpx_patch_of_module(mod) ||
+	       klpx_patch_find_module(&klpx_pending, mod);
+}
+
 /* Planning a switch allocates: say so when that is what failed. */
 static inline int klpx_plan_nomem(const struct klpx_patch *patch,
 				  const char *what, int ret)
@@ -169,22 +199,18 @@ struct klpx_patch *klpx_patch_take_replacing(struct module *mod,
 void klpx_replaced_leave(struct klpx_patch *patch,
 			 struct list_head *released);
 
-/* release.c: the enabled patches; a patch that leaves them */
+/* release.c: the enabled and pending patches; a patch that leaves them */
 void klpx_release_set_dir_ops(const struct klpx_dir_ops *ops);
 int klpx_patch_dir_add(struct klpx_patch *patch);
 void klpx_patch_dir_del(struct klpx_patch *patch);
 void klpx_patch_releasing_begin(void);
 void klpx_patch_releasing_done(void);
-struct klpx_patch *klpx_patch_find_module(struct list_head *patches,
-					  struct module *mod);
-struct klpx_patch *klpx_patch_of_module(struct module *mod);
 void klpx_patch_leave(struct klpx_patch *patch, struct list_head *released);
 void klpx_patch_release_left(struct list_head *released);
 void klpx_patch_wait_released(void);
 
 /* defer.c: the step of a task that stands in the code it changes */
 bool klpx_defer_running(void);
-bool klpx_defer_enabling(const struct module *mod);
 bool klpx_defer_pending(const struct klpx_patch *patch);
 int klpx_defer_queue(struct klpx_patch *patch, bool disable,
 		     int (*take)(struct klpx_patch *patch,

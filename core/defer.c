@@ -111,26 +111,6 @@ bool klpx_defer_running(void)
 }
 
 /**
- * klpx_defer_enabling() - has @mod an enable left to a task's return?
- * @mod:	a patch module
- *
- * Context: klpx_mutex held.
- * Return: true when a pending step enables a patch of @mod: the module
- * counts as having an enabled patch already.
- */
-bool klpx_defer_enabling(const struct module *mod)
-{
-	struct klpx_defer *d;
-
-	lockdep_assert_held(&klpx_mutex);
-	list_for_each_entry(d, &klpx_deferred, node)
-		if (!d->disable && !d->taking && d->patch &&
-		    d->patch->mod == mod)
-			return true;
-	return false;
-}
-
-/**
  * klpx_defer_pending() - is a step of @patch left to a task's return?
  * @patch:	a patch
  *
@@ -207,6 +187,9 @@ static void klpx_defer_take(struct klpx_defer *d, struct list_head *released)
 	struct klpx_patch *patch = d->patch;
 	int ret;
 
+	/* An enable taken now is no longer pending. */
+	if (!d->disable)
+		list_del_init(&patch->list);
 	/* A replace still in its init settles first, as for any step. */
 	klpx_patch_settle_replace(released);
 	klpx_defer_task = current;
@@ -313,7 +296,9 @@ static void klpx_defer_fn(struct callback_head *work)
  *		with -EINPROGRESS, everything it did undone
  * @disable:	the step disables @patch (an enabled patch); else it enables
  *		it (the enable's module reference and sysfs directory pass to
- *		the pending step)
+ *		the pending step, and the patch waits on klpx_pending, the
+ *		one patch of its module, until the step is taken or its
+ *		module goes)
  * @take:	the step itself, called with klpx_mutex held by the task at
  *		its return to user mode (@released as __klpx_enable_patch()'s):
  *		0 when it was taken, -EALREADY when a disable found nothing
@@ -365,6 +350,9 @@ int klpx_defer_queue(struct klpx_patch *patch, bool disable,
 	list_add_tail(&d->node, &klpx_deferred);
 	klpx_defer_alive++;
 	spin_unlock(&klpx_defer_lock);
+	/* The module's one patch from now on, as an enabled one would be. */
+	if (!disable)
+		list_add_tail(&patch->list, &klpx_pending);
 	WRITE_ONCE(patch->transition, true);
 	pr_info("'%s': %s (pid %d) asks for the switch from inside %s: the switch waits for its return to user mode\n",
 		klpx_patch_name(patch), d->comm, d->pid, d->where);
@@ -439,7 +427,7 @@ void klpx_defer_module_going(struct module *mod, struct list_head *cancelled)
 		       klpx_patch_name(d->patch),
 		       d->disable ? "disable" : "enable", d->comm, d->pid);
 		if (!d->disable)
-			list_add_tail(&d->patch->list, cancelled);
+			list_move_tail(&d->patch->list, cancelled);
 		klpx_defer_drop_patch(d);
 		if (task_work_cancel(d->task, &d->work)) {
 			klpx_defer_forget(d);

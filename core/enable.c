@@ -348,8 +348,7 @@ int klpx_enable_patch(struct klpx_patch *patch)
 		ret = -EINVAL;
 		goto err_unpin;
 	}
-	if (klpx_patch_of_module(patch->mod) ||
-	    klpx_defer_enabling(patch->mod)) {
+	if (klpx_module_has_patch(patch->mod)) {
 		pr_err("'%s': the module already has an enabled patch; a module enables one patch at a time\n",
 		       klpx_patch_name(patch));
 		ret = -EINVAL;

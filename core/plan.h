@@ -3,12 +3,13 @@
  * The pure decisions of the core: which functions a switch pushes onto and
  * pops off the per-address redirection stacks, which code ranges the
  * activeness check must look for (plan.c), what a patch's author got wrong
- * in the structs it passes (plan_check.c), and which shadow types leave,
+ * in the structs it passes (plan_check.c) and what the resolution of its
+ * functions shows wrong (plan_resolve.c), and which shadow types leave,
  * and which of them drop their id, when patches or objects go
  * (plan_release.c).
  *
  * Nothing here touches ftrace, kallsyms, stop_machine or the shadow store:
- * the three files are also compiled in userspace against a small shim
+ * the four files are also compiled in userspace against a small shim
  * (selftests/core/) and tested there.
  */
 #ifndef _KLPX_CORE_PLAN_H
@@ -143,6 +144,8 @@ struct klpx_object *klpx_plan_duplicate_object(struct klpx_patch *patch);
 struct klpx_shadow_type *klpx_plan_duplicate_type(struct klpx_patch *patch,
 						  struct klpx_object **first,
 						  struct klpx_object **second);
+
+/* plan_resolve.c */
 struct klpx_func *klpx_plan_duplicate_func(struct klpx_patch *patch);
 
 int klpx_plan_enable(struct klpx_switch *sw, struct klpx_patch *patch,

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * plan_check.c - what the author of a patch got wrong, decided without
- * touching the machine: an object, a shadow type struct or an address
- * named twice, an object name no loaded module can have, a function with
- * no replacement.  The enable refuses such a patch before it changes
- * anything.
+ * touching the machine before anything is resolved: an object or a shadow
+ * type struct named twice, an object name no loaded module can have, a
+ * function with no replacement.  The enable refuses such a patch before
+ * it changes anything.
  *
  * Everything here runs under klpx_mutex.
  */
@@ -105,7 +105,7 @@ static enum klpx_plan_fault klpx_plan_check_name(const char *name)
  * (caught late, the second registration would fail, or a module load),
  * then object by object its name and its functions' replacements.  An
  * address redirected twice is known only once the functions are
- * resolved: klpx_plan_duplicate_func().
+ * resolved: plan_resolve.c.
  *
  * Return: @check->fault, KLPX_FAULT_NONE for a patch the enable may take.
  */
@@ -143,32 +143,4 @@ enum klpx_plan_fault klpx_plan_check_patch(struct klpx_patch *patch,
 	}
 	check->obj = NULL;
 	return KLPX_FAULT_NONE;
-}
-
-/**
- * klpx_plan_duplicate_func() - find an address a patch redirects twice
- * @patch:	the patch, with the functions of its loaded objects resolved
- *
- * Return: the second function of a pair resolved to the same address, or
- * NULL.
- */
-struct klpx_func *klpx_plan_duplicate_func(struct klpx_patch *patch)
-{
-	struct klpx_object *obj, *o;
-	struct klpx_func *func, *f;
-
-	klpx_for_each_object(patch, obj) {
-		if (!klpx_object_loaded(obj))
-			continue;
-		klpx_for_each_func(obj, func) {
-			for (o = patch->objs; o <= obj; o++) {
-				if (!klpx_object_loaded(o))
-					continue;
-				for (f = o->funcs; f->old_name && f != func; f++)
-					if (f->old_addr == func->old_addr)
-						return func;
-			}
-		}
-	}
-	return NULL;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * release.c - the enabled patches, and a patch that leaves them: its
- * directory, then its module reference, once klpx_mutex is dropped, with
- * a forced removal of its module waiting for both.
+ * release.c - the enabled and the pending patches, and a patch that
+ * leaves them: its directory, then its module reference, once klpx_mutex
+ * is dropped, with a forced removal of its module waiting for both.
  *
  * The directory belongs to the interface (sysfs.c), which registers how
  * to create and remove it (struct klpx_dir_ops) at init: the lifecycle
@@ -20,6 +20,14 @@ DEFINE_MUTEX(klpx_mutex);
 
 /* The enabled patches, oldest first; guarded by klpx_mutex. */
 LIST_HEAD(klpx_patches);
+
+/*
+ * The patches whose enable is left to the asking task's return to user
+ * mode (defer.c), until the task takes the step or their module goes;
+ * guarded by klpx_mutex.  Like an enabled patch, such a patch is the one
+ * patch of its module.
+ */
+LIST_HEAD(klpx_pending);
 
 /*
  * Patches that left klpx_patches (disabled or replaced) whose sysfs
@@ -143,26 +151,4 @@ void klpx_patch_release_left(struct list_head *released)
 		module_put(patch->mod);
 		klpx_patch_releasing_done();
 	}
-}
-
-/* ---- the patch module ---------------------------------------------- */
-
-/* The patch of @mod on @patches (linked by klpx_patch.list), if any. */
-struct klpx_patch *klpx_patch_find_module(struct list_head *patches,
-					  struct module *mod)
-{
-	struct klpx_patch *patch;
-
-	lockdep_assert_held(&klpx_mutex);
-
-	list_for_each_entry(patch, patches, list)
-		if (patch->mod == mod)
-			return patch;
-	return NULL;
-}
-
-/* The enabled patch of @mod, if it has one. */
-struct klpx_patch *klpx_patch_of_module(struct module *mod)
-{
-	return klpx_patch_find_module(&klpx_patches, mod);
 }
