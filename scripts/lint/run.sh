@@ -3,7 +3,7 @@
 #
 # run.sh [RESULT] - the lint tier: what a kernel maintainer runs on a
 # change, over klpx's kernel code (core/, shadow/, include/, kunit/,
-# samples/) and its Documentation/.  Four cases:
+# samples/) and its Documentation/.  Five cases:
 #
 #   checkpatch  scripts/checkpatch.pl --strict --no-tree: no error, and
 #               no warning or check that scripts/lint/checkpatch.allow
@@ -12,6 +12,8 @@
 #   sparse      make C=2 of klpx.ko and the samples against the 6.1
 #               headers: no warning in our files
 #   kernel-doc  scripts/kernel-doc -none: no warning
+#   floors      scripts/lint/floors.py: no file of core/ or shadow/ calls
+#               up a floor (Documentation/core.rst), every file on one
 #   docs        make docs: Sphinx, warnings as errors
 #
 # checkpatch and kernel-doc come from the 6.1 source the KUnit tier
@@ -137,6 +139,15 @@ else
 	ok "kernel-doc -none: no warning"
 fi
 
+# --- floors ---------------------------------------------------------------
+
+if python3 "$TOP/scripts/lint/floors.py" "$TOP" >"$work/floors" 2>&1; then
+	ok "floors: core/ and shadow/ call only down, every file on a floor"
+else
+	grep '^floors: ' "$work/floors"
+	not_ok "floors: $(grep -c '^floors: ' "$work/floors") fault(s)"
+fi
+
 # --- docs -----------------------------------------------------------------
 
 if make -s -C "$TOP" docs >"$work/docs" 2>&1; then
@@ -147,6 +158,6 @@ else
 fi
 
 echo "$passed $failed 0" >"$RESULT"
-echo "checkpatch, sparse, kernel-doc and Sphinx over the kernel code and Documentation/" >>"$RESULT"
+echo "checkpatch, sparse, kernel-doc, floors and Sphinx over the kernel code and Documentation/" >>"$RESULT"
 echo "lint: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
