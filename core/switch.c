@@ -30,13 +30,10 @@
  * for, /sys/kernel/klpx/<patch>/transition reads 1 and
  * /sys/kernel/debug/klpx/transition lists the tasks in the way.
  *
- * The task that asks for the switch (an insmod in a patch module's init,
- * a writer of an "enabled" file) is checked like every other task.  When
- * its own frames stand in code the step changes (a patch of the
- * module-load or sysfs-write path), waiting cannot help: it would wait
- * for itself.  klpx_switch_run() then says so (-EINPROGRESS) before
- * anything happens, and the caller leaves the step to that task's own
- * return to user mode (defer.c), where none of its frames is left.
+ * The task asking for the switch is checked like every other task.  When
+ * its own frames stand in changed code, it would wait for itself:
+ * klpx_switch_run() says so (-EINPROGRESS) before anything happens, and
+ * the caller leaves the step to the task's return to user mode (defer.c).
  */
 #define pr_fmt(fmt) "klpx: " fmt
 
