@@ -74,3 +74,24 @@ assert_eq "caller and callee reached once disabled" 11 "$(cat $REACHED)"
 unload_mod $PATCH
 unload_mod $TARGET
 echo "ok"
+
+# - the same insmod, whose init then enables a second patch of its module
+#   while the first one's step is pending: the pending patch is the
+#   module's one patch, so the second is refused with -EINVAL (the line
+#   of a module with an enabled patch) and nothing of it is created
+# - the first one's step is taken at the insmod's return as before
+start_test "a patch whose enable is pending is its module's one patch: a second enable is refused"
+
+load_mod $TARGET
+load_mod $PATCH second=1
+assert_log "^klpx: '$PATCH': the module already has an enabled patch; a module enables one patch at a time$"
+assert_log "^$PATCH: second patch: -22$"
+log_since_start | grep -A100 "second patch: -22" | grep -q "^klpx: '$PATCH': enabled$" ||
+	die "the pending switch was not taken at the insmod's return"
+assert_eq "enabled" 1 "$(cat $KLPX_SYSFS/$PATCH/enabled)"
+write_file 1 /sys/module/$TARGET/parameters/run || die "cannot call the caller"
+assert_eq "caller and callee reached once enabled" 22 "$(cat $REACHED)"
+write_file 0 $KLPX_SYSFS/$PATCH/enabled || die "cannot disable $PATCH"
+unload_mod $PATCH
+unload_mod $TARGET
+echo "ok"
